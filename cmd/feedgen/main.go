@@ -1,0 +1,228 @@
+// Command feedgen publishes a directory of Jekyll-style articles as RSS 2.0,
+// Atom 1.0 and JSON Feed 1.1 feeds: once to disk (build), or as a daemon
+// that follows the directory and serves the feeds over HTTP (serve).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // time zones in -config work on machines without a zoneinfo database
+
+	"feedgen/feedgen"
+	"feedgen/pipeline"
+	"feedgen/watch"
+)
+
+// version is set at link time (-ldflags "-X main.version=…").
+var version = "0.1.0-dev"
+
+const usage = `feedgen publishes a directory of articles as RSS, Atom and JSON feeds.
+
+Usage:
+  feedgen build [flags]   write every feed under -out once (for CI)
+  feedgen serve [flags]   serve the feeds over HTTP and follow the directory
+  feedgen version         print the version
+
+Run "feedgen build -h" or "feedgen serve -h" for the flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is main without the exit, so that tests can call it. It returns the
+// process exit status: 0 success, 1 failure (or invalid articles), 2 usage.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "build":
+		return runBuild(args[1:], stderr)
+	case "serve":
+		return runServe(args[1:], stderr)
+	case "version", "-version", "--version":
+		fmt.Fprintln(stdout, "feedgen", version)
+		return 0
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "feedgen: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+// common are the flags both commands share.
+type common struct {
+	src, baseURL, config, logFormat string
+	limit                           int
+	maxSize                         int64
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.src, "src", "seeds", "source `directory` of articles")
+	fs.StringVar(&c.baseURL, "base-url", "", "absolute `URL` the feeds are served under (build: default http://localhost:8080/; serve: derived from -addr)")
+	fs.StringVar(&c.config, "config", "", "optional YAML `file`: title, description, link, language, timezone, limit, categories")
+	fs.IntVar(&c.limit, "limit", feedgen.DefaultLimit, "items per feed (0: no limit)")
+	fs.Int64Var(&c.maxSize, "max-article-size", feedgen.DefaultMaxArticleSize, "largest article file read, in `bytes`")
+	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+}
+
+// site builds the site configuration: flags override the config file. A
+// flag left at its default does not override the file.
+func (c *common) site(fs *flag.FlagSet, defaultBase string) (feedgen.Config, error) {
+	cfg := feedgen.Config{BaseURL: defaultBase, Limit: feedgen.DefaultLimit, MaxArticleSize: c.maxSize}
+	if c.config != "" {
+		if err := feedgen.LoadConfigFile(c.config, &cfg); err != nil {
+			return cfg, err
+		}
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if c.baseURL != "" {
+		cfg.BaseURL = c.baseURL
+	}
+	if set["limit"] {
+		cfg.Limit = c.limit
+	}
+	if err := cfg.Normalize(); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+func (c *common) logger(stderr io.Writer) (*slog.Logger, error) {
+	switch c.logFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(stderr, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(stderr, nil)), nil
+	}
+	return nil, fmt.Errorf("-log-format %q: want text or json", c.logFormat)
+}
+
+func runBuild(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("feedgen build", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	out := fs.String("out", "public", "output `directory`")
+	allowInvalid := fs.Bool("allow-invalid", false, "exit 0 even when some articles are invalid (they are still reported)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "feedgen build: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	log, err := c.logger(stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "feedgen build:", err)
+		return 2
+	}
+	cfg, err := c.site(fs, "http://localhost:8080/")
+	if err != nil {
+		fmt.Fprintln(stderr, "feedgen build:", err)
+		return 2
+	}
+	if c.baseURL == "" && c.config == "" {
+		log.Warn("no -base-url given: feed URLs point to " + cfg.BaseURL + "; set -base-url to where the tree will be served")
+	}
+	start := time.Now()
+	r, err := pipeline.Build(pipeline.BuildOptions{Src: c.src, Out: *out, Site: cfg, Logger: log})
+	for _, p := range r.Problems {
+		fmt.Fprintln(stderr, p.String())
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "feedgen build:", err)
+		return 1
+	}
+	log.Info("built", "src", c.src, "out", *out, "articles", r.Articles, "invalid", len(r.Problems),
+		"feeds", r.Feeds, "written", r.Written, "removed", r.Removed, "duration", time.Since(start).Round(time.Millisecond).String())
+	if len(r.Problems) > 0 && !*allowInvalid {
+		fmt.Fprintf(stderr, "feedgen build: %d invalid article file(s); the others were published (use -allow-invalid to exit 0)\n", len(r.Problems))
+		return 1
+	}
+	return 0
+}
+
+func runServe(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("feedgen serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen `address`")
+	out := fs.String("out", "", "also keep this `directory` equal to what is served")
+	poll := fs.Duration("poll", 0, "poll the directory every `interval` instead of using inotify (for NFS, SMB, container mounts)")
+	quiet := fs.Duration("debounce", watch.DefaultQuiet, "regenerate once the directory has been quiet this `long`")
+	maxDelay := fs.Duration("max-delay", watch.DefaultMaxDelay, "regenerate at the latest this `long` after a change, even while changes go on")
+	cacheControl := fs.String("cache-control", "public, max-age=300", "Cache-Control header of feed responses")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "feedgen serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	log, err := c.logger(stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "feedgen serve:", err)
+		return 2
+	}
+	cfg, err := c.site(fs, baseFromAddr(*addr))
+	if err != nil {
+		fmt.Fprintln(stderr, "feedgen serve:", err)
+		return 2
+	}
+	d, err := pipeline.NewDaemon(pipeline.ServeOptions{
+		Src: c.src, Site: cfg, Addr: *addr, Out: *out, CacheControl: *cacheControl, Logger: log,
+		Watch: watch.Options{Quiet: *quiet, MaxDelay: *maxDelay, Poll: *poll},
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "feedgen serve:", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			log.Info("SIGHUP: full rescan")
+			d.Rescan()
+		}
+	}()
+	if err := d.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "feedgen serve:", err)
+		return 1
+	}
+	return 0
+}
+
+// baseFromAddr is the base URL a daemon listening on addr is reached at,
+// when no -base-url is given: a wildcard host becomes localhost.
+func baseFromAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://localhost:8080/"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return "http://" + host + ":" + port + "/"
+}

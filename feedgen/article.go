@@ -1,0 +1,482 @@
+package feedgen
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"path"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/BurntSushi/toml"
+	"github.com/adrg/frontmatter"
+	"gopkg.in/yaml.v3"
+)
+
+// Article is one parsed article file: everything a feed item needs.
+type Article struct {
+	// Path is the file's slash-separated path relative to the source
+	// directory. It identifies the file, not the article (see ID).
+	Path string
+	// ID is the item id: the original article URL, or a tag: URI built from
+	// the file's base name when the article has none. It does not change when
+	// the article is edited, and moving the file to another folder keeps it.
+	ID string
+	// Link is the original article URL (absolute), or empty.
+	Link       string
+	Title      string
+	Published  time.Time // with the article's own zone offset
+	Updated    time.Time // last_modified_at, else Published
+	Categories []string  // slugs, in the order the article gives them
+	Tags       []string
+	// Author is the source named by the article (front matter author, else
+	// the em_media source line).
+	Author  string
+	Summary string // plain text
+	Content string // cleaned, sanitised HTML with absolute URLs
+	Image   string // absolute URL of the first content image, or empty
+
+	// From the navigation line: the human name and home page of the
+	// article's first category, and the site's home page.
+	CategoryName string
+	CategoryHome string
+	SiteHome     string
+}
+
+// ErrNotPublished is returned for an article whose front matter says
+// published: false. It is not bad input: the file is skipped quietly.
+var ErrNotPublished = errors.New("not published")
+
+// ParseOptions is what parsing needs from the configuration.
+type ParseOptions struct {
+	// Location is the zone of dates written without an offset.
+	Location *time.Location
+	// TagAuthority is the authority part of tag: URIs minted for articles
+	// without a link, usually the base URL's host.
+	TagAuthority string
+	// DefaultBase resolves relative URLs in articles that have no link of
+	// their own; it must be absolute.
+	DefaultBase string
+}
+
+// Parse turns the bytes of the file at rel (slash-separated, relative to the
+// source directory) into an Article. The error, if any, says what is wrong
+// without the path; the caller prefixes it.
+func Parse(rel string, data []byte, opt ParseOptions) (*Article, error) {
+	if len(data) == 0 {
+		return nil, errors.New("empty file")
+	}
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		return nil, fmt.Errorf("binary file: NUL byte at offset %d", i)
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(data) {
+		dec, err := decodeLegacy(data)
+		if err != nil {
+			return nil, err
+		}
+		data = dec
+	}
+	if bytes.IndexByte(data, '\r') >= 0 {
+		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+		data = bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
+	}
+
+	fm, body, err := splitFrontMatter(data)
+	if err != nil {
+		return nil, err
+	}
+	if v, ok := fm["published"]; ok {
+		if b, isBool := v.(bool); isBool && !b {
+			return nil, ErrNotPublished
+		}
+	}
+
+	a := &Article{Path: rel}
+	a.Title = cleanText(str(fm["title"]))
+	if a.Title == "" {
+		return nil, errors.New("front matter has no title")
+	}
+	loc := opt.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	rawDate, hasDate := fm["date"]
+	if !hasDate || rawDate == nil {
+		d, ok := dateFromFileName(path.Base(rel), loc)
+		if !ok {
+			return nil, errors.New("front matter has no date")
+		}
+		a.Published = d
+	} else if a.Published, err = parseDate(rawDate, loc); err != nil {
+		return nil, fmt.Errorf("date: %w", err)
+	}
+	a.Updated = a.Published
+	if v, ok := fm["last_modified_at"]; ok && v != nil {
+		u, err := parseDate(v, loc)
+		if err != nil {
+			return nil, fmt.Errorf("last_modified_at: %w", err)
+		}
+		if u.After(a.Published) {
+			a.Updated = u
+		}
+	}
+	if a.Categories, err = nameList(fm, "categories", "category"); err != nil {
+		return nil, err
+	}
+	if a.Tags, err = nameList(fm, "tags", "tag"); err != nil {
+		return nil, err
+	}
+
+	text, trailer := splitTrailer(body)
+	a.Link = absoluteHTTP(trailer.link)
+	if v := str(fm["link"]); v != "" {
+		if a.Link = absoluteHTTP(v); a.Link == "" {
+			return nil, fmt.Errorf("link %q: want an absolute http or https URL", v)
+		}
+	}
+	a.CategoryName, a.CategoryHome, a.SiteHome = trailer.categoryName, trailer.categoryHome, trailer.siteHome
+
+	base := a.Link
+	if base == "" {
+		base = a.SiteHome
+	}
+	if base == "" {
+		base = opt.DefaultBase
+	}
+	c, err := cleanBody(text, base)
+	if err != nil {
+		return nil, fmt.Errorf("body: %w", err)
+	}
+	a.Content, a.Summary, a.Image, a.Author = c.html, c.summary, c.image, c.source
+
+	if v := cleanText(str(fm["author"])); v != "" {
+		a.Author = v
+	}
+	for _, k := range []string{"description", "excerpt"} {
+		if v := str(fm[k]); v != "" {
+			a.Summary = summarize(textOfHTML(v))
+			break
+		}
+	}
+	if v := str(fm["image"]); v != "" {
+		if u := resolveURL(base, v); u != "" {
+			a.Image = u
+		}
+	}
+
+	if a.Link != "" {
+		a.ID = a.Link
+	} else {
+		a.ID = tagURI(opt.TagAuthority, rel)
+	}
+	return a, nil
+}
+
+// splitFrontMatter checks the front matter block itself, because
+// adrg/frontmatter reports a missing or unclosed block as "no front matter"
+// without an error, and then decodes it.
+func splitFrontMatter(data []byte) (map[string]any, []byte, error) {
+	first, _, _ := bytes.Cut(data, []byte("\n"))
+	delim := string(bytes.TrimRight(first, " \t"))
+	if delim != "---" && delim != "+++" {
+		return nil, nil, errors.New("no front matter: the first line must be --- (YAML) or +++ (TOML)")
+	}
+	closed := false
+	for rest := data[len(first):]; len(rest) > 0; {
+		rest = rest[1:] // the newline
+		line, _, _ := bytes.Cut(rest, []byte("\n"))
+		if string(bytes.TrimRight(line, " \t")) == delim {
+			closed = true
+			break
+		}
+		rest = rest[len(line):]
+	}
+	if !closed {
+		return nil, nil, fmt.Errorf("front matter is not closed: no %s line after the first", delim)
+	}
+	fm := map[string]any{}
+	formats := []*frontmatter.Format{
+		frontmatter.NewFormat("---", "---", yaml.Unmarshal),
+		frontmatter.NewFormat("+++", "+++", toml.Unmarshal),
+	}
+	body, err := frontmatter.MustParse(bytes.NewReader(data), &fm, formats...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("front matter: %s", oneLine(err.Error()))
+	}
+	if fm == nil {
+		fm = map[string]any{}
+	}
+	return fm, body, nil
+}
+
+// oneLine folds a multi-line library error into one line, so that every
+// problem is reported as a single "path: reason" line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// str returns a scalar front matter value as a string; lists and maps give "".
+func str(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case bool, int, int64, uint64, float64:
+		return fmt.Sprint(v)
+	case time.Time:
+		return v.Format(time.RFC3339)
+	}
+	return ""
+}
+
+// cleanText makes a front matter string safe for a title: control
+// characters (which XML 1.0 cannot carry) are dropped and white space folded.
+func cleanText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' {
+			return ' '
+		}
+		if unicode.IsControl(r) || r == utf8.RuneError || !xmlChar(r) {
+			return -1
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// xmlChar reports whether r may appear in an XML 1.0 document.
+func xmlChar(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D ||
+		(r >= 0x20 && r <= 0xD7FF) ||
+		(r >= 0xE000 && r <= 0xFFFD) ||
+		(r >= 0x10000 && r <= 0x10FFFF)
+}
+
+// Date layouts accepted in front matter, tried in order. Jekyll writes the
+// first; the others are what people type by hand.
+var zonedLayouts = []string{
+	"2006-01-02 15:04:05 -0700",
+	"2006-01-02 15:04:05 -07:00",
+	"2006-01-02 15:04 -0700",
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05-0700",
+	"2006-01-02 15:04:05Z07:00",
+	"2006-01-02 15:04:05 Z07:00",
+	time.RFC1123Z,
+}
+
+var localLayouts = []string{
+	"2006-01-02 15:04:05",
+	"2006-01-02T15:04:05",
+	"2006-01-02 15:04",
+	"2006-01-02T15:04",
+	"2006-01-02",
+}
+
+// parseDate reads a front matter date. A YAML or TOML timestamp arrives as
+// time.Time; a Jekyll date ("2022-03-17 05:17:21 +0800") as a string.
+func parseDate(v any, loc *time.Location) (time.Time, error) {
+	var t time.Time
+	switch v := v.(type) {
+	case time.Time:
+		t = v
+	case string:
+		s := strings.TrimSpace(v)
+		if s == "" {
+			return time.Time{}, errors.New("empty")
+		}
+		var err error
+		t, err = parseDateString(s, loc)
+		if err != nil {
+			return time.Time{}, err
+		}
+	default:
+		return time.Time{}, fmt.Errorf("%v is not a date", v)
+	}
+	if t.Year() < 1 || t.Year() > 9999 {
+		return time.Time{}, fmt.Errorf("year %d is out of range 1-9999", t.Year())
+	}
+	return t, nil
+}
+
+func parseDateString(s string, loc *time.Location) (time.Time, error) {
+	for _, l := range zonedLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, nil
+		}
+	}
+	for _, l := range localLayouts {
+		if t, err := time.ParseInLocation(l, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a date (want e.g. 2022-03-17 05:17:21 +0800, RFC 3339 or 2022-03-17)", s)
+}
+
+var fileDate = regexp.MustCompile(`^(\d{4}-\d{2}-\d{2})-`)
+
+// dateFromFileName reads a Jekyll post date from a name like
+// 2022-03-17-title.md, for articles without a date field.
+func dateFromFileName(name string, loc *time.Location) (time.Time, bool) {
+	m := fileDate.FindStringSubmatch(name)
+	if m == nil {
+		return time.Time{}, false
+	}
+	t, err := time.ParseInLocation("2006-01-02", m[1], loc)
+	return t, err == nil
+}
+
+// nameList reads categories or tags: a space-separated string (as Jekyll
+// does) or a list. Every name becomes a directory name on disk, so a name
+// that could escape its folder is rejected.
+func nameList(fm map[string]any, keys ...string) ([]string, error) {
+	var raw []string
+	for _, k := range keys {
+		switch v := fm[k].(type) {
+		case nil:
+		case string:
+			raw = append(raw, strings.Fields(v)...)
+		case []any:
+			for _, e := range v {
+				s := strings.TrimSpace(str(e))
+				if s == "" {
+					if e != nil {
+						return nil, fmt.Errorf("%s: %v is not a name", k, e)
+					}
+					continue
+				}
+				raw = append(raw, s)
+			}
+		case int, int64, float64, bool:
+			raw = append(raw, str(v))
+		default:
+			return nil, fmt.Errorf("%s: want a string or a list of strings", k)
+		}
+	}
+	seen := make(map[string]bool, len(raw))
+	out := raw[:0]
+	for _, n := range raw {
+		if err := checkName(n); err != nil {
+			return nil, fmt.Errorf("%s: %w", keys[0], err)
+		}
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// maxNameBytes keeps a category or tag within a file-system name (255 bytes
+// on most file systems) with room to spare.
+const maxNameBytes = 200
+
+// checkName rejects a category or tag that could not be a single, visible
+// directory name: path separators, dot names, control characters.
+func checkName(n string) error {
+	switch {
+	case !utf8.ValidString(n):
+		return fmt.Errorf("%q is not valid UTF-8", n)
+	case n == "." || n == "..":
+		return fmt.Errorf("%q is not allowed", n)
+	case strings.HasPrefix(n, "."):
+		return fmt.Errorf("%q starts with a dot", n)
+	case strings.ContainsAny(n, `/\`):
+		return fmt.Errorf("%q contains a path separator", n)
+	case len(n) > maxNameBytes:
+		return fmt.Errorf("%.20q… is longer than %d bytes", n, maxNameBytes)
+	}
+	for _, r := range n {
+		if unicode.IsControl(r) || !xmlChar(r) || r == utf8.RuneError {
+			return fmt.Errorf("%q contains a control character", n)
+		}
+	}
+	return nil
+}
+
+// trailer is what the lines after the body say.
+type trailer struct {
+	link         string
+	categoryName string
+	categoryHome string
+	siteHome     string
+}
+
+var (
+	linkLine = regexp.MustCompile(`^\s*<((?:https?:)?//[^<>\s]+)>\s*$`)
+	navLink  = regexp.MustCompile(`\[([^\]]*)\]\(([^)\s]*)\)`)
+	navLine  = regexp.MustCompile(`^\s*(?:\[[^\]]*\]\([^)\s]*\)\s*[｜|]?\s*)+$`)
+)
+
+// splitTrailer separates the body from the trailing original-URL line and
+// navigation line. Only lines at the very end count, so a body that happens
+// to contain such text keeps it.
+func splitTrailer(body []byte) (string, trailer) {
+	var t trailer
+	s := string(body)
+	for {
+		trimmed := strings.TrimRight(s, " \t\n")
+		i := strings.LastIndexByte(trimmed, '\n')
+		line := trimmed[i+1:]
+		switch {
+		case t.link == "" && linkLine.MatchString(line):
+			t.link = linkLine.FindStringSubmatch(line)[1]
+		case t.siteHome == "" && t.categoryHome == "" && navLine.MatchString(line):
+			for _, m := range navLink.FindAllStringSubmatch(line, -1) {
+				u := absoluteHTTP(m[2])
+				if u == "" {
+					continue
+				}
+				pu, _ := url.Parse(u)
+				if pu.Path == "" || pu.Path == "/" {
+					t.siteHome = u
+				} else if t.categoryHome == "" {
+					t.categoryHome = u
+					t.categoryName = strings.TrimSpace(strings.TrimPrefix(cleanText(m[1]), "返回"))
+				}
+			}
+		default:
+			return trimmed, t
+		}
+		if i < 0 {
+			return "", t
+		}
+		s = trimmed[:i]
+	}
+}
+
+// absoluteHTTP returns u as an absolute http(s) URL: a protocol-relative
+// //host/x becomes https://host/x. Anything else gives "".
+func absoluteHTTP(u string) string {
+	u = strings.TrimSpace(u)
+	if strings.HasPrefix(u, "//") {
+		u = "https:" + u
+	}
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return ""
+	}
+	return p.String()
+}
+
+// tagURI mints a stable id (RFC 4151) for an article without a link. It uses
+// the file's base name without extension, so moving the file to another
+// folder or editing it keeps the id; the date is fixed because the id must
+// not follow the article's date.
+func tagURI(authority, rel string) string {
+	if authority == "" {
+		authority = "localhost"
+	}
+	name := path.Base(rel)
+	name = strings.TrimSuffix(name, path.Ext(name))
+	return "tag:" + authority + ",2000:" + url.PathEscape(name)
+}

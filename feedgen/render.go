@@ -1,0 +1,391 @@
+package feedgen
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"net/url"
+	"time"
+
+	"github.com/gorilla/feeds"
+)
+
+// Format is one of the three feed formats every feed is published in.
+type Format int
+
+// The formats, in the order their files are listed.
+const (
+	RSS Format = iota
+	Atom
+	JSON
+)
+
+// Formats lists every format.
+var Formats = []Format{RSS, Atom, JSON}
+
+// FileName is the name of the format's file inside a feed's folder.
+func (f Format) FileName() string {
+	return [...]string{"rss.xml", "atom.xml", "feed.json"}[f]
+}
+
+// MediaType is the IANA media type of the format, without parameters.
+func (f Format) MediaType() string {
+	return [...]string{"application/rss+xml", "application/atom+xml", "application/feed+json"}[f]
+}
+
+// Label names the format for people, in the index page.
+func (f Format) Label() string {
+	return [...]string{"RSS", "Atom", "JSON Feed"}[f]
+}
+
+// Kind says which articles a feed holds.
+type Kind int
+
+// The kinds of feed.
+const (
+	KindAll Kind = iota
+	KindCategory
+	KindTag
+)
+
+// FeedKey names a feed: the global one, or a category or tag by name.
+type FeedKey struct {
+	Kind Kind
+	Name string
+}
+
+// Dir is the feed's folder as a slash path below the site root, with a
+// leading slash and no trailing slash ("" for the global feed). The name is
+// kept as UTF-8: it is a file path, not a URL.
+func (k FeedKey) Dir() string {
+	switch k.Kind {
+	case KindCategory:
+		return "/category/" + k.Name
+	case KindTag:
+		return "/tag/" + k.Name
+	}
+	return ""
+}
+
+// Path is the slash path of the feed's file in format f.
+func (k FeedKey) Path(f Format) string { return k.Dir() + "/" + f.FileName() }
+
+// URL is the absolute URL of the feed's file in format f: the name is
+// percent-encoded.
+func (k FeedKey) URL(base string, f Format) string {
+	switch k.Kind {
+	case KindCategory:
+		return base + "category/" + url.PathEscape(k.Name) + "/" + f.FileName()
+	case KindTag:
+		return base + "tag/" + url.PathEscape(k.Name) + "/" + f.FileName()
+	}
+	return base + f.FileName()
+}
+
+// less orders feeds: global first, then categories, then tags, each by name.
+func (k FeedKey) less(o FeedKey) bool {
+	if k.Kind != o.Kind {
+		return k.Kind < o.Kind
+	}
+	return k.Name < o.Name
+}
+
+// FeedInfo is a feed's own data, besides its items.
+type FeedInfo struct {
+	Key         FeedKey
+	Title       string
+	Description string
+	Link        string    // the home page the feed belongs to (absolute)
+	Updated     time.Time // the newest item's updated time
+}
+
+// epoch stands in for the updated time of a feed with no item. Atom requires
+// an <updated>; the clock would break byte-for-byte reproducibility.
+var epoch = time.Unix(0, 0).UTC()
+
+const generator = "feedgen"
+
+// Namespaces written into RSS. gorilla/feeds declares only content:.
+const (
+	nsAtom    = "http://www.w3.org/2005/Atom"
+	nsContent = "http://purl.org/rss/1.0/modules/content/"
+	nsDC      = "http://purl.org/dc/elements/1.1/"
+	nsMedia   = "http://search.yahoo.com/mrss/"
+)
+
+// rssDoc wraps gorilla's channel with the namespaces it omits.
+type rssDoc struct {
+	XMLName   xml.Name   `xml:"rss"`
+	Version   string     `xml:"version,attr"`
+	NSAtom    string     `xml:"xmlns:atom,attr"`
+	NSContent string     `xml:"xmlns:content,attr"`
+	NSDC      string     `xml:"xmlns:dc,attr"`
+	NSMedia   string     `xml:"xmlns:media,attr"`
+	Channel   rssChannel `xml:"channel"`
+}
+
+// rssChannel extends gorilla's RssFeed with the atom:link rel="self" that RSS
+// best practice asks for; Items shadows gorilla's to carry the richer items.
+type rssChannel struct {
+	AtomLink rssAtomLink `xml:"atom:link"`
+	feeds.RssFeed
+	Items []*rssItem `xml:"item"`
+}
+
+type rssAtomLink struct {
+	Href string `xml:"href,attr"`
+	Rel  string `xml:"rel,attr"`
+	Type string `xml:"type,attr"`
+}
+
+// rssItem extends gorilla's item: several categories (gorilla has one),
+// dc:creator for a source that is a name and not an e-mail address, and a
+// media:thumbnail for the image (an enclosure would need a length and type
+// that we do not know, and readers treat enclosures as downloads).
+type rssItem struct {
+	feeds.RssItem
+	Creator    string         `xml:"dc:creator,omitempty"`
+	Categories []rssCategory  `xml:"category"`
+	Thumbnail  *rssMediaThumb `xml:"media:thumbnail"`
+}
+
+type rssCategory struct {
+	Domain string `xml:"domain,attr,omitempty"`
+	Name   string `xml:",chardata"`
+}
+
+type rssMediaThumb struct {
+	URL string `xml:"url,attr"`
+}
+
+func rfc822(t time.Time) string  { return t.Format(time.RFC1123Z) }
+func rfc3339(t time.Time) string { return t.Format(time.RFC3339) }
+
+// renderRSS writes an RSS 2.0 channel.
+func renderRSS(cfg *Config, fi FeedInfo, items []*Article) []byte {
+	updated := fi.Updated
+	ch := rssChannel{
+		AtomLink: rssAtomLink{Href: fi.Key.URL(cfg.BaseURL, RSS), Rel: "self", Type: RSS.MediaType()},
+		RssFeed: feeds.RssFeed{
+			Title:         fi.Title,
+			Link:          fi.Link,
+			Description:   fi.Description,
+			Language:      cfg.Language,
+			LastBuildDate: rfc822(updated),
+			PubDate:       rfc822(updated),
+			Generator:     generator,
+			Docs:          "https://www.rssboard.org/rss-specification",
+		},
+		Items: make([]*rssItem, 0, len(items)),
+	}
+	for _, a := range items {
+		it := &rssItem{
+			RssItem: feeds.RssItem{
+				Title:       a.Title,
+				Link:        itemLink(cfg, a),
+				Description: a.Summary,
+				PubDate:     rfc822(a.Published),
+				Guid:        &feeds.RssGuid{Id: a.ID, IsPermaLink: "false"},
+			},
+			Creator: a.Author,
+		}
+		if a.ID == a.Link {
+			it.Guid.IsPermaLink = "true"
+		}
+		if a.Content != "" {
+			it.Content = &feeds.RssContent{Content: a.Content}
+		}
+		for _, c := range a.Categories {
+			it.Categories = append(it.Categories, rssCategory{Domain: cfg.BaseURL + "category/", Name: categoryLabel(cfg, a, c)})
+		}
+		for _, t := range a.Tags {
+			it.Categories = append(it.Categories, rssCategory{Domain: cfg.BaseURL + "tag/", Name: t})
+		}
+		if a.Image != "" {
+			it.Thumbnail = &rssMediaThumb{URL: a.Image}
+		}
+		ch.Items = append(ch.Items, it)
+	}
+	return marshalXML(rssDoc{
+		Version: "2.0", NSAtom: nsAtom, NSContent: nsContent, NSDC: nsDC, NSMedia: nsMedia,
+		Channel: ch,
+	})
+}
+
+// itemLink is the item's link: the original article, else the site.
+func itemLink(cfg *Config, a *Article) string {
+	if a.Link != "" {
+		return a.Link
+	}
+	if a.SiteHome != "" {
+		return a.SiteHome
+	}
+	if cfg.Link != "" {
+		return cfg.Link
+	}
+	return cfg.BaseURL
+}
+
+// categoryLabel is the human name of category slug as an item shows it: the
+// configured title, else the name the article's own navigation line gives
+// its first category, else the slug. It depends on the article alone, so an
+// item renders the same in every feed it appears in.
+func categoryLabel(cfg *Config, a *Article, slug string) string {
+	if t := cfg.Categories[slug].Title; t != "" {
+		return t
+	}
+	if a.CategoryName != "" && len(a.Categories) > 0 && a.Categories[0] == slug {
+		return a.CategoryName
+	}
+	return slug
+}
+
+// atomFeed extends gorilla's AtomFeed: several links (self and alternate;
+// gorilla writes one), xml:lang, a generator, and entries with categories
+// that carry the required term attribute.
+type atomFeed struct {
+	feeds.AtomFeed
+	Lang      string           `xml:"xml:lang,attr,omitempty"`
+	Links     []feeds.AtomLink `xml:"link"`
+	Generator string           `xml:"generator,omitempty"`
+	Entries   []*atomEntry     `xml:"entry"`
+}
+
+type atomEntry struct {
+	feeds.AtomEntry
+	Categories []atomCategory `xml:"category"`
+}
+
+type atomCategory struct {
+	Term   string `xml:"term,attr"`
+	Scheme string `xml:"scheme,attr,omitempty"`
+	Label  string `xml:"label,attr,omitempty"`
+}
+
+// renderAtom writes an Atom 1.0 feed.
+func renderAtom(cfg *Config, fi FeedInfo, items []*Article) []byte {
+	self := fi.Key.URL(cfg.BaseURL, Atom)
+	f := atomFeed{
+		AtomFeed: feeds.AtomFeed{
+			Xmlns:    nsAtom,
+			Title:    fi.Title,
+			Id:       self,
+			Updated:  rfc3339(fi.Updated),
+			Subtitle: fi.Description,
+			// An author on the feed satisfies RFC 4287 for entries that name
+			// no source of their own.
+			Author: &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: cfg.Title}},
+		},
+		Lang: cfg.Language,
+		Links: []feeds.AtomLink{
+			{Href: self, Rel: "self", Type: Atom.MediaType()},
+			{Href: fi.Link, Rel: "alternate", Type: "text/html"},
+		},
+		Generator: generator,
+		Entries:   make([]*atomEntry, 0, len(items)),
+	}
+	for _, a := range items {
+		e := &atomEntry{AtomEntry: feeds.AtomEntry{
+			Title:     a.Title,
+			Id:        a.ID,
+			Updated:   rfc3339(a.Updated),
+			Published: rfc3339(a.Published),
+			Links:     []feeds.AtomLink{{Href: itemLink(cfg, a), Rel: "alternate", Type: "text/html"}},
+		}}
+		if a.Summary != "" {
+			e.Summary = &feeds.AtomSummary{Content: a.Summary, Type: "text"}
+		}
+		if a.Content != "" {
+			e.Content = &feeds.AtomContent{Content: a.Content, Type: "html"}
+		}
+		if a.Author != "" {
+			e.Author = &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: a.Author}}
+		}
+		for _, c := range a.Categories {
+			e.Categories = append(e.Categories, atomCategory{Term: c, Scheme: cfg.BaseURL + "category/", Label: categoryLabel(cfg, a, c)})
+		}
+		for _, t := range a.Tags {
+			e.Categories = append(e.Categories, atomCategory{Term: t, Scheme: cfg.BaseURL + "tag/"})
+		}
+		f.Entries = append(f.Entries, e)
+	}
+	return marshalXML(f)
+}
+
+// jsonFeed extends gorilla's JSONFeed so that items is always written (the
+// spec requires it even when empty; gorilla omits an empty list).
+type jsonFeed struct {
+	*feeds.JSONFeed
+	Items []*feeds.JSONItem `json:"items"`
+}
+
+// renderJSON writes a JSON Feed 1.1 document.
+func renderJSON(cfg *Config, fi FeedInfo, items []*Article) []byte {
+	f := jsonFeed{
+		JSONFeed: &feeds.JSONFeed{
+			Version:     "https://jsonfeed.org/version/1.1",
+			Title:       fi.Title,
+			Language:    cfg.Language,
+			HomePageUrl: fi.Link,
+			FeedUrl:     fi.Key.URL(cfg.BaseURL, JSON),
+			Description: fi.Description,
+			Authors:     []*feeds.JSONAuthor{{Name: cfg.Title}},
+		},
+		Items: make([]*feeds.JSONItem, 0, len(items)),
+	}
+	for _, a := range items {
+		pub, upd := a.Published, a.Updated
+		it := &feeds.JSONItem{
+			Id:            a.ID,
+			Url:           itemLink(cfg, a),
+			Title:         a.Title,
+			ContentHTML:   a.Content,
+			Summary:       a.Summary,
+			Image:         a.Image,
+			PublishedDate: &pub,
+			ModifiedDate:  &upd,
+		}
+		if a.Author != "" {
+			it.Authors = []*feeds.JSONAuthor{{Name: a.Author}}
+		}
+		for _, c := range a.Categories {
+			it.Tags = append(it.Tags, categoryLabel(cfg, a, c))
+		}
+		for _, t := range a.Tags {
+			if !contains(it.Tags, t) {
+				it.Tags = append(it.Tags, t)
+			}
+		}
+		if it.ContentHTML == "" {
+			// JSON Feed requires content_html or content_text on every item.
+			it.ContentText = a.Summary
+		}
+		f.Items = append(f.Items, it)
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // readable CJK and HTML; JSON does not need the escapes
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(f) // only strings, times and slices: cannot fail
+	return b.Bytes()
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// marshalXML writes v as an indented XML document with a declaration.
+func marshalXML(v any) []byte {
+	var b bytes.Buffer
+	b.WriteString(xml.Header)
+	enc := xml.NewEncoder(&b)
+	enc.Indent("", "  ")
+	_ = enc.Encode(v) // our own structs of strings: cannot fail
+	b.WriteByte('\n')
+	return b.Bytes()
+}

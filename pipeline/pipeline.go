@@ -1,0 +1,272 @@
+// Package pipeline wires the stages together: the generator reads the
+// source directory into a snapshot, which goes to the disk writer (build) or
+// to the HTTP handler and, optionally, the disk writer (serve), with the
+// watcher feeding changes in. Both modes run the same code from directory to
+// bytes; serve adds incremental updates on top.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"feedgen/diskout"
+	"feedgen/feedgen"
+	"feedgen/serve"
+	"feedgen/snapshot"
+	"feedgen/watch"
+)
+
+// BuildOptions configure a one-shot build.
+type BuildOptions struct {
+	Src    string
+	Out    string
+	Site   feedgen.Config
+	Logger *slog.Logger
+}
+
+// BuildResult is what a build did.
+type BuildResult struct {
+	Articles int
+	Feeds    int
+	Written  int
+	Removed  int
+	Problems []feedgen.Problem
+}
+
+// Build reads Src once and writes every feed under Out. Bad articles do not
+// stop it: they are returned as Problems and every other article is
+// published. An error means nothing useful could be written (no source
+// directory, an unwritable output).
+func Build(opts BuildOptions) (BuildResult, error) {
+	var r BuildResult
+	g, err := feedgen.New(opts.Src, opts.Site, feedgen.Options{})
+	if err != nil {
+		return r, err
+	}
+	if _, err := g.Scan(); err != nil {
+		return r, err
+	}
+	res := g.Snapshot()
+	w, err := diskout.New(opts.Out, opts.Logger)
+	if err != nil {
+		return r, err
+	}
+	wr, err := w.Write(res.Snapshot)
+	r = BuildResult{Articles: g.Articles(), Feeds: res.Feeds, Written: wr.Written, Removed: wr.Removed, Problems: g.Problems()}
+	return r, err
+}
+
+// ServeOptions configure the daemon.
+type ServeOptions struct {
+	Src  string
+	Site feedgen.Config
+	// Addr is the listen address; Listener, when set, is used instead (tests
+	// pass one bound to port 0).
+	Addr     string
+	Listener net.Listener
+	// Out, when set, is a directory kept equal to what is served.
+	Out string
+	// Watch configures the watcher (debounce, polling).
+	Watch        watch.Options
+	CacheControl string
+	Logger       *slog.Logger
+}
+
+// Daemon serves the feeds of a source directory and keeps them current.
+type Daemon struct {
+	opts    ServeOptions
+	log     *slog.Logger
+	gen     *feedgen.Generator
+	handler *serve.Handler
+	writer  *diskout.Writer
+	watcher *watch.Watcher
+	ln      net.Listener
+	srv     *http.Server
+
+	mu       sync.Mutex // serialises regenerations (watcher batches and Rescan)
+	reported map[string]string
+	rescan   chan struct{}
+}
+
+// NewDaemon reads the source directory, publishes the first snapshot and
+// starts listening, so that the daemon answers as soon as it returns.
+func NewDaemon(opts ServeOptions) (*Daemon, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	d := &Daemon{opts: opts, log: log, reported: map[string]string{}, rescan: make(chan struct{}, 1)}
+	var err error
+	if d.gen, err = feedgen.New(opts.Src, opts.Site, feedgen.Options{}); err != nil {
+		return nil, err
+	}
+	d.handler = serve.NewHandler(serve.Options{CacheControl: opts.CacheControl, Logger: log})
+	if opts.Out != "" {
+		if d.writer, err = diskout.New(opts.Out, log); err != nil {
+			return nil, err
+		}
+	}
+	wopts := opts.Watch
+	if wopts.Logger == nil {
+		wopts.Logger = log
+	}
+	// The watcher starts before the first scan, so that a change made while
+	// the scan runs is not lost: at worst it is read twice.
+	if d.watcher, err = watch.New(opts.Src, wopts); err != nil {
+		return nil, err
+	}
+	if err := d.regenerate(nil, true); err != nil {
+		d.watcher.Close()
+		return nil, err
+	}
+	d.ln = opts.Listener
+	if d.ln == nil {
+		if d.ln, err = net.Listen("tcp", opts.Addr); err != nil {
+			d.watcher.Close()
+			return nil, err
+		}
+	}
+	d.srv = serve.NewServer(d.ln.Addr().String(), d.handler)
+	d.srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelDebug)
+	return d, nil
+}
+
+// Addr is the address the daemon listens on.
+func (d *Daemon) Addr() net.Addr { return d.ln.Addr() }
+
+// Handler is the HTTP handler, for tests that want to call it directly.
+func (d *Daemon) Handler() *serve.Handler { return d.handler }
+
+// Rescan asks for a full re-read of the source directory (SIGHUP).
+func (d *Daemon) Rescan() {
+	select {
+	case d.rescan <- struct{}{}:
+	default: // one is already pending
+	}
+}
+
+// Run serves and follows the directory until ctx is done, then shuts down
+// gracefully: requests in flight finish (within ten seconds).
+func (d *Daemon) Run(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() {
+		if err := d.srv.Serve(d.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- err
+		}
+	}()
+	d.log.Info("serving", "addr", d.ln.Addr().String(), "src", d.opts.Src, "base_url", d.opts.Site.BaseURL)
+	batches := d.watcher.Batches()
+	var runErr error
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case err := <-errc:
+			runErr = err
+			break loop
+		case <-d.rescan:
+			_ = d.regenerate(nil, true)
+		case b, ok := <-batches:
+			if !ok {
+				batches = nil
+				continue
+			}
+			_ = d.regenerate(b.Paths, b.Rescan)
+		}
+	}
+	d.watcher.Close()
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.srv.Shutdown(sctx); err != nil && runErr == nil {
+		runErr = err
+	}
+	d.log.Info("stopped")
+	return runErr
+}
+
+// Close releases the daemon's resources without running it (for a daemon
+// whose Run was never called).
+func (d *Daemon) Close() error {
+	d.watcher.Close()
+	return d.ln.Close()
+}
+
+// regenerate applies one batch of changes and publishes the result. An
+// invalid article is logged once, when it turns invalid, and drops out of
+// the feeds, as it would from a fresh build: serve and build always agree.
+func (d *Daemon) regenerate(paths []string, full bool) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	start := time.Now()
+	var changed int
+	if full {
+		n, err := d.gen.Scan()
+		if err != nil {
+			d.log.Error("rescan failed", "err", err)
+			return err
+		}
+		changed = n
+	} else {
+		changed = d.gen.Update(paths)
+	}
+	res := d.gen.Snapshot()
+	d.handler.Swap(res.Snapshot)
+	var wr diskout.Result
+	if d.writer != nil {
+		var err error
+		if wr, err = d.writer.Write(res.Snapshot); err != nil {
+			d.log.Error("writing output", "dir", d.opts.Out, "err", err)
+		}
+	}
+	d.reportProblems()
+	st := res.Snapshot.Stats()
+	d.log.Info("regenerated",
+		"full", full,
+		"files_changed", changed,
+		"feeds_rendered", res.Rendered,
+		"feeds", res.Feeds,
+		"articles", st.Articles,
+		"invalid", st.Invalid,
+		"written", wr.Written,
+		"removed", wr.Removed,
+		"duration", time.Since(start).Round(time.Microsecond).String(),
+	)
+	return nil
+}
+
+// reportProblems logs each problem once, when it appears or its reason
+// changes, and says when a file is fixed or gone.
+func (d *Daemon) reportProblems() {
+	now := map[string]string{}
+	for _, p := range d.gen.Problems() {
+		now[p.Path] = p.Reason
+		if d.reported[p.Path] != p.Reason {
+			d.log.Warn(p.String(), "event", "invalid_article")
+		}
+	}
+	for path := range d.reported {
+		if _, still := now[path]; !still {
+			d.log.Info(path+": no longer invalid", "event", "invalid_article_cleared")
+		}
+	}
+	d.reported = now
+}
+
+// Snapshot returns the snapshot being served.
+func (d *Daemon) Snapshot() *snapshot.Snapshot { return d.handler.Snapshot() }
+
+// FormatProblems renders problems one per line as "path: reason".
+func FormatProblems(ps []feedgen.Problem) string {
+	s := ""
+	for _, p := range ps {
+		s += fmt.Sprintln(p.String())
+	}
+	return s
+}
