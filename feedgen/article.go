@@ -388,10 +388,10 @@ func checkName(n string) error {
 		return fmt.Errorf("%q is not valid UTF-8", n)
 	case n == "." || n == "..":
 		return fmt.Errorf("%q is not allowed", n)
-	case strings.HasPrefix(n, "."):
-		return fmt.Errorf("%q starts with a dot", n)
 	case strings.ContainsAny(n, `/\`):
 		return fmt.Errorf("%q contains a path separator", n)
+	case strings.HasPrefix(n, "."):
+		return fmt.Errorf("%q starts with a dot", n)
 	case len(n) > maxNameBytes:
 		return fmt.Errorf("%.20q… is longer than %d bytes", n, maxNameBytes)
 	}

@@ -1,0 +1,467 @@
+// Package serve is the HTTP front of the feed daemon: it answers requests
+// from the current in-memory snapshot and nothing else.
+//
+// Everything a response needs (bodies, gzip bodies, validators, header
+// values) is computed once when a snapshot is published, so a request costs
+// a map lookup, a few header assignments and one Write. The handler never
+// touches the file system, never compresses per request and logs nothing per
+// request, because it is meant to compete with a static nginx.
+package serve
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"feedgen/snapshot"
+)
+
+// DefaultCacheControl is used when Options.CacheControl is empty. Five
+// minutes keeps readers' polling cheap while a rebuild still shows up soon.
+const DefaultCacheControl = "public, max-age=300"
+
+// Options configures a Handler. The zero value is usable.
+type Options struct {
+	// CacheControl is sent with every file response (200 and 304).
+	// Empty means DefaultCacheControl.
+	CacheControl string
+	// Logger receives publication events only, never per-request lines,
+	// so that logging cannot become the bottleneck. Nil discards.
+	Logger *slog.Logger
+}
+
+// Handler serves the current snapshot. Safe for concurrent use: requests
+// read one immutable published state through an atomic pointer, so a
+// response is always built from a single snapshot even while Swap runs.
+type Handler struct {
+	state        atomic.Pointer[state]
+	cacheControl []string
+	log          *slog.Logger
+}
+
+// state is a snapshot plus the header values precomputed for it. It is
+// built completely before being published and never modified afterwards.
+type state struct {
+	snap    *snapshot.Snapshot
+	entries map[string]*entry
+	health  []byte
+	hlen    []string
+}
+
+// entry is one file with its two possible representations.
+type entry struct {
+	ctype   []string
+	lastMod []string  // nil when the file has no ModTime
+	modTime time.Time // zero when unknown
+	plain   rep
+	gz      rep // body nil when there is no gzip form
+	// etags are the opaque tags that count as "current" for
+	// If-None-Match: a cache may hold either coding, and both are still
+	// valid, so either one earns a 304.
+	etag, gzETag string
+}
+
+// rep is one representation: the bytes and their precomputed headers.
+type rep struct {
+	body []byte
+	etag []string // nil when the file has no validator
+	clen []string
+}
+
+// Header values shared by all responses. The slices have len == cap so an
+// append by a wrapping middleware copies instead of writing into them;
+// handlers further out must not assign into their elements.
+var (
+	hdrVary      = one("Accept-Encoding")
+	hdrNosniff   = one("nosniff")
+	hdrGzip      = one("gzip")
+	hdrNoStore   = one("no-store")
+	hdrPlain     = one(snapshot.TypePlain)
+	hdrJSON      = one("application/json")
+	hdrAllow     = one("GET, HEAD")
+	hdrRetry     = one("1")
+	body404      = []byte("404 page not found\n")
+	body405      = []byte("405 method not allowed\n")
+	body503      = []byte("503 no snapshot yet\n")
+	health503    = []byte(`{"status":"starting"}` + "\n")
+	hdrLen404    = one(strconv.Itoa(len(body404)))
+	hdrLen405    = one(strconv.Itoa(len(body405)))
+	hdrLen503    = one(strconv.Itoa(len(body503)))
+	hdrLenHealth = one(strconv.Itoa(len(health503)))
+)
+
+func one(s string) []string { return []string{s}[:1:1] }
+
+// Canonical header keys, assigned directly into the header map: the map
+// write skips CanonicalHeaderKey, and these spellings are what net/http and
+// Header.Get use ("Etag", not "ETag").
+const (
+	kCT      = "Content-Type"
+	kCL      = "Content-Length"
+	kCE      = "Content-Encoding"
+	kETag    = "Etag"
+	kLM      = "Last-Modified"
+	kCC      = "Cache-Control"
+	kVary    = "Vary"
+	kNosniff = "X-Content-Type-Options"
+	kAllow   = "Allow"
+	kRetry   = "Retry-After"
+	kAE      = "Accept-Encoding"
+	kINM     = "If-None-Match"
+	kIMS     = "If-Modified-Since"
+)
+
+// NewHandler returns a Handler with no snapshot; it answers 503 until the
+// first Swap.
+func NewHandler(opts Options) *Handler {
+	cc := opts.CacheControl
+	if cc == "" {
+		cc = DefaultCacheControl
+	}
+	lg := opts.Logger
+	if lg == nil {
+		lg = slog.New(slog.DiscardHandler)
+	}
+	return &Handler{cacheControl: one(cc), log: lg}
+}
+
+// Swap publishes s for all following requests. Requests already running
+// finish with the snapshot they started with. A nil s is ignored: once the
+// daemon has something to serve it must never fall back to 503.
+func (h *Handler) Swap(s *snapshot.Snapshot) {
+	if s == nil {
+		h.log.Warn("serve: ignoring nil snapshot")
+		return
+	}
+	h.state.Store(newState(s))
+	st := s.Stats()
+	h.log.Debug("serve: snapshot published", "files", s.Len(), "feeds", st.Feeds, "articles", st.Articles)
+}
+
+// Snapshot returns the snapshot being served, or nil before the first Swap.
+func (h *Handler) Snapshot() *snapshot.Snapshot {
+	if st := h.state.Load(); st != nil {
+		return st.snap
+	}
+	return nil
+}
+
+func newState(s *snapshot.Snapshot) *state {
+	st := &state{snap: s, entries: make(map[string]*entry, s.Len())}
+	for _, p := range s.Paths() {
+		f := s.Get(p)
+		if f == nil {
+			continue
+		}
+		e := &entry{
+			ctype:  one(f.ContentType),
+			etag:   f.ETag,
+			gzETag: f.GzipETag,
+			plain:  rep{body: f.Body, etag: optional(f.ETag), clen: one(strconv.Itoa(len(f.Body)))},
+		}
+		if f.ContentType == "" {
+			// Never let the client sniff: an unknown type is bytes.
+			e.ctype = one("application/octet-stream")
+		}
+		if f.Gzip != nil {
+			e.gz = rep{body: f.Gzip, etag: optional(f.GzipETag), clen: one(strconv.Itoa(len(f.Gzip)))}
+		}
+		if !f.ModTime.IsZero() {
+			e.modTime = f.ModTime.UTC().Truncate(time.Second)
+			e.lastMod = one(e.modTime.Format(http.TimeFormat))
+		}
+		st.entries[p] = e
+	}
+	stats := s.Stats()
+	b, _ := json.Marshal(struct { // only ints and strings: cannot fail
+		Status   string `json:"status"`
+		Articles int    `json:"articles"`
+		Invalid  int    `json:"invalid"`
+		Feeds    int    `json:"feeds"`
+		Files    int    `json:"files"`
+		Updated  string `json:"updated"`
+	}{"ok", stats.Articles, stats.Invalid, stats.Feeds, s.Len(), stats.Updated.UTC().Format(time.RFC3339)})
+	st.health = append(b, '\n')
+	st.hlen = one(strconv.Itoa(len(st.health)))
+	return st
+}
+
+func optional(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return one(s)
+}
+
+// ServeHTTP answers GET and HEAD from the current snapshot.
+//
+// Range requests are deliberately not supported: the Range header is
+// ignored and the full body is sent with 200, which RFC 9110 section 14.2
+// permits. Feeds are small and change as a whole, so partial transfers buy
+// nothing, and not parsing Range means no malformed Range can ever produce
+// a 416 or an error.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hdr := w.Header()
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		hdr[kAllow] = hdrAllow
+		writeStatic(w, r, http.StatusMethodNotAllowed, body405, hdrLen405)
+		return
+	}
+	st := h.state.Load()
+	p := r.URL.Path
+	if p == "/healthz" {
+		h.serveHealth(w, r, st)
+		return
+	}
+	if st == nil {
+		hdr[kRetry] = hdrRetry
+		writeStatic(w, r, http.StatusServiceUnavailable, body503, hdrLen503)
+		return
+	}
+	if p == "/" {
+		p = "/index.html"
+	}
+	var e *entry
+	if validPath(p) {
+		e = st.entries[p]
+	}
+	if e == nil {
+		writeStatic(w, r, http.StatusNotFound, body404, hdrLen404)
+		return
+	}
+
+	rp, gz := &e.plain, false
+	if e.gz.body != nil && acceptsGzip(r.Header[kAE]) {
+		rp, gz = &e.gz, true
+	}
+	hdr[kVary] = hdrVary
+	hdr[kCC] = h.cacheControl
+	if rp.etag != nil {
+		hdr[kETag] = rp.etag
+	}
+	if e.lastMod != nil {
+		hdr[kLM] = e.lastMod
+	}
+	if notModified(r, e) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	hdr[kCT] = e.ctype
+	hdr[kNosniff] = hdrNosniff
+	hdr[kCL] = rp.clen
+	if gz {
+		hdr[kCE] = hdrGzip
+	}
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(rp.body) // a failed write means the client left
+	}
+}
+
+func (h *Handler) serveHealth(w http.ResponseWriter, r *http.Request, st *state) {
+	hdr := w.Header()
+	hdr[kCT] = hdrJSON
+	hdr[kCC] = hdrNoStore
+	hdr[kNosniff] = hdrNosniff
+	body, clen, code := health503, hdrLenHealth, http.StatusServiceUnavailable
+	if st != nil {
+		body, clen, code = st.health, st.hlen, http.StatusOK
+	} else {
+		hdr[kRetry] = hdrRetry
+	}
+	hdr[kCL] = clen
+	w.WriteHeader(code)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+// writeStatic sends one of the fixed error bodies. Errors are not
+// cacheable: a 404 for a tag may become a feed on the next rebuild.
+func writeStatic(w http.ResponseWriter, r *http.Request, code int, body []byte, clen []string) {
+	hdr := w.Header()
+	hdr[kCT] = hdrPlain
+	hdr[kNosniff] = hdrNosniff
+	hdr[kCC] = hdrNoStore
+	hdr[kCL] = clen
+	w.WriteHeader(code)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+// validPath rejects paths that could only be traversal attempts. The lookup
+// is a map, so they could never reach a file anyway; rejecting them
+// explicitly keeps that true even if a snapshot ever held such a key.
+func validPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	if strings.IndexByte(p, '\\') >= 0 || strings.IndexByte(p, 0) >= 0 {
+		return false
+	}
+	for rest := p[1:]; ; {
+		seg, tail, more := strings.Cut(rest, "/")
+		if seg == "." || seg == ".." {
+			return false
+		}
+		if !more {
+			return true
+		}
+		rest = tail
+	}
+}
+
+// notModified evaluates If-None-Match, or If-Modified-Since when there is
+// no If-None-Match, in the order RFC 9110 section 13.2.2 prescribes.
+func notModified(r *http.Request, e *entry) bool {
+	if inm, ok := r.Header[kINM]; ok {
+		return etagListMatch(inm, e.etag, e.gzETag)
+	}
+	ims := r.Header[kIMS]
+	if len(ims) == 0 || e.lastMod == nil {
+		return false
+	}
+	v := ims[0]
+	if v == e.lastMod[0] {
+		// Clients echo our Last-Modified verbatim; skip the date parse.
+		return true
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return false // unparseable dates are ignored (RFC 9110 13.1.3)
+	}
+	return !e.modTime.After(t)
+}
+
+// etagListMatch reports whether any entity tag in the If-None-Match field
+// values matches a or b by weak comparison (W/ prefixes ignored), or the
+// list is "*". Parsing stops at the first malformed element of a value.
+func etagListMatch(values []string, a, b string) bool {
+	for _, v := range values {
+		for {
+			v = strings.TrimLeft(v, " \t,")
+			if v == "" {
+				break
+			}
+			if v[0] == '*' {
+				return true
+			}
+			if strings.HasPrefix(v, "W/") {
+				v = v[2:]
+			}
+			if v == "" || v[0] != '"' {
+				break
+			}
+			end := strings.IndexByte(v[1:], '"')
+			if end < 0 {
+				break
+			}
+			tag := v[:end+2]
+			if (a != "" && tag == weak(a)) || (b != "" && tag == weak(b)) {
+				return true
+			}
+			v = v[end+2:]
+		}
+	}
+	return false
+}
+
+// weak strips a W/ prefix so that comparison is weak on both sides.
+func weak(tag string) string {
+	return strings.TrimPrefix(tag, "W/")
+}
+
+// acceptsGzip reports whether Accept-Encoding allows gzip. An explicit
+// gzip (or x-gzip) element decides by its q-value; otherwise "*" decides;
+// otherwise, including when the header is absent, identity is sent, as
+// nginx does. If gzip is listed more than once the lowest q wins, because
+// a refusal is the safer reading.
+func acceptsGzip(values []string) bool {
+	gzipQ, starQ := -1, -1
+	for _, v := range values {
+		for v != "" {
+			var elem string
+			elem, v, _ = strings.Cut(v, ",")
+			name, params, _ := strings.Cut(elem, ";")
+			name = trimOWS(name)
+			if name == "" {
+				continue
+			}
+			q := 1000
+			for params != "" {
+				var p string
+				p, params, _ = strings.Cut(params, ";")
+				k, val, ok := strings.Cut(p, "=")
+				if ok && strings.EqualFold(trimOWS(k), "q") {
+					q = parseQ(trimOWS(val))
+				}
+			}
+			if q < 0 {
+				continue // malformed q: ignore the element
+			}
+			switch {
+			case strings.EqualFold(name, "gzip"), strings.EqualFold(name, "x-gzip"):
+				if gzipQ < 0 || q < gzipQ {
+					gzipQ = q
+				}
+			case name == "*":
+				if starQ < 0 || q < starQ {
+					starQ = q
+				}
+			}
+		}
+	}
+	if gzipQ >= 0 {
+		return gzipQ > 0
+	}
+	return starQ > 0
+}
+
+// parseQ parses an RFC 9110 qvalue into thousandths, or returns -1.
+func parseQ(s string) int {
+	if s == "" || len(s) > 5 || (s[0] != '0' && s[0] != '1') {
+		return -1
+	}
+	q := int(s[0]-'0') * 1000
+	if len(s) == 1 {
+		return q
+	}
+	if s[1] != '.' {
+		return -1
+	}
+	scale := 100
+	for i := 2; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return -1
+		}
+		q += int(c-'0') * scale
+		scale /= 10
+	}
+	if q > 1000 {
+		return -1
+	}
+	return q
+}
+
+func trimOWS(s string) string { return strings.Trim(s, " \t") }
+
+// NewServer returns an http.Server for h with timeouts that bound how long
+// a slow or idle client can hold a connection; http.Server has none by
+// default, which lets a handful of slow clients exhaust file descriptors.
+func NewServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+}

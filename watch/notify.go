@@ -1,0 +1,267 @@
+package watch
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// batcher accumulates paths until the quiet window or the max delay ends.
+type batcher struct {
+	quiet, maxDelay time.Duration
+	paths           map[string]struct{}
+	rescan          bool
+	first           time.Time // start of the pending batch; zero when empty
+	timer           *time.Timer
+}
+
+func newBatcher(quiet, maxDelay time.Duration) *batcher {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &batcher{quiet: quiet, maxDelay: maxDelay, paths: make(map[string]struct{}), timer: t}
+}
+
+func (b *batcher) add(path string) {
+	b.paths[path] = struct{}{}
+	b.touch()
+}
+
+func (b *batcher) setRescan() {
+	b.rescan = true
+	b.touch()
+}
+
+// touch re-arms the timer for whichever comes first: the end of the quiet
+// window or the batch's deadline.
+func (b *batcher) touch() {
+	now := time.Now()
+	if b.first.IsZero() {
+		b.first = now
+	}
+	d := min(b.quiet, b.first.Add(b.maxDelay).Sub(now))
+	// Since Go 1.23 Reset discards a pending expiry, so no draining needed.
+	b.timer.Reset(max(d, 0))
+}
+
+// take returns the pending batch and starts a new one.
+func (b *batcher) take() Batch {
+	out := Batch{Rescan: b.rescan}
+	for p := range b.paths {
+		out.Paths = append(out.Paths, p)
+	}
+	slices.Sort(out.Paths)
+	clear(b.paths)
+	b.rescan = false
+	b.first = time.Time{}
+	b.timer.Stop()
+	return out
+}
+
+// notifyLoop turns fsnotify events into batches until Close.
+func (w *Watcher) notifyLoop() {
+	b := newBatcher(w.quiet, w.maxDel)
+	defer b.timer.Stop()
+	var (
+		rootTicker *time.Ticker
+		rootTick   <-chan time.Time // nil unless the root is gone
+	)
+	defer func() {
+		if rootTicker != nil {
+			rootTicker.Stop()
+		}
+	}()
+	for {
+		select {
+		case <-w.done:
+			return
+		case ev, ok := <-w.fsw.Events:
+			if !ok {
+				return
+			}
+			if rootTick != nil {
+				// Stragglers from before the root vanished; the rescan
+				// that follows its return covers them.
+				continue
+			}
+			if w.handleEvent(ev, b) {
+				w.dropDirs(w.root)
+				b.setRescan()
+				w.log.Info("root vanished; polling for it", "every", rootPollInterval)
+				rootTicker = time.NewTicker(rootPollInterval)
+				rootTick = rootTicker.C
+			}
+		case err, ok := <-w.fsw.Errors:
+			if !ok {
+				return
+			}
+			w.handleError(err, b, rootTick == nil)
+		case err := <-w.inject:
+			w.handleError(err, b, rootTick == nil)
+		case <-rootTick:
+			if w.rewatchRoot() {
+				rootTicker.Stop()
+				rootTicker, rootTick = nil, nil
+				b.setRescan()
+				w.log.Info("root is back; rescan requested")
+			}
+		case <-b.timer.C:
+			batch := b.take()
+			w.log.Debug("batch", "paths", len(batch.Paths), "rescan", batch.Rescan)
+			w.emit(batch)
+		}
+	}
+}
+
+// handleEvent records one event and keeps the watch set in step with the
+// tree. It returns true when the root itself went away.
+func (w *Watcher) handleEvent(ev fsnotify.Event, b *batcher) (rootLost bool) {
+	// Chmod alone (touch -a, chmod, the attribute change that precedes
+	// some deletes) never changes content.
+	if ev.Op&^fsnotify.Chmod == 0 {
+		return false
+	}
+	path := filepath.Clean(ev.Name)
+	if path == w.root {
+		return ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename)
+	}
+	if w.ignored(path) {
+		return false
+	}
+	w.log.Debug("event", "op", ev.Op.String(), "path", path)
+	b.add(path)
+	if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+		// Must happen before the matching Create of a rename within the
+		// tree is handled: inotify watches follow the inode, so stale
+		// watches would otherwise report the moved files under old names.
+		w.dropDirs(path)
+	}
+	if ev.Has(fsnotify.Create) {
+		// Lstat, not Stat: a symlink to a directory is reported as an
+		// entry but never descended into, which rules out loops.
+		if fi, err := os.Lstat(path); err == nil && fi.IsDir() {
+			w.addTree(path, b)
+		}
+	}
+	return false
+}
+
+// handleError treats any watcher error as possible event loss: the consumer
+// is told to rescan, and the watch set is rebuilt because the lost events
+// may include directories that now exist unwatched.
+func (w *Watcher) handleError(err error, b *batcher, rootPresent bool) {
+	w.reportErr(fmt.Errorf("watch %s: %w", w.root, err))
+	b.setRescan()
+	if rootPresent {
+		w.resync()
+	}
+}
+
+// addTree watches dir and every directory below it. With b non-nil it also
+// reports everything found, because entries created before the watch was
+// in place produced no event of their own (mkdir -p a/b && touch a/b/f).
+func (w *Watcher) addTree(dir string, b *batcher) {
+	if !w.addWatch(dir, b) {
+		return
+	}
+	w.walk(dir, func(p string, fi os.FileInfo) {
+		if fi.IsDir() {
+			w.addWatch(p, b)
+		}
+		if b != nil {
+			b.add(p)
+		}
+	}, func(d string, err error) {
+		w.reportErr(fmt.Errorf("watch %s: %w", d, err))
+		if b != nil {
+			b.setRescan()
+		}
+	})
+}
+
+// addWatch adds one directory watch. It reports false when the directory is
+// already gone, which is not an error: its removal produces its own event.
+func (w *Watcher) addWatch(dir string, b *batcher) bool {
+	if err := w.fsw.Add(dir); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return false
+		}
+		// Typically ENOSPC (fs.inotify.max_user_watches) or EACCES: this
+		// subtree will go unnoticed, so say so and ask for a rescan.
+		w.reportErr(fmt.Errorf("watch %s: %w", dir, err))
+		if b != nil {
+			b.setRescan()
+		}
+		return false
+	}
+	w.dirs[dir] = struct{}{}
+	return true
+}
+
+// dropDirs forgets the watches on dir and everything below it. The kernel
+// drops watches on deleted directories by itself; this matters for
+// directories renamed away, whose watches would keep reporting under the
+// old names.
+func (w *Watcher) dropDirs(dir string) {
+	prefix := dir + string(filepath.Separator)
+	for d := range w.dirs {
+		if d != dir && !strings.HasPrefix(d, prefix) {
+			continue
+		}
+		delete(w.dirs, d)
+		// Errors are expected: fsnotify has often dropped the watch already
+		// after IN_DELETE_SELF or IN_MOVE_SELF.
+		if err := w.fsw.Remove(d); err != nil {
+			w.log.Debug("remove watch", "path", d, "err", err)
+		}
+	}
+}
+
+// resync makes the watch set match the tree after events were lost. What
+// fsnotify actually watches is the reference, not w.dirs, since a lost
+// event can leave the two out of step.
+func (w *Watcher) resync() {
+	for d := range w.dirs {
+		if fi, err := os.Lstat(d); err != nil || !fi.IsDir() {
+			w.dropDirs(d)
+		}
+	}
+	watched := make(map[string]bool)
+	for _, p := range w.fsw.WatchList() {
+		watched[p] = true
+	}
+	if !watched[w.root] {
+		w.addWatch(w.root, nil)
+	}
+	w.walk(w.root, func(p string, fi os.FileInfo) {
+		if fi.IsDir() && !watched[p] {
+			w.log.Debug("re-adding lost watch", "path", p)
+			w.addWatch(p, nil)
+		}
+	}, func(d string, err error) {
+		w.reportErr(fmt.Errorf("watch %s: %w", d, err))
+	})
+}
+
+// rewatchRoot re-establishes the watches once the root exists again and
+// reports whether it did.
+func (w *Watcher) rewatchRoot() bool {
+	fi, err := os.Stat(w.root)
+	if err != nil || !fi.IsDir() {
+		return false
+	}
+	if err := w.fsw.Add(w.root); err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			w.reportErr(fmt.Errorf("watch %s: %w", w.root, err))
+		}
+		return false
+	}
+	w.dirs[w.root] = struct{}{}
+	w.addTree(w.root, nil)
+	return true
+}
