@@ -67,13 +67,37 @@ type ParseOptions struct {
 // source directory) into an Article. The error, if any, says what is wrong
 // without the path; the caller prefixes it.
 func Parse(rel string, data []byte, opt ParseOptions) (*Article, error) {
-	if len(data) == 0 {
-		return nil, errors.New("empty file")
+	h, err := parseHeader(rel, data, nil, opt)
+	if err != nil {
+		return nil, err
 	}
+	return h.complete(opt)
+}
+
+// header is an article parsed as far as indexing needs: everything but the
+// cleaned body. It comes from the start of the file (front matter) and its
+// end (link and navigation lines), which lets a build index thousands of
+// articles without reading their bodies.
+type header struct {
+	a    *Article
+	fm   map[string]any
+	body string // the body without the trailer; only when the whole file was read
+	base string // what relative URLs in the body resolve against
+}
+
+// errNeedWhole says the head given to parseHeader did not hold the whole
+// front matter, or was not UTF-8: the caller must read the whole file.
+var errNeedWhole = errors.New("need the whole file")
+
+// normalize turns raw bytes into UTF-8 text with LF line ends. Only the
+// start of a file may carry a BOM.
+func normalize(data []byte, start bool) ([]byte, error) {
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		return nil, fmt.Errorf("binary file: NUL byte at offset %d", i)
 	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if start {
+		data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	}
 	if !utf8.Valid(data) {
 		dec, err := decodeLegacy(data)
 		if err != nil {
@@ -85,8 +109,31 @@ func Parse(rel string, data []byte, opt ParseOptions) (*Article, error) {
 		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
 		data = bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
 	}
+	return data, nil
+}
 
+// parseHeader parses the front matter and the trailer. With tail nil, head
+// is the whole file; otherwise head is its first bytes and tail its last
+// ones, starting at a line boundary.
+func parseHeader(rel string, head, tail []byte, opt ParseOptions) (*header, error) {
+	if len(head) == 0 {
+		return nil, errors.New("empty file")
+	}
+	whole := tail == nil
+	if !whole {
+		head = head[:validPrefix(head)] // the cut may split a character
+		if !utf8.Valid(head) || !utf8.Valid(tail) {
+			return nil, errNeedWhole // possibly another encoding: decode the file as one
+		}
+	}
+	data, err := normalize(head, true)
+	if err != nil {
+		return nil, err
+	}
 	fm, body, err := splitFrontMatter(data)
+	if errors.Is(err, errNotClosed) && !whole {
+		return nil, errNeedWhole
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -132,28 +179,55 @@ func Parse(rel string, data []byte, opt ParseOptions) (*Article, error) {
 		return nil, err
 	}
 
-	text, trailer := splitTrailer(body)
-	a.Link = absoluteHTTP(trailer.link)
+	h := &header{a: a, fm: fm}
+	var t trailer
+	if whole {
+		h.body, t = splitTrailer(body)
+	} else {
+		tl, err := normalize(tail, false)
+		if err != nil {
+			return nil, err
+		}
+		_, t = splitTrailer(tl)
+	}
+	a.Link = absoluteHTTP(t.link)
 	if v := str(fm["link"]); v != "" {
 		if a.Link = absoluteHTTP(v); a.Link == "" {
 			return nil, fmt.Errorf("link %q: want an absolute http or https URL", v)
 		}
 	}
-	a.CategoryName, a.CategoryHome, a.SiteHome = trailer.categoryName, trailer.categoryHome, trailer.siteHome
+	a.CategoryName, a.CategoryHome, a.SiteHome = t.categoryName, t.categoryHome, t.siteHome
+	if a.Link != "" {
+		a.ID = a.Link
+	} else {
+		a.ID = tagURI(opt.TagAuthority, rel)
+	}
+	h.base = firstNonEmpty(a.Link, a.SiteHome, opt.DefaultBase)
+	return h, nil
+}
 
-	base := a.Link
-	if base == "" {
-		base = a.SiteHome
+// validPrefix is the length of head without a rune cut in half at its end.
+func validPrefix(b []byte) int {
+	for i := len(b); i > 0 && i > len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i-1]) {
+			if utf8.FullRune(b[i-1:]) {
+				return len(b)
+			}
+			return i - 1
+		}
 	}
-	if base == "" {
-		base = opt.DefaultBase
-	}
-	c, err := cleanBody(text, base)
+	return len(b)
+}
+
+// complete cleans the body of a header parsed from the whole file and
+// applies the front matter fields that override what the body gives.
+func (h *header) complete(opt ParseOptions) (*Article, error) {
+	a, fm := h.a, h.fm
+	c, err := cleanBody(h.body, h.base)
 	if err != nil {
 		return nil, fmt.Errorf("body: %w", err)
 	}
 	a.Content, a.Summary, a.Image, a.Author = c.html, c.summary, c.image, c.source
-
 	if v := cleanText(str(fm["author"])); v != "" {
 		a.Author = v
 	}
@@ -164,15 +238,15 @@ func Parse(rel string, data []byte, opt ParseOptions) (*Article, error) {
 		}
 	}
 	if v := str(fm["image"]); v != "" {
-		if u := resolveURL(base, v); u != "" {
+		if u := resolveURL(h.base, v); u != "" {
 			a.Image = u
 		}
 	}
-
-	if a.Link != "" {
-		a.ID = a.Link
-	} else {
-		a.ID = tagURI(opt.TagAuthority, rel)
+	if a.Summary == "" {
+		// An article with no visible text still needs something for readers
+		// (and validators) to show: Atom entries without content want a
+		// summary, JSON Feed items some content.
+		a.Summary = a.Title
 	}
 	return a, nil
 }
@@ -187,17 +261,25 @@ func splitFrontMatter(data []byte) (map[string]any, []byte, error) {
 		return nil, nil, errors.New("no front matter: the first line must be --- (YAML) or +++ (TOML)")
 	}
 	closed := false
+	var block, after []byte
 	for rest := data[len(first):]; len(rest) > 0; {
 		rest = rest[1:] // the newline
 		line, _, _ := bytes.Cut(rest, []byte("\n"))
 		if string(bytes.TrimRight(line, " \t")) == delim {
 			closed = true
+			block = data[len(first)+1 : len(data)-len(rest)]
+			after = rest[len(line):]
 			break
 		}
 		rest = rest[len(line):]
 	}
 	if !closed {
-		return nil, nil, fmt.Errorf("front matter is not closed: no %s line after the first", delim)
+		return nil, nil, fmt.Errorf("%w: no %s line after the first", errNotClosed, delim)
+	}
+	if delim == "---" {
+		if fm, ok := simpleYAML(block); ok {
+			return fm, bytes.TrimPrefix(after, []byte("\n")), nil
+		}
 	}
 	fm := map[string]any{}
 	formats := []*frontmatter.Format{
@@ -213,6 +295,9 @@ func splitFrontMatter(data []byte) (map[string]any, []byte, error) {
 	}
 	return fm, body, nil
 }
+
+// errNotClosed is the error of a front matter block without its closing line.
+var errNotClosed = errors.New("front matter is not closed")
 
 // oneLine folds a multi-line library error into one line, so that every
 // problem is reported as a single "path: reason" line.

@@ -110,7 +110,7 @@ func TestSharedSeeds(t *testing.T) {
 	}
 	tests := []struct {
 		file, title, published, category, tag, author, link string
-		image                                                bool
+		image                                               bool
 	}{
 		{
 			file: "000_4fa6340cd7e9c1ac.txt", title: "中国人保为加快建设经济强省美丽河北提供保险保障",

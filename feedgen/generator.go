@@ -4,14 +4,15 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/url"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"feedgen/snapshot"
@@ -36,11 +37,18 @@ type Generator struct {
 	abs  string // absolute, for path arithmetic
 	popt ParseOptions
 	now  func() time.Time
+	gzip bool
 
 	files   map[string]*fileState           // by slash path relative to root
 	byID    map[string][]string             // article id → paths that claim it, sorted
 	members map[FeedKey]map[string]*Article // feed → its articles by path
 	dirty   map[FeedKey]bool                // feeds whose items may have changed
+
+	loaded map[string]bool   // paths whose complete article is in memory
+	strs   map[string]string // interned names
+
+	realOnce sync.Once
+	real     string // root with symbolic links resolved
 
 	out       map[FeedKey]*feedOut
 	indexFile *snapshot.File
@@ -49,16 +57,21 @@ type Generator struct {
 
 // fileState is what the generator knows of one file.
 type fileState struct {
-	sum [32]byte // of the bytes last read: a file read again unchanged costs no parse
-	art *Article // nil when err is set or the article is not published
-	err error
+	stamp stamp    // of the file when last read: a rescan skips unchanged files
+	sum   [32]byte // of the bytes the header was parsed from
+	hdr   *Article // header fields only; nil when err is set or not published
+	// full is the complete article (cleaned body), read only while a feed
+	// shows it; fullSum is the hash of the bytes it was parsed from.
+	full    *Article
+	fullSum [32]byte
+	err     error
 }
 
 // feedOut is a rendered feed.
 type feedOut struct {
 	sig   [32]byte // of everything the feed's bytes depend on
 	info  FeedInfo
-	count int
+	items []string // paths of the articles shown
 	files [3]*snapshot.File
 }
 
@@ -67,6 +80,9 @@ type Options struct {
 	// Now is the clock for Last-Modified times; nil means time.Now. No byte of
 	// any feed depends on it.
 	Now func() time.Time
+	// Gzip precomputes the compressed form of every file, for serving. A
+	// build that only writes files leaves it off and saves the work.
+	Gzip bool
 }
 
 // New returns a Generator for the source directory root. cfg must have been
@@ -86,12 +102,15 @@ func New(root string, cfg Config, opt Options) (*Generator, error) {
 		abs:  abs,
 		popt: ParseOptions{Location: cfg.Location, TagAuthority: host, DefaultBase: firstNonEmpty(cfg.Link, cfg.BaseURL)},
 		now:  opt.Now,
+		gzip: opt.Gzip,
 
 		files:   map[string]*fileState{},
 		byID:    map[string][]string{},
 		members: map[FeedKey]map[string]*Article{},
 		dirty:   map[FeedKey]bool{{Kind: KindAll}: true},
 		out:     map[FeedKey]*feedOut{},
+		loaded:  map[string]bool{},
+		strs:    map[string]string{},
 	}
 	if g.now == nil {
 		g.now = time.Now
@@ -112,8 +131,9 @@ func firstNonEmpty(s ...string) string {
 func (g *Generator) Root() string { return g.root }
 
 // Scan reads the whole source directory, as for a first build or after
-// events were lost. Files that did not change since they were last read are
-// not parsed again. It returns the number of files whose state changed.
+// events were lost. A file whose size, times and inode did not change since
+// it was last read is not read again. It returns the number of files whose
+// state changed.
 func (g *Generator) Scan() (int, error) {
 	if fi, err := os.Stat(g.abs); err != nil {
 		return 0, fmt.Errorf("%s: %w", g.root, err)
@@ -121,19 +141,25 @@ func (g *Generator) Scan() (int, error) {
 		return 0, fmt.Errorf("%s: not a directory", g.root)
 	}
 	seen := map[string]bool{}
-	changed := 0
-	_ = filepath.WalkDir(g.abs, func(p string, d fs.DirEntry, err error) error {
-		rel := g.rel(p)
-		if err != nil {
-			if rel != "" && d != nil && !d.IsDir() {
-				seen[rel] = true
-				if g.setError(rel, readError(err)) {
-					changed++
-				}
-			}
-			return nil // an unreadable sub-directory must not stop the build
+	changed := g.readTree(g.abs, seen)
+	for rel := range g.files {
+		if !seen[rel] {
+			g.remove(rel)
+			changed++
 		}
-		if rel == "" {
+	}
+	return changed, nil
+}
+
+// readTree reads every article file below dir whose stamp changed, marking
+// each article path it meets in seen. Unreadable sub-directories are
+// skipped: they must not stop the build.
+func (g *Generator) readTree(dir string, seen map[string]bool) int {
+	var todo []string
+	changed := 0
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		rel := g.rel(p)
+		if rel == "" || d == nil {
 			return nil
 		}
 		if d.IsDir() {
@@ -146,18 +172,35 @@ func (g *Generator) Scan() (int, error) {
 			return nil
 		}
 		seen[rel] = true
-		if g.load(rel) {
-			changed++
+		if err != nil {
+			if g.setError(rel, stamp{}, readError(err)) {
+				changed++
+			}
+			return nil
 		}
+		if st := g.files[rel]; st != nil && st.stamp != (stamp{}) && d.Type().IsRegular() {
+			if fi, err := d.Info(); err == nil && stampOf(fi) == st.stamp {
+				return nil
+			}
+		}
+		todo = append(todo, rel)
 		return nil
 	})
-	for rel := range g.files {
-		if !seen[rel] {
-			g.remove(rel)
+	return changed + g.readMany(todo)
+}
+
+// readMany reads the headers of files in parallel and files the results in
+// the order given, so that the outcome does not depend on timing.
+func (g *Generator) readMany(rels []string) int {
+	results := make([]headerRead, len(rels))
+	parallel(len(rels), func(i int) { results[i] = g.readHeader(rels[i]) })
+	changed := 0
+	for _, r := range results {
+		if g.apply(r) {
 			changed++
 		}
 	}
-	return changed, nil
+	return changed
 }
 
 // Update re-reads the given paths (absolute, or relative to the working
@@ -167,6 +210,7 @@ func (g *Generator) Scan() (int, error) {
 // whose state changed.
 func (g *Generator) Update(paths []string) int {
 	changed := 0
+	var files []string
 	for _, p := range paths {
 		abs, err := filepath.Abs(p)
 		if err != nil {
@@ -192,41 +236,30 @@ func (g *Generator) Update(paths []string) int {
 		case hasSkippedComponent(rel) || !IsArticlePath(rel):
 			// not an article: nothing to do
 		default:
-			if g.load(rel) {
-				changed++
-			}
+			files = append(files, rel)
 		}
 	}
-	return changed
+	sort.Strings(files)
+	files = slices.Compact(files)
+	for _, rel := range files {
+		// An event may mean a change that keeps size and times (two writes
+		// within one clock tick): what is shown is read again at render.
+		if st := g.files[rel]; st != nil {
+			st.stamp = stamp{}
+			g.dropFull(rel)
+		}
+	}
+	return changed + g.readMany(files)
 }
 
 // updateDir re-reads a directory that appeared or changed: its files are
-// loaded and articles below it that are gone are removed.
+// read and articles below it that are gone are removed.
 func (g *Generator) updateDir(rel string) int {
 	if hasSkippedComponent(rel) {
 		return 0
 	}
-	changed := 0
 	seen := map[string]bool{}
-	_ = filepath.WalkDir(filepath.Join(g.abs, filepath.FromSlash(rel)), func(p string, d fs.DirEntry, err error) error {
-		r := g.rel(p)
-		if err != nil || r == "" || d == nil {
-			return nil
-		}
-		if d.IsDir() {
-			if skipName(d.Name()) {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if IsArticlePath(r) {
-			seen[r] = true
-			if g.load(r) {
-				changed++
-			}
-		}
-		return nil
-	})
+	changed := g.readTree(filepath.Join(g.abs, filepath.FromSlash(rel)), seen)
 	prefix := rel + "/"
 	for r := range g.files {
 		if strings.HasPrefix(r, prefix) && !seen[r] {
@@ -267,96 +300,67 @@ func (g *Generator) rel(abs string) string {
 	return filepath.ToSlash(r)
 }
 
-// load reads and parses one file and files the result. It reports whether
-// anything changed.
-func (g *Generator) load(rel string) bool {
-	data, err := g.read(rel)
-	if err != nil {
-		return g.setError(rel, err)
+// apply files the result of reading a file's header. It reports whether
+// the file's state changed.
+func (g *Generator) apply(r headerRead) bool {
+	rel := r.rel
+	old := g.files[rel]
+	switch {
+	case errors.Is(r.err, ErrNotPublished):
+		changed := old == nil || old.hdr != nil || old.err != nil
+		g.unindex(rel)
+		g.files[rel] = &fileState{stamp: r.stamp, sum: r.sum}
+		return changed
+	case r.err != nil:
+		return g.setError(rel, r.stamp, r.err)
 	}
-	sum := sha256.Sum256(data)
-	if old := g.files[rel]; old != nil && old.sum == sum && old.err == nil {
+	if old != nil && old.err == nil && old.hdr != nil && old.sum == r.sum {
+		old.stamp = r.stamp // same bytes where it matters; the body is checked at render
 		return false
 	}
-	a, err := Parse(rel, data, g.popt)
-	if errors.Is(err, ErrNotPublished) {
-		changed := g.files[rel] == nil || g.files[rel].art != nil || g.files[rel].err != nil
-		g.unindex(rel)
-		g.files[rel] = &fileState{sum: sum}
-		return changed
-	}
-	if err != nil {
-		return g.setError(rel, err)
-	}
 	g.unindex(rel)
-	g.files[rel] = &fileState{sum: sum, art: a}
-	g.index(a)
+	g.files[rel] = &fileState{stamp: r.stamp, sum: r.sum, hdr: g.intern(r.hdr.a)}
+	g.index(g.files[rel].hdr)
 	return true
 }
 
-// read returns the bytes of the article file rel, refusing what is not a
-// regular file, what is larger than the limit, and symbolic links that lead
-// outside the source directory.
-func (g *Generator) read(rel string) ([]byte, error) {
-	p := filepath.Join(g.abs, filepath.FromSlash(rel))
-	lfi, err := os.Lstat(p)
-	if err != nil {
-		return nil, readError(err)
-	}
-	if lfi.Mode()&fs.ModeSymlink != 0 {
-		target, err := filepath.EvalSymlinks(p)
-		if err != nil {
-			return nil, fmt.Errorf("broken symbolic link: %w", readError(err))
+// intern makes articles share one copy of each category and tag name and
+// of the navigation strings, which repeat across thousands of articles.
+func (g *Generator) intern(a *Article) *Article {
+	in := func(s string) string {
+		if v, ok := g.strs[s]; ok {
+			return v
 		}
-		rootReal, err := filepath.EvalSymlinks(g.abs)
-		if err != nil {
-			return nil, readError(err)
-		}
-		if r, err := filepath.Rel(rootReal, target); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-			return nil, errors.New("symbolic link points outside the source directory")
-		}
+		g.strs[s] = s
+		return s
 	}
-	f, err := os.OpenFile(p, os.O_RDONLY|syscallNonblock, 0)
-	if err != nil {
-		return nil, readError(err)
+	for i, c := range a.Categories {
+		a.Categories[i] = in(c)
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, readError(err)
+	for i, t := range a.Tags {
+		a.Tags[i] = in(t)
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
-	}
-	max := g.cfg.MaxArticleSize
-	if fi.Size() > max {
-		return nil, fmt.Errorf("file is %d bytes, more than the maximum article size of %d bytes", fi.Size(), max)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, readError(err)
-	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("file is more than the maximum article size of %d bytes", max)
-	}
-	return data, nil
+	a.CategoryName, a.CategoryHome, a.SiteHome = in(a.CategoryName), in(a.CategoryHome), in(a.SiteHome)
+	return a
 }
 
-// readError strips the path that os errors repeat, since every problem is
-// reported as "path: reason" already.
-func readError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+// dropFull forgets the complete article of rel, keeping its header.
+func (g *Generator) dropFull(rel string) {
+	if st := g.files[rel]; st != nil && st.full != nil {
+		st.full = nil
+		for _, k := range feedKeys(st.hdr) {
+			g.dirty[k] = true
+		}
 	}
-	return err
+	delete(g.loaded, rel)
 }
 
 // setError records that rel is bad input, reporting whether that is news.
-func (g *Generator) setError(rel string, err error) bool {
+func (g *Generator) setError(rel string, st stamp, err error) bool {
 	old := g.files[rel]
 	g.unindex(rel)
-	g.files[rel] = &fileState{err: err}
+	delete(g.loaded, rel)
+	g.files[rel] = &fileState{stamp: st, err: err}
 	return old == nil || old.err == nil || old.err.Error() != err.Error()
 }
 
@@ -364,6 +368,7 @@ func (g *Generator) setError(rel string, err error) bool {
 func (g *Generator) remove(rel string) {
 	g.unindex(rel)
 	delete(g.files, rel)
+	delete(g.loaded, rel)
 }
 
 // feedKeys lists the feeds an article belongs to.
@@ -398,10 +403,10 @@ func (g *Generator) index(a *Article) {
 // unindex removes the article at rel, if any, from its feeds.
 func (g *Generator) unindex(rel string) {
 	st := g.files[rel]
-	if st == nil || st.art == nil {
+	if st == nil || st.hdr == nil {
 		return
 	}
-	a := st.art
+	a := st.hdr
 	for _, k := range feedKeys(a) {
 		g.dirty[k] = true
 		if m := g.members[k]; m != nil {
@@ -427,7 +432,7 @@ func (g *Generator) unindex(rel string) {
 // is published depends on all of them.
 func (g *Generator) touchID(id string) {
 	for _, p := range g.byID[id] {
-		for _, k := range feedKeys(g.files[p].art) {
+		for _, k := range feedKeys(g.files[p].hdr) {
 			g.dirty[k] = true
 		}
 	}
@@ -448,8 +453,8 @@ func (g *Generator) Problems() []Problem {
 		switch {
 		case st.err != nil:
 			ps = append(ps, Problem{Path: g.display(rel), Reason: st.err.Error()})
-		case st.art != nil && !g.published(st.art):
-			ps = append(ps, Problem{Path: g.display(rel), Reason: fmt.Sprintf("id %s is already used by %s", st.art.ID, g.display(g.byID[st.art.ID][0]))})
+		case st.hdr != nil && !g.published(st.hdr):
+			ps = append(ps, Problem{Path: g.display(rel), Reason: fmt.Sprintf("id %s is already used by %s", st.hdr.ID, g.display(g.byID[st.hdr.ID][0]))})
 		}
 	}
 	sort.Slice(ps, func(i, j int) bool { return ps[i].Path < ps[j].Path })
@@ -476,13 +481,9 @@ type Result struct {
 // the same *snapshot.File values as before.
 func (g *Generator) Snapshot() Result {
 	now := g.now()
-	rendered := 0
-	for k := range g.dirty {
-		if g.renderFeed(k, now) {
-			rendered++
-		}
-	}
-	clear(g.dirty)
+	jobs := g.plan()
+	rendered := g.render(jobs, now)
+	g.evict()
 
 	keys := make([]FeedKey, 0, len(g.out))
 	for k := range g.out {
@@ -495,12 +496,12 @@ func (g *Generator) Snapshot() Result {
 		outs[i] = g.out[k]
 		files = append(files, outs[i].files[:]...)
 	}
-	g.indexFile = reuse(g.indexFile, "/index.html", snapshot.TypeHTML, renderIndex(&g.cfg, infos(outs)), now)
-	g.opmlFile = reuse(g.opmlFile, "/feeds.opml", snapshot.TypeOPML, renderOPML(&g.cfg, infos(outs)), now)
+	g.indexFile = g.reuse(g.indexFile, "/index.html", snapshot.TypeHTML, renderIndex(&g.cfg, infos(outs)), now)
+	g.opmlFile = g.reuse(g.opmlFile, "/feeds.opml", snapshot.TypeOPML, renderOPML(&g.cfg, infos(outs)), now)
 	files = append(files, g.indexFile, g.opmlFile)
 	invalid := 0
 	for _, st := range g.files {
-		if st.err != nil || (st.art != nil && !g.published(st.art)) {
+		if st.err != nil || (st.hdr != nil && !g.published(st.hdr)) {
 			invalid++
 		}
 	}
@@ -508,54 +509,167 @@ func (g *Generator) Snapshot() Result {
 	return Result{Snapshot: s, Rendered: rendered, Feeds: len(keys)}
 }
 
+// renderJob is a feed whose items may have changed.
+type renderJob struct {
+	key   FeedKey
+	items []*Article // complete articles, newest first
+	info  FeedInfo
+	sig   [32]byte
+	files [3]*snapshot.File
+}
+
+// plan decides the items of every dirty feed. The complete articles a feed
+// shows are read here, in parallel; one that turns out to be bad input (its
+// body, which indexing did not read) drops out, and the feeds it was in are
+// planned again.
+func (g *Generator) plan() []*renderJob {
+	tops := map[FeedKey][]*Article{}
+	for len(g.dirty) > 0 {
+		for k := range g.dirty {
+			tops[k] = g.top(k)
+		}
+		clear(g.dirty)
+		var need []string
+		for _, items := range tops {
+			for _, a := range items {
+				if st := g.files[a.Path]; st.full == nil && !slices.Contains(need, a.Path) {
+					need = append(need, a.Path)
+				}
+			}
+		}
+		sort.Strings(need)
+		type fullRead struct {
+			a    *Article
+			st   stamp
+			sum  [32]byte
+			data []byte
+			err  error
+		}
+		res := make([]fullRead, len(need))
+		parallel(len(need), func(i int) {
+			data, st, err := g.readWhole(need[i])
+			r := fullRead{st: st, err: err, sum: sha256.Sum256(data)}
+			if err == nil {
+				r.a, r.err = Parse(need[i], data, g.popt)
+			}
+			res[i] = r
+		})
+		for i, rel := range need {
+			r, st := res[i], g.files[rel]
+			switch {
+			case errors.Is(r.err, ErrNotPublished):
+				g.apply(headerRead{rel: rel, stamp: r.st, err: r.err})
+			case r.err != nil:
+				g.setError(rel, r.st, r.err) // dirties its feeds: they are planned again
+			case st.stamp != (stamp{}) && r.st != st.stamp && !sameHeader(st.hdr, r.a):
+				// Changed since its header was read: index what is there now.
+				g.unindex(rel)
+				g.files[rel] = &fileState{stamp: r.st, hdr: g.intern(r.a), full: r.a, fullSum: r.sum}
+				g.index(g.files[rel].hdr)
+				g.loaded[rel] = true
+			default:
+				st.full, st.fullSum, st.stamp = r.a, r.sum, r.st
+				g.loaded[rel] = true
+			}
+		}
+	}
+	jobs := make([]*renderJob, 0, len(tops))
+	for k, hdrs := range tops {
+		if len(hdrs) == 0 && k.Kind != KindAll {
+			delete(g.out, k)
+			delete(g.members, k)
+			continue
+		}
+		items := make([]*Article, len(hdrs))
+		for i, a := range hdrs {
+			items[i] = g.files[a.Path].full
+		}
+		j := &renderJob{key: k, items: items, info: g.feedInfo(k, items)}
+		j.sig = feedSignature(j.info, items, g.files)
+		if old := g.out[k]; old != nil && old.sig == j.sig {
+			continue
+		}
+		jobs = append(jobs, j)
+	}
+	sort.Slice(jobs, func(i, k int) bool { return jobs[i].key.less(jobs[k].key) })
+	return jobs
+}
+
+// sameHeader reports whether two parses of a file index the same way.
+func sameHeader(a, b *Article) bool {
+	return a != nil && b != nil && a.ID == b.ID && a.Published.Equal(b.Published) && a.Updated.Equal(b.Updated) &&
+		slices.Equal(a.Categories, b.Categories) && slices.Equal(a.Tags, b.Tags) &&
+		a.CategoryName == b.CategoryName && a.CategoryHome == b.CategoryHome && a.SiteHome == b.SiteHome
+}
+
+// render renders the planned feeds in parallel (serialising and
+// compressing are the expensive part) and files the results.
+func (g *Generator) render(jobs []*renderJob, now time.Time) int {
+	types := [3]string{snapshot.TypeRSS, snapshot.TypeAtom, snapshot.TypeJSON}
+	parallel(len(jobs), func(i int) {
+		j := jobs[i]
+		bodies := [3][]byte{
+			renderRSS(&g.cfg, j.info, j.items),
+			renderAtom(&g.cfg, j.info, j.items),
+			renderJSON(&g.cfg, j.info, j.items),
+		}
+		old := g.out[j.key]
+		for _, f := range Formats {
+			var prev *snapshot.File
+			if old != nil {
+				prev = old.files[f]
+			}
+			j.files[f] = g.reuse(prev, j.key.Path(f), types[f], bodies[f], now)
+		}
+	})
+	for _, j := range jobs {
+		paths := make([]string, len(j.items))
+		for i, a := range j.items {
+			paths[i] = a.Path
+		}
+		g.out[j.key] = &feedOut{sig: j.sig, info: j.info, items: paths, files: j.files}
+	}
+	return len(jobs)
+}
+
+// evict drops the complete articles that no feed shows any more: memory
+// follows what is published, not the size of the archive.
+func (g *Generator) evict() {
+	shown := map[string]bool{}
+	for _, o := range g.out {
+		for _, p := range o.items {
+			shown[p] = true
+		}
+	}
+	for p := range g.loaded {
+		if !shown[p] {
+			if st := g.files[p]; st != nil {
+				st.full = nil
+			}
+			delete(g.loaded, p)
+		}
+	}
+}
+
 // reuse returns old when it holds exactly body, so that an unchanged file
 // keeps its identity, modification time and compressed form.
-func reuse(old *snapshot.File, p, ct string, body []byte, now time.Time) *snapshot.File {
+func (g *Generator) reuse(old *snapshot.File, p, ct string, body []byte, now time.Time) *snapshot.File {
 	if old != nil && string(old.Body) == string(body) {
 		return old
 	}
-	return snapshot.NewFile(p, ct, body, now)
+	if g.gzip {
+		return snapshot.NewFile(p, ct, body, now)
+	}
+	return snapshot.NewPlainFile(p, ct, body, now)
 }
 
 // infos lists the feeds for the index page and the OPML file.
 func infos(outs []*feedOut) []IndexEntry {
 	es := make([]IndexEntry, len(outs))
 	for i, o := range outs {
-		es[i] = IndexEntry{FeedInfo: o.info, Items: o.count}
+		es[i] = IndexEntry{FeedInfo: o.info, Items: len(o.items)}
 	}
 	return es
-}
-
-// renderFeed brings feed k up to date. It reports whether it rendered.
-func (g *Generator) renderFeed(k FeedKey, now time.Time) bool {
-	items := g.top(k)
-	if len(items) == 0 && k.Kind != KindAll {
-		delete(g.out, k)
-		delete(g.members, k)
-		return false
-	}
-	fi := g.feedInfo(k, items)
-	sig := feedSignature(fi, items, g.files)
-	old := g.out[k]
-	if old != nil && old.sig == sig {
-		return false
-	}
-	o := &feedOut{sig: sig, info: fi, count: len(items)}
-	bodies := [3][]byte{
-		renderRSS(&g.cfg, fi, items),
-		renderAtom(&g.cfg, fi, items),
-		renderJSON(&g.cfg, fi, items),
-	}
-	types := [3]string{snapshot.TypeRSS, snapshot.TypeAtom, snapshot.TypeJSON}
-	for _, f := range Formats {
-		var prev *snapshot.File
-		if old != nil {
-			prev = old.files[f]
-		}
-		o.files[f] = reuse(prev, k.Path(f), types[f], bodies[f], now)
-	}
-	g.out[k] = o
-	return true
 }
 
 // top returns the newest Limit published articles of feed k: newest first,
@@ -644,7 +758,7 @@ func feedSignature(fi FeedInfo, items []*Article, files map[string]*fileState) [
 	h := sha256.New()
 	fmt.Fprintf(h, "%d\x00%s\x00%s\x00%s\x00%s\x00%s\x00", fi.Key.Kind, fi.Key.Name, fi.Title, fi.Description, fi.Link, fi.Updated.Format(time.RFC3339Nano))
 	for _, a := range items {
-		sum := files[a.Path].sum
+		sum := files[a.Path].fullSum
 		h.Write([]byte(a.Path))
 		h.Write(sum[:])
 	}

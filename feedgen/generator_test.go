@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"feedgen/internal/feedcheck"
 	"feedgen/snapshot"
 )
 
@@ -105,6 +106,35 @@ func firstDiff(a, b string) string {
 		}
 	}
 	return fmt.Sprintf("lengths %d and %d lines", len(al), len(bl))
+}
+
+// TestFeedsValidate runs every produced file of the bundled seeds and of
+// ../shared/seeds through the independent spec checker (gofeed plus the
+// RSS, Atom, JSON Feed and OPML rules).
+func TestFeedsValidate(t *testing.T) {
+	dirs := []string{filepath.Join("..", "seeds")}
+	if _, err := os.Stat(filepath.Join("..", "..", "shared", "seeds")); err == nil {
+		dirs = append(dirs, filepath.Join("..", "..", "shared", "seeds"))
+	}
+	for _, dir := range dirs {
+		for _, limit := range []int{DefaultLimit, 1} {
+			cfg := testConfig(t)
+			cfg.Limit = limit
+			_, s := generate(t, dir, cfg)
+			for _, p := range s.Paths() {
+				if err := feedcheck.Check(p, s.Get(p).Body); err != nil {
+					t.Errorf("%s (limit %d) %s: %v", dir, limit, p, err)
+				}
+			}
+		}
+	}
+	// An empty directory still gives a valid (empty) global feed.
+	_, s := generate(t, t.TempDir(), testConfig(t))
+	for _, p := range s.Paths() {
+		if err := feedcheck.Check(p, s.Get(p).Body); err != nil {
+			t.Errorf("empty dir %s: %v", p, err)
+		}
+	}
 }
 
 // TestSeedsLayout checks what a user finds for the bundled seeds: the

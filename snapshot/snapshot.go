@@ -53,6 +53,10 @@ type File struct {
 
 // NewFile builds a File, compressing the body and computing its validators.
 func NewFile(path, contentType string, body []byte, modTime time.Time) *File {
+	return newFile(path, contentType, body, modTime, true)
+}
+
+func newFile(path, contentType string, body []byte, modTime time.Time, compress bool) *File {
 	sum := sha256.Sum256(body)
 	tag := hex.EncodeToString(sum[:12])
 	f := &File{
@@ -63,8 +67,10 @@ func NewFile(path, contentType string, body []byte, modTime time.Time) *File {
 		GzipETag:    `"` + tag + `-gz"`,
 		ModTime:     modTime.UTC().Truncate(time.Second),
 	}
-	if z := Compress(body); len(z) < len(body) {
-		f.Gzip = z
+	if compress {
+		if z := Compress(body); len(z) < len(body) {
+			f.Gzip = z
+		}
 	}
 	return f
 }
@@ -141,4 +147,10 @@ func (s *Snapshot) Stats() Stats {
 		return Stats{}
 	}
 	return s.stats
+}
+
+// NewPlainFile is NewFile without the compressed form, for output that is
+// only written to disk.
+func NewPlainFile(path, contentType string, body []byte, modTime time.Time) *File {
+	return newFile(path, contentType, body, modTime, false)
 }

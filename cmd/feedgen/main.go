@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -119,8 +120,22 @@ func runBuild(args []string, stderr io.Writer) int {
 	c.register(fs)
 	out := fs.String("out", "public", "output `directory`")
 	allowInvalid := fs.Bool("allow-invalid", false, "exit 0 even when some articles are invalid (they are still reported)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to `file` (for performance work)")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "feedgen build:", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "feedgen build:", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "feedgen build: unexpected argument %q\n", fs.Arg(0))

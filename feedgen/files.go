@@ -1,0 +1,225 @@
+package feedgen
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+)
+
+// How much of a file is read to index it. The front matter sits at the
+// start and the link and navigation lines at the end; a body of several
+// kilobytes in between is read only when a feed shows the article.
+const (
+	headSize = 4 << 10
+	tailSize = 2 << 10
+)
+
+// stamp identifies a version of a file without reading it, as make and rsync
+// do: a file whose size, modification time, change time and inode are the
+// same is taken to be unchanged by a rescan.
+type stamp struct {
+	size, mtime, ctime int64
+	ino                uint64
+}
+
+func stampOf(fi fs.FileInfo) stamp {
+	s := stamp{size: fi.Size(), mtime: fi.ModTime().UnixNano()}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		s.ino = st.Ino
+		s.ctime = st.Ctim.Sec*1e9 + st.Ctim.Nsec
+	}
+	return s
+}
+
+// headerRead is the result of reading a file for the index.
+type headerRead struct {
+	rel   string
+	stamp stamp
+	sum   [32]byte // of the bytes parsed
+	hdr   *header
+	whole []byte // the whole file, when it had to be (or could cheaply be) read
+	err   error
+}
+
+// open opens the article file rel, refusing what is not a regular file,
+// what is larger than the limit, and symbolic links that lead outside the
+// source directory.
+func (g *Generator) open(rel string) (*os.File, fs.FileInfo, error) {
+	p := filepath.Join(g.abs, filepath.FromSlash(rel))
+	lfi, err := os.Lstat(p)
+	if err != nil {
+		return nil, nil, readError(err)
+	}
+	if lfi.Mode()&fs.ModeSymlink != 0 {
+		target, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			return nil, nil, fmt.Errorf("broken symbolic link: %w", readError(err))
+		}
+		if r, err := filepath.Rel(g.realRoot(), target); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+			return nil, nil, errors.New("symbolic link points outside the source directory")
+		}
+	}
+	f, err := os.OpenFile(p, os.O_RDONLY|syscallNonblock, 0)
+	if err != nil {
+		return nil, nil, readError(err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, readError(err)
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
+	}
+	if max := g.cfg.MaxArticleSize; fi.Size() > max {
+		f.Close()
+		return nil, nil, fmt.Errorf("file is %d bytes, more than the maximum article size of %d bytes", fi.Size(), max)
+	}
+	return f, fi, nil
+}
+
+// realRoot is the source directory with symbolic links resolved.
+func (g *Generator) realRoot() string {
+	g.realOnce.Do(func() {
+		g.real = g.abs
+		if r, err := filepath.EvalSymlinks(g.abs); err == nil {
+			g.real = r
+		}
+	})
+	return g.real
+}
+
+// readWhole reads the entire file rel.
+func (g *Generator) readWhole(rel string) ([]byte, stamp, error) {
+	f, fi, err := g.open(rel)
+	if err != nil {
+		return nil, stamp{}, err
+	}
+	defer f.Close()
+	max := g.cfg.MaxArticleSize
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, stamp{}, readError(err)
+	}
+	if int64(len(data)) > max {
+		return nil, stamp{}, fmt.Errorf("file is more than the maximum article size of %d bytes", max)
+	}
+	return data, stampOf(fi), nil
+}
+
+// readHeader reads what indexing needs of file rel: its head and tail, or
+// the whole file when it is small or the head does not hold the front
+// matter.
+func (g *Generator) readHeader(rel string) headerRead {
+	r := headerRead{rel: rel}
+	f, fi, err := g.open(rel)
+	if err != nil {
+		r.err = err
+		return r
+	}
+	defer f.Close()
+	r.stamp = stampOf(fi)
+	size := fi.Size()
+	if size <= headSize+tailSize {
+		return g.parseWhole(r, f)
+	}
+	buf := make([]byte, headSize+tailSize)
+	head := buf[:headSize]
+	if _, err := io.ReadFull(f, head); err != nil {
+		r.err = readError(err)
+		return r
+	}
+	tail := buf[headSize:]
+	n, err := f.ReadAt(tail, size-tailSize)
+	if err != nil && !(errors.Is(err, io.EOF) && n == len(tail)) {
+		if errors.Is(err, io.EOF) { // shrank while we read: read it whole
+			return g.parseWhole(r, f)
+		}
+		r.err = readError(err)
+		return r
+	}
+	// Start the tail at a line boundary, so that it holds whole lines.
+	if i := strings.IndexByte(string(tail), '\n'); i >= 0 {
+		tail = tail[i+1:]
+	}
+	r.sum = sha256.Sum256(buf)
+	r.hdr, r.err = parseHeader(rel, head, tail, g.popt)
+	if errors.Is(r.err, errNeedWhole) {
+		return g.parseWhole(r, f)
+	}
+	return r
+}
+
+// parseWhole reads the rest of an open file from its start and parses it
+// all.
+func (g *Generator) parseWhole(r headerRead, f *os.File) headerRead {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		r.err = readError(err)
+		return r
+	}
+	max := g.cfg.MaxArticleSize
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		r.err = readError(err)
+		return r
+	}
+	if int64(len(data)) > max {
+		r.err = fmt.Errorf("file is more than the maximum article size of %d bytes", max)
+		return r
+	}
+	r.sum = sha256.Sum256(data)
+	r.whole = data
+	r.hdr, r.err = parseHeader(r.rel, data, nil, g.popt)
+	return r
+}
+
+// parallel runs fn for each of n jobs on all processors. Results must be
+// written to per-job slots: the order in which jobs finish does not matter.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			fn(i)
+		}
+		return
+	}
+	var next int64
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if int(i) >= n {
+					return
+				}
+				fn(int(i))
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// readError strips the path that os errors repeat, since every problem is
+// reported as "path: reason" already.
+func readError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
+	return err
+}
