@@ -91,14 +91,14 @@ var errNeedWhole = errors.New("need the whole file")
 
 // normalize turns raw bytes into UTF-8 text with LF line ends. Only the
 // start of a file may carry a BOM.
-func normalize(data []byte, start bool) ([]byte, error) {
+func normalize(data []byte, start, valid bool) ([]byte, error) {
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		return nil, fmt.Errorf("binary file: NUL byte at offset %d", i)
 	}
 	if start {
 		data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	}
-	if !utf8.Valid(data) {
+	if !valid && !utf8.Valid(data) {
 		dec, err := decodeLegacy(data)
 		if err != nil {
 			return nil, err
@@ -126,7 +126,7 @@ func parseHeader(rel string, head, tail []byte, opt ParseOptions) (*header, erro
 			return nil, errNeedWhole // possibly another encoding: decode the file as one
 		}
 	}
-	data, err := normalize(head, true)
+	data, err := normalize(head, true, !whole)
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +184,7 @@ func parseHeader(rel string, head, tail []byte, opt ParseOptions) (*header, erro
 	if whole {
 		h.body, t = splitTrailer(body)
 	} else {
-		tl, err := normalize(tail, false)
+		tl, err := normalize(tail, false, true)
 		if err != nil {
 			return nil, err
 		}
@@ -512,10 +512,14 @@ func splitTrailer(body []byte) (string, trailer) {
 		trimmed := strings.TrimRight(s, " \t\n")
 		i := strings.LastIndexByte(trimmed, '\n')
 		line := trimmed[i+1:]
+		// The cheap tests first: most bodies end in an ordinary HTML line.
+		tl := strings.TrimSpace(line)
+		isLink := strings.HasPrefix(tl, "<") && strings.HasSuffix(tl, ">")
+		isNav := strings.HasPrefix(tl, "[") && strings.HasSuffix(tl, ")")
 		switch {
-		case t.link == "" && linkLine.MatchString(line):
+		case t.link == "" && isLink && linkLine.MatchString(line):
 			t.link = linkLine.FindStringSubmatch(line)[1]
-		case t.siteHome == "" && t.categoryHome == "" && navLine.MatchString(line):
+		case t.siteHome == "" && t.categoryHome == "" && isNav && navLine.MatchString(line):
 			for _, m := range navLink.FindAllStringSubmatch(line, -1) {
 				u := absoluteHTTP(m[2])
 				if u == "" {

@@ -1,9 +1,9 @@
 package feedgen
 
 import (
-	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"io/fs"
 	"os"
@@ -43,9 +43,8 @@ func stampOf(fi fs.FileInfo) stamp {
 type headerRead struct {
 	rel   string
 	stamp stamp
-	sum   [32]byte // of the bytes parsed
-	hdr   *header
-	whole []byte // the whole file, when it had to be (or could cheaply be) read
+	sum   uint64   // of the bytes parsed
+	hdr   *Article // header fields only
 	err   error
 }
 
@@ -151,10 +150,14 @@ func (g *Generator) readHeader(rel string) headerRead {
 	if i := strings.IndexByte(string(tail), '\n'); i >= 0 {
 		tail = tail[i+1:]
 	}
-	r.sum = sha256.Sum256(buf)
-	r.hdr, r.err = parseHeader(rel, head, tail, g.popt)
-	if errors.Is(r.err, errNeedWhole) {
+	r.sum = g.hash(buf)
+	h, err := parseHeader(rel, head, tail, g.popt)
+	if errors.Is(err, errNeedWhole) {
 		return g.parseWhole(r, f)
+	}
+	r.err = err
+	if h != nil {
+		r.hdr = h.a // not the front matter map or the body: thousands of these wait to be filed
 	}
 	return r
 }
@@ -176,11 +179,18 @@ func (g *Generator) parseWhole(r headerRead, f *os.File) headerRead {
 		r.err = fmt.Errorf("file is more than the maximum article size of %d bytes", max)
 		return r
 	}
-	r.sum = sha256.Sum256(data)
-	r.whole = data
-	r.hdr, r.err = parseHeader(r.rel, data, nil, g.popt)
+	r.sum = g.hash(data)
+	h, err := parseHeader(r.rel, data, nil, g.popt)
+	r.err = err
+	if h != nil {
+		r.hdr = h.a
+	}
 	return r
 }
+
+// hash identifies file contents within this process: it only ever answers
+// "did these bytes change", so a fast seeded 64-bit hash is enough.
+func (g *Generator) hash(b []byte) uint64 { return maphash.Bytes(g.seed, b) }
 
 // parallel runs fn for each of n jobs on all processors. Results must be
 // written to per-job slots: the order in which jobs finish does not matter.

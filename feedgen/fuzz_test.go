@@ -71,11 +71,8 @@ func FuzzParse(f *testing.F) {
 		for _, k := range feedKeys(a) {
 			fi := FeedInfo{Key: k, Title: "t", Description: "d", Link: cfg.BaseURL, Updated: a.Updated}
 			items := []*Article{a}
-			for name, body := range map[string][]byte{
-				k.Path(RSS):  renderRSS(&cfg, fi, items),
-				k.Path(Atom): renderAtom(&cfg, fi, items),
-				k.Path(JSON): renderJSON(&cfg, fi, items),
-			} {
+			for _, f := range Formats {
+				name, body := k.Path(f), renderWhole(&cfg, f, fi, items)
 				if err := feedcheck.Check(name, body); err != nil {
 					t.Fatalf("%s of an accepted article fails the spec checks: %v\ninput: %q", name, err, data)
 				}

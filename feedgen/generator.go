@@ -3,7 +3,9 @@ package feedgen
 import (
 	"crypto/sha256"
 	"errors"
+	"encoding/binary"
 	"fmt"
+	"hash/maphash"
 	"io/fs"
 	"net/url"
 	"os"
@@ -41,7 +43,7 @@ type Generator struct {
 
 	files   map[string]*fileState           // by slash path relative to root
 	byID    map[string][]string             // article id → paths that claim it, sorted
-	members map[FeedKey]map[string]*Article // feed → its articles by path
+	members map[FeedKey]*feedIndex // feed → its articles, newest first
 	dirty   map[FeedKey]bool                // feeds whose items may have changed
 
 	loaded map[string]bool   // paths whose complete article is in memory
@@ -49,6 +51,7 @@ type Generator struct {
 
 	realOnce sync.Once
 	real     string // root with symbolic links resolved
+	seed     maphash.Seed
 
 	out       map[FeedKey]*feedOut
 	indexFile *snapshot.File
@@ -58,12 +61,13 @@ type Generator struct {
 // fileState is what the generator knows of one file.
 type fileState struct {
 	stamp stamp    // of the file when last read: a rescan skips unchanged files
-	sum   [32]byte // of the bytes the header was parsed from
+	sum   uint64   // hash of the bytes the header was parsed from
 	hdr   *Article // header fields only; nil when err is set or not published
 	// full is the complete article (cleaned body), read only while a feed
 	// shows it; fullSum is the hash of the bytes it was parsed from.
 	full    *Article
-	fullSum [32]byte
+	fullSum uint64
+	frags   [3][]byte // the article's item in each format, rendered with full
 	err     error
 }
 
@@ -106,11 +110,12 @@ func New(root string, cfg Config, opt Options) (*Generator, error) {
 
 		files:   map[string]*fileState{},
 		byID:    map[string][]string{},
-		members: map[FeedKey]map[string]*Article{},
+		members: map[FeedKey]*feedIndex{},
 		dirty:   map[FeedKey]bool{{Kind: KindAll}: true},
 		out:     map[FeedKey]*feedOut{},
 		loaded:  map[string]bool{},
 		strs:    map[string]string{},
+		seed:    maphash.MakeSeed(),
 	}
 	if g.now == nil {
 		g.now = time.Now
@@ -319,7 +324,7 @@ func (g *Generator) apply(r headerRead) bool {
 		return false
 	}
 	g.unindex(rel)
-	g.files[rel] = &fileState{stamp: r.stamp, sum: r.sum, hdr: g.intern(r.hdr.a)}
+	g.files[rel] = &fileState{stamp: r.stamp, sum: r.sum, hdr: g.intern(r.hdr)}
 	g.index(g.files[rel].hdr)
 	return true
 }
@@ -347,7 +352,7 @@ func (g *Generator) intern(a *Article) *Article {
 // dropFull forgets the complete article of rel, keeping its header.
 func (g *Generator) dropFull(rel string) {
 	if st := g.files[rel]; st != nil && st.full != nil {
-		st.full = nil
+		st.full, st.frags = nil, [3][]byte{}
 		for _, k := range feedKeys(st.hdr) {
 			g.dirty[k] = true
 		}
@@ -387,12 +392,12 @@ func feedKeys(a *Article) []FeedKey {
 // index adds a to its feeds and marks them dirty.
 func (g *Generator) index(a *Article) {
 	for _, k := range feedKeys(a) {
-		m := g.members[k]
-		if m == nil {
-			m = map[string]*Article{}
-			g.members[k] = m
+		fx := g.members[k]
+		if fx == nil {
+			fx = &feedIndex{}
+			g.members[k] = fx
 		}
-		m[a.Path] = a
+		fx.insert(a)
 	}
 	ids := append(g.byID[a.ID], a.Path)
 	sort.Strings(ids)
@@ -409,8 +414,8 @@ func (g *Generator) unindex(rel string) {
 	a := st.hdr
 	for _, k := range feedKeys(a) {
 		g.dirty[k] = true
-		if m := g.members[k]; m != nil {
-			delete(m, rel)
+		if fx := g.members[k]; fx != nil {
+			fx.remove(a)
 		}
 	}
 	ids := g.byID[a.ID]
@@ -541,16 +546,19 @@ func (g *Generator) plan() []*renderJob {
 		type fullRead struct {
 			a    *Article
 			st   stamp
-			sum  [32]byte
-			data []byte
-			err  error
+			sum   uint64
+			frags [3][]byte
+			err   error
 		}
 		res := make([]fullRead, len(need))
 		parallel(len(need), func(i int) {
 			data, st, err := g.readWhole(need[i])
-			r := fullRead{st: st, err: err, sum: sha256.Sum256(data)}
+			r := fullRead{st: st, err: err, sum: g.hash(data)}
 			if err == nil {
 				r.a, r.err = Parse(need[i], data, g.popt)
+			}
+			if r.err == nil {
+				r.frags = itemFragments(&g.cfg, r.a)
 			}
 			res[i] = r
 		})
@@ -564,11 +572,11 @@ func (g *Generator) plan() []*renderJob {
 			case st.stamp != (stamp{}) && r.st != st.stamp && !sameHeader(st.hdr, r.a):
 				// Changed since its header was read: index what is there now.
 				g.unindex(rel)
-				g.files[rel] = &fileState{stamp: r.st, hdr: g.intern(r.a), full: r.a, fullSum: r.sum}
+				g.files[rel] = &fileState{stamp: r.st, hdr: g.intern(r.a), full: r.a, fullSum: r.sum, frags: r.frags}
 				g.index(g.files[rel].hdr)
 				g.loaded[rel] = true
 			default:
-				st.full, st.fullSum, st.stamp = r.a, r.sum, r.st
+				st.full, st.fullSum, st.frags, st.stamp = r.a, r.sum, r.frags, r.st
 				g.loaded[rel] = true
 			}
 		}
@@ -608,18 +616,18 @@ func (g *Generator) render(jobs []*renderJob, now time.Time) int {
 	types := [3]string{snapshot.TypeRSS, snapshot.TypeAtom, snapshot.TypeJSON}
 	parallel(len(jobs), func(i int) {
 		j := jobs[i]
-		bodies := [3][]byte{
-			renderRSS(&g.cfg, j.info, j.items),
-			renderAtom(&g.cfg, j.info, j.items),
-			renderJSON(&g.cfg, j.info, j.items),
-		}
 		old := g.out[j.key]
+		frags := make([][]byte, len(j.items))
 		for _, f := range Formats {
+			for i, a := range j.items {
+				frags[i] = g.files[a.Path].frags[f]
+			}
+			body := renderFeed(&g.cfg, f, j.info, frags)
 			var prev *snapshot.File
 			if old != nil {
 				prev = old.files[f]
 			}
-			j.files[f] = g.reuse(prev, j.key.Path(f), types[f], bodies[f], now)
+			j.files[f] = g.reuse(prev, j.key.Path(f), types[f], body, now)
 		}
 	})
 	for _, j := range jobs {
@@ -644,7 +652,7 @@ func (g *Generator) evict() {
 	for p := range g.loaded {
 		if !shown[p] {
 			if st := g.files[p]; st != nil {
-				st.full = nil
+				st.full, st.frags = nil, [3][]byte{}
 			}
 			delete(g.loaded, p)
 		}
@@ -673,27 +681,48 @@ func infos(outs []*feedOut) []IndexEntry {
 }
 
 // top returns the newest Limit published articles of feed k: newest first,
-// ties broken by id so that the order never depends on reading order.
+// ties broken by id so that the order never depends on reading order. The
+// index is kept in that order, so this costs the limit, not the archive.
 func (g *Generator) top(k FeedKey) []*Article {
 	limit := g.cfg.Limit
-	m := g.members[k]
-	items := make([]*Article, 0, min(len(m), max(limit, 0)+1))
-	for _, a := range m {
-		if !g.published(a) {
-			continue
+	var list []*Article
+	if fx := g.members[k]; fx != nil {
+		list = fx.list
+	}
+	if limit <= 0 {
+		limit = len(list)
+	}
+	items := make([]*Article, 0, min(limit, len(list)))
+	for _, a := range list {
+		if len(items) == limit {
+			break
 		}
-		if limit > 0 && len(items) == limit && !newer(a, items[limit-1]) {
-			continue
-		}
-		i := sort.Search(len(items), func(i int) bool { return newer(a, items[i]) })
-		items = append(items, nil)
-		copy(items[i+1:], items[i:])
-		items[i] = a
-		if limit > 0 && len(items) > limit {
-			items = items[:limit]
+		if g.published(a) {
+			items = append(items, a)
 		}
 	}
 	return items
+}
+
+// feedIndex is a feed's articles in feed order.
+type feedIndex struct {
+	list []*Article
+}
+
+func (fx *feedIndex) insert(a *Article) {
+	i := sort.Search(len(fx.list), func(i int) bool { return !newer(fx.list[i], a) })
+	fx.list = slices.Insert(fx.list, i, a)
+}
+
+// remove deletes a (by identity: several files may share a date and id).
+func (fx *feedIndex) remove(a *Article) {
+	i := sort.Search(len(fx.list), func(i int) bool { return !newer(fx.list[i], a) })
+	for ; i < len(fx.list) && !newer(a, fx.list[i]); i++ {
+		if fx.list[i] == a {
+			fx.list = slices.Delete(fx.list, i, i+1)
+			return
+		}
+	}
 }
 
 // newer orders articles newest first, then by id.
@@ -758,9 +787,8 @@ func feedSignature(fi FeedInfo, items []*Article, files map[string]*fileState) [
 	h := sha256.New()
 	fmt.Fprintf(h, "%d\x00%s\x00%s\x00%s\x00%s\x00%s\x00", fi.Key.Kind, fi.Key.Name, fi.Title, fi.Description, fi.Link, fi.Updated.Format(time.RFC3339Nano))
 	for _, a := range items {
-		sum := files[a.Path].fullSum
 		h.Write([]byte(a.Path))
-		h.Write(sum[:])
+		h.Write(binary.LittleEndian.AppendUint64(nil, files[a.Path].fullSum))
 	}
 	var s [32]byte
 	h.Sum(s[:0])

@@ -161,55 +161,57 @@ type rssMediaThumb struct {
 func rfc822(t time.Time) string  { return t.Format(time.RFC1123Z) }
 func rfc3339(t time.Time) string { return t.Format(time.RFC3339) }
 
-// renderRSS writes an RSS 2.0 channel.
-func renderRSS(cfg *Config, fi FeedInfo, items []*Article) []byte {
+// rssDocFor builds an RSS 2.0 document with the given items.
+func rssDocFor(cfg *Config, fi FeedInfo, items []*rssItem) rssDoc {
 	updated := fi.Updated
-	ch := rssChannel{
-		AtomLink: rssAtomLink{Href: fi.Key.URL(cfg.BaseURL, RSS), Rel: "self", Type: RSS.MediaType()},
-		RssFeed: feeds.RssFeed{
-			Title:         fi.Title,
-			Link:          fi.Link,
-			Description:   fi.Description,
-			Language:      cfg.Language,
-			LastBuildDate: rfc822(updated),
-			PubDate:       rfc822(updated),
-			Generator:     generator,
-			Docs:          "https://www.rssboard.org/rss-specification",
-		},
-		Items: make([]*rssItem, 0, len(items)),
-	}
-	for _, a := range items {
-		it := &rssItem{
-			RssItem: feeds.RssItem{
-				Title:       a.Title,
-				Link:        itemLink(cfg, a),
-				Description: a.Summary,
-				PubDate:     rfc822(a.Published),
-				Guid:        &feeds.RssGuid{Id: a.ID, IsPermaLink: "false"},
-			},
-			Creator: a.Author,
-		}
-		if a.ID == a.Link {
-			it.Guid.IsPermaLink = "true"
-		}
-		if a.Content != "" {
-			it.Content = &feeds.RssContent{Content: a.Content}
-		}
-		for _, c := range a.Categories {
-			it.Categories = append(it.Categories, rssCategory{Domain: cfg.BaseURL + "category/", Name: categoryLabel(cfg, a, c)})
-		}
-		for _, t := range a.Tags {
-			it.Categories = append(it.Categories, rssCategory{Domain: cfg.BaseURL + "tag/", Name: t})
-		}
-		if a.Image != "" {
-			it.Thumbnail = &rssMediaThumb{URL: a.Image}
-		}
-		ch.Items = append(ch.Items, it)
-	}
-	return marshalXML(rssDoc{
+	return rssDoc{
 		Version: "2.0", NSAtom: nsAtom, NSContent: nsContent, NSDC: nsDC, NSMedia: nsMedia,
-		Channel: ch,
-	})
+		Channel: rssChannel{
+			AtomLink: rssAtomLink{Href: fi.Key.URL(cfg.BaseURL, RSS), Rel: "self", Type: RSS.MediaType()},
+			RssFeed: feeds.RssFeed{
+				Title:         fi.Title,
+				Link:          fi.Link,
+				Description:   fi.Description,
+				Language:      cfg.Language,
+				LastBuildDate: rfc822(updated),
+				PubDate:       rfc822(updated),
+				Generator:     generator,
+				Docs:          "https://www.rssboard.org/rss-specification",
+			},
+			Items: items,
+		},
+	}
+}
+
+// rssItemFor builds the RSS item of an article. It depends on the article
+// and the configuration only, so it renders the same in every feed.
+func rssItemFor(cfg *Config, a *Article) *rssItem {
+	it := &rssItem{
+		RssItem: feeds.RssItem{
+			Title:       a.Title,
+			Link:        itemLink(cfg, a),
+			Description: a.Summary,
+			PubDate:     rfc822(a.Published),
+			Guid:        &feeds.RssGuid{Id: a.ID, IsPermaLink: "false"},
+		},
+		Creator: a.Author,
+	}
+	if a.ID == a.Link {
+		it.Guid.IsPermaLink = "true"
+	}
+	if a.Content != "" {
+		it.Content = &feeds.RssContent{Content: a.Content}
+	}
+	for _, c := range a.Categories {
+		it.Categories = append(it.Categories, rssCategory{Domain: cfg.BaseURL + "category/", Name: categoryLabel(cfg, a, c)})
+	}
+	for _, t := range a.Tags {
+		it.Categories = append(it.Categories, rssCategory{Domain: cfg.BaseURL + "tag/", Name: t})
+	}
+	if a.Image != "" {
+		it.Thumbnail = &rssMediaThumb{URL: a.Image}
+	}
+	return it
 }
 
 // itemLink is the item's link: the original article, else the site.
@@ -262,10 +264,10 @@ type atomCategory struct {
 	Label  string `xml:"label,attr,omitempty"`
 }
 
-// renderAtom writes an Atom 1.0 feed.
-func renderAtom(cfg *Config, fi FeedInfo, items []*Article) []byte {
+// atomDocFor builds an Atom 1.0 feed with the given entries.
+func atomDocFor(cfg *Config, fi FeedInfo, entries []*atomEntry) atomFeed {
 	self := fi.Key.URL(cfg.BaseURL, Atom)
-	f := atomFeed{
+	return atomFeed{
 		AtomFeed: feeds.AtomFeed{
 			Xmlns:    nsAtom,
 			Title:    fi.Title,
@@ -282,34 +284,35 @@ func renderAtom(cfg *Config, fi FeedInfo, items []*Article) []byte {
 			{Href: fi.Link, Rel: "alternate", Type: "text/html"},
 		},
 		Generator: generator,
-		Entries:   make([]*atomEntry, 0, len(items)),
+		Entries:   entries,
 	}
-	for _, a := range items {
-		e := &atomEntry{AtomEntry: feeds.AtomEntry{
-			Title:     a.Title,
-			Id:        a.ID,
-			Updated:   rfc3339(a.Updated),
-			Published: rfc3339(a.Published),
-			Links:     []feeds.AtomLink{{Href: itemLink(cfg, a), Rel: "alternate", Type: "text/html"}},
-		}}
-		if a.Summary != "" {
-			e.Summary = &feeds.AtomSummary{Content: a.Summary, Type: "text"}
-		}
-		if a.Content != "" {
-			e.Content = &feeds.AtomContent{Content: a.Content, Type: "html"}
-		}
-		if a.Author != "" {
-			e.Author = &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: a.Author}}
-		}
-		for _, c := range a.Categories {
-			e.Categories = append(e.Categories, atomCategory{Term: c, Scheme: cfg.BaseURL + "category/", Label: categoryLabel(cfg, a, c)})
-		}
-		for _, t := range a.Tags {
-			e.Categories = append(e.Categories, atomCategory{Term: t, Scheme: cfg.BaseURL + "tag/"})
-		}
-		f.Entries = append(f.Entries, e)
+}
+
+// atomEntryFor builds the Atom entry of an article.
+func atomEntryFor(cfg *Config, a *Article) *atomEntry {
+	e := &atomEntry{AtomEntry: feeds.AtomEntry{
+		Title:     a.Title,
+		Id:        a.ID,
+		Updated:   rfc3339(a.Updated),
+		Published: rfc3339(a.Published),
+		Links:     []feeds.AtomLink{{Href: itemLink(cfg, a), Rel: "alternate", Type: "text/html"}},
+	}}
+	if a.Summary != "" {
+		e.Summary = &feeds.AtomSummary{Content: a.Summary, Type: "text"}
 	}
-	return marshalXML(f)
+	if a.Content != "" {
+		e.Content = &feeds.AtomContent{Content: a.Content, Type: "html"}
+	}
+	if a.Author != "" {
+		e.Author = &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: a.Author}}
+	}
+	for _, c := range a.Categories {
+		e.Categories = append(e.Categories, atomCategory{Term: c, Scheme: cfg.BaseURL + "category/", Label: categoryLabel(cfg, a, c)})
+	}
+	for _, t := range a.Tags {
+		e.Categories = append(e.Categories, atomCategory{Term: t, Scheme: cfg.BaseURL + "tag/"})
+	}
+	return e
 }
 
 // jsonFeed extends gorilla's JSONFeed so that items is always written (the
@@ -319,9 +322,9 @@ type jsonFeed struct {
 	Items []*feeds.JSONItem `json:"items"`
 }
 
-// renderJSON writes a JSON Feed 1.1 document.
-func renderJSON(cfg *Config, fi FeedInfo, items []*Article) []byte {
-	f := jsonFeed{
+// jsonDocFor builds a JSON Feed 1.1 document with the given items.
+func jsonDocFor(cfg *Config, fi FeedInfo, items []*feeds.JSONItem) jsonFeed {
+	return jsonFeed{
 		JSONFeed: &feeds.JSONFeed{
 			Version:     "https://jsonfeed.org/version/1.1",
 			Title:       fi.Title,
@@ -331,43 +334,122 @@ func renderJSON(cfg *Config, fi FeedInfo, items []*Article) []byte {
 			Description: fi.Description,
 			Authors:     []*feeds.JSONAuthor{{Name: cfg.Title}},
 		},
-		Items: make([]*feeds.JSONItem, 0, len(items)),
+		Items: items,
 	}
-	for _, a := range items {
-		pub, upd := a.Published, a.Updated
-		it := &feeds.JSONItem{
-			Id:            a.ID,
-			Url:           itemLink(cfg, a),
-			Title:         a.Title,
-			ContentHTML:   a.Content,
-			Summary:       a.Summary,
-			Image:         a.Image,
-			PublishedDate: &pub,
-			ModifiedDate:  &upd,
-		}
-		if a.Author != "" {
-			it.Authors = []*feeds.JSONAuthor{{Name: a.Author}}
-		}
-		for _, c := range a.Categories {
-			it.Tags = append(it.Tags, categoryLabel(cfg, a, c))
-		}
-		for _, t := range a.Tags {
-			if !contains(it.Tags, t) {
-				it.Tags = append(it.Tags, t)
-			}
-		}
-		if it.ContentHTML == "" {
-			// JSON Feed requires content_html or content_text on every item.
-			it.ContentText = a.Summary
-		}
-		f.Items = append(f.Items, it)
+}
+
+// jsonItemFor builds the JSON Feed item of an article.
+func jsonItemFor(cfg *Config, a *Article) *feeds.JSONItem {
+	pub, upd := a.Published, a.Updated
+	it := &feeds.JSONItem{
+		Id:            a.ID,
+		Url:           itemLink(cfg, a),
+		Title:         a.Title,
+		ContentHTML:   a.Content,
+		Summary:       a.Summary,
+		Image:         a.Image,
+		PublishedDate: &pub,
+		ModifiedDate:  &upd,
 	}
+	if a.Author != "" {
+		it.Authors = []*feeds.JSONAuthor{{Name: a.Author}}
+	}
+	for _, c := range a.Categories {
+		it.Tags = append(it.Tags, categoryLabel(cfg, a, c))
+	}
+	for _, t := range a.Tags {
+		if !contains(it.Tags, t) {
+			it.Tags = append(it.Tags, t)
+		}
+	}
+	if it.ContentHTML == "" {
+		// JSON Feed requires content_html or content_text on every item.
+		it.ContentText = a.Summary
+	}
+	return it
+}
+
+// Item fragments. A feed is its header with the rendered items spliced in;
+// each item is rendered once per change of its article, at the indentation
+// it has in the whole document, and shared by every feed that shows it.
+// TestFragmentsEqualWholeDocument holds this to encoding the whole
+// document at once.
+
+// itemFragments renders an article's item in the three formats.
+func itemFragments(cfg *Config, a *Article) [3][]byte {
+	var fr [3][]byte
+	fr[RSS] = marshalXMLFragment(rssItemFor(cfg, a), "    ")
+	fr[Atom] = marshalXMLFragment(atomEntryFor(cfg, a), "  ")
+	var b bytes.Buffer
+	b.WriteString("    ")
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("    ", "  ")
+	_ = enc.Encode(jsonItemFor(cfg, a)) // strings, times and slices: cannot fail
+	fr[JSON] = tight(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+	return fr
+}
+
+func marshalXMLFragment(v any, prefix string) []byte {
+	var b bytes.Buffer
+	enc := xml.NewEncoder(&b)
+	enc.Indent(prefix, "  ")
+	_ = enc.Encode(v) // our own structs of strings: cannot fail
+	return tight(b.Bytes())
+}
+
+// renderFeed renders feed fi in format f from its items' fragments.
+func renderFeed(cfg *Config, f Format, fi FeedInfo, frags [][]byte) []byte {
+	var head []byte
+	var at int
+	switch f {
+	case RSS:
+		head = marshalXML(rssDocFor(cfg, fi, nil))
+		at = bytes.LastIndex(head, []byte("\n  </channel>"))
+	case Atom:
+		head = marshalXML(atomDocFor(cfg, fi, nil))
+		at = bytes.LastIndex(head, []byte("\n</feed>"))
+	case JSON:
+		head = marshalJSON(jsonDocFor(cfg, fi, []*feeds.JSONItem{}))
+		at = bytes.LastIndex(head, []byte("[]")) + 1
+	}
+	n := len(head)
+	for _, fr := range frags {
+		n += len(fr) + 2
+	}
+	out := make([]byte, 0, n+4)
+	out = append(out, head[:at]...)
+	for i, fr := range frags {
+		if f == JSON && i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, '\n')
+		out = append(out, fr...)
+	}
+	if f == JSON && len(frags) > 0 {
+		out = append(out, "\n  "...)
+	}
+	return append(out, head[at:]...)
+}
+
+// marshalJSON writes v as indented JSON with HTML left unescaped.
+func marshalJSON(v any) []byte {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false) // readable CJK and HTML; JSON does not need the escapes
 	enc.SetIndent("", "  ")
-	_ = enc.Encode(f) // only strings, times and slices: cannot fail
-	return b.Bytes()
+	_ = enc.Encode(v) // only strings, times and slices: cannot fail
+	return tight(b.Bytes())
+}
+
+// tight returns b in a slice of its own size: a feed lives as long as it is
+// published, and the slack a growing buffer leaves (up to half) would be
+// held with it.
+func tight(b []byte) []byte {
+	if cap(b)-len(b) > len(b)/16 {
+		return bytes.Clone(b)
+	}
+	return b
 }
 
 func contains(list []string, s string) bool {
@@ -387,5 +469,5 @@ func marshalXML(v any) []byte {
 	enc.Indent("", "  ")
 	_ = enc.Encode(v) // our own structs of strings: cannot fail
 	b.WriteByte('\n')
-	return b.Bytes()
+	return tight(b.Bytes())
 }
