@@ -2,8 +2,8 @@ package feedgen
 
 import (
 	"crypto/sha256"
-	"errors"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"io/fs"
@@ -41,10 +41,10 @@ type Generator struct {
 	now  func() time.Time
 	gzip bool
 
-	files   map[string]*fileState           // by slash path relative to root
-	byID    map[string][]string             // article id → paths that claim it, sorted
+	files   map[string]*fileState  // by slash path relative to root
+	byID    map[string][]string    // article id → paths that claim it, sorted
 	members map[FeedKey]*feedIndex // feed → its articles, newest first
-	dirty   map[FeedKey]bool                // feeds whose items may have changed
+	dirty   map[FeedKey]bool       // feeds whose items may have changed
 
 	loaded map[string]bool   // paths whose complete article is in memory
 	strs   map[string]string // interned names
@@ -544,8 +544,8 @@ func (g *Generator) plan() []*renderJob {
 		}
 		sort.Strings(need)
 		type fullRead struct {
-			a    *Article
-			st   stamp
+			a     *Article
+			st    stamp
 			sum   uint64
 			frags [3][]byte
 			err   error
