@@ -39,7 +39,6 @@ type Generator struct {
 	abs  string // absolute, for path arithmetic
 	popt ParseOptions
 	now  func() time.Time
-	gzip bool
 
 	files   map[string]*fileState  // by slash path relative to root
 	byID    map[string][]string    // article id → paths that claim it, sorted
@@ -54,6 +53,9 @@ type Generator struct {
 	seed     maphash.Seed
 
 	out       map[FeedKey]*feedOut
+	stats     snapshot.Stats
+	nErr      int                 // files with an error
+	dups      map[string][]string // ids claimed by more than one file
 	indexFile *snapshot.File
 	opmlFile  *snapshot.File
 }
@@ -84,9 +86,6 @@ type Options struct {
 	// Now is the clock for Last-Modified times; nil means time.Now. No byte of
 	// any feed depends on it.
 	Now func() time.Time
-	// Gzip precomputes the compressed form of every file, for serving. A
-	// build that only writes files leaves it off and saves the work.
-	Gzip bool
 }
 
 // New returns a Generator for the source directory root. cfg must have been
@@ -106,7 +105,6 @@ func New(root string, cfg Config, opt Options) (*Generator, error) {
 		abs:  abs,
 		popt: ParseOptions{Location: cfg.Location, TagAuthority: host, DefaultBase: firstNonEmpty(cfg.Link, cfg.BaseURL)},
 		now:  opt.Now,
-		gzip: opt.Gzip,
 
 		files:   map[string]*fileState{},
 		byID:    map[string][]string{},
@@ -116,6 +114,7 @@ func New(root string, cfg Config, opt Options) (*Generator, error) {
 		loaded:  map[string]bool{},
 		strs:    map[string]string{},
 		seed:    maphash.MakeSeed(),
+		dups:    map[string][]string{},
 	}
 	if g.now == nil {
 		g.now = time.Now
@@ -314,7 +313,7 @@ func (g *Generator) apply(r headerRead) bool {
 	case errors.Is(r.err, ErrNotPublished):
 		changed := old == nil || old.hdr != nil || old.err != nil
 		g.unindex(rel)
-		g.files[rel] = &fileState{stamp: r.stamp, sum: r.sum}
+		g.put(rel, &fileState{stamp: r.stamp, sum: r.sum})
 		return changed
 	case r.err != nil:
 		return g.setError(rel, r.stamp, r.err)
@@ -324,7 +323,7 @@ func (g *Generator) apply(r headerRead) bool {
 		return false
 	}
 	g.unindex(rel)
-	g.files[rel] = &fileState{stamp: r.stamp, sum: r.sum, hdr: g.intern(r.hdr)}
+	g.put(rel, &fileState{stamp: r.stamp, sum: r.sum, hdr: g.intern(r.hdr)})
 	g.index(g.files[rel].hdr)
 	return true
 }
@@ -365,15 +364,31 @@ func (g *Generator) setError(rel string, st stamp, err error) bool {
 	old := g.files[rel]
 	g.unindex(rel)
 	delete(g.loaded, rel)
-	g.files[rel] = &fileState{stamp: st, err: err}
+	g.put(rel, &fileState{stamp: st, err: err})
 	return old == nil || old.err == nil || old.err.Error() != err.Error()
 }
 
 // remove forgets a file that is gone.
 func (g *Generator) remove(rel string) {
 	g.unindex(rel)
-	delete(g.files, rel)
+	g.put(rel, nil)
 	delete(g.loaded, rel)
+}
+
+// put sets (or, with nil, deletes) the state of file rel, keeping the count
+// of files in error.
+func (g *Generator) put(rel string, st *fileState) {
+	if old := g.files[rel]; old != nil && old.err != nil {
+		g.nErr--
+	}
+	if st == nil {
+		delete(g.files, rel)
+		return
+	}
+	if st.err != nil {
+		g.nErr++
+	}
+	g.files[rel] = st
 }
 
 // feedKeys lists the feeds an article belongs to.
@@ -402,6 +417,9 @@ func (g *Generator) index(a *Article) {
 	ids := append(g.byID[a.ID], a.Path)
 	sort.Strings(ids)
 	g.byID[a.ID] = ids
+	if len(ids) > 1 {
+		g.dups[a.ID] = ids
+	}
 	g.touchID(a.ID)
 }
 
@@ -429,6 +447,11 @@ func (g *Generator) unindex(rel string) {
 		delete(g.byID, a.ID)
 	} else {
 		g.byID[a.ID] = ids
+	}
+	if len(ids) > 1 {
+		g.dups[a.ID] = ids
+	} else {
+		delete(g.dups, a.ID)
 	}
 	g.touchID(a.ID)
 }
@@ -489,29 +512,70 @@ func (g *Generator) Snapshot() Result {
 	jobs := g.plan()
 	rendered := g.render(jobs, now)
 	g.evict()
+	infos := make([]IndexEntry, 0, len(g.out))
+	for _, k := range g.feedKeysSorted() {
+		o := g.out[k]
+		infos = append(infos, IndexEntry{FeedInfo: o.info, Items: len(o.items)})
+	}
+	g.indexFile = g.reuse(g.indexFile, "/index.html", snapshot.TypeHTML, renderIndex(&g.cfg, infos), now)
+	g.opmlFile = g.reuse(g.opmlFile, "/feeds.opml", snapshot.TypeOPML, renderOPML(&g.cfg, infos), now)
+	g.stats = snapshot.Stats{Articles: g.Articles(), Invalid: g.invalid(), Feeds: len(g.out), Updated: now}
+	return Result{Snapshot: g.assemble(), Rendered: rendered, Feeds: len(g.out)}
+}
 
+// feedKeysSorted lists the rendered feeds in index order.
+func (g *Generator) feedKeysSorted() []FeedKey {
 	keys := make([]FeedKey, 0, len(g.out))
 	for k := range g.out {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i].less(keys[j]) })
-	outs := make([]*feedOut, len(keys))
-	files := make([]*snapshot.File, 0, 3*len(keys)+2)
-	for i, k := range keys {
-		outs[i] = g.out[k]
-		files = append(files, outs[i].files[:]...)
+	return keys
+}
+
+// assemble makes a snapshot of the current files.
+func (g *Generator) assemble() *snapshot.Snapshot {
+	files := make([]*snapshot.File, 0, 3*len(g.out)+2)
+	for _, o := range g.out {
+		files = append(files, o.files[:]...)
 	}
-	g.indexFile = g.reuse(g.indexFile, "/index.html", snapshot.TypeHTML, renderIndex(&g.cfg, infos(outs)), now)
-	g.opmlFile = g.reuse(g.opmlFile, "/feeds.opml", snapshot.TypeOPML, renderOPML(&g.cfg, infos(outs)), now)
 	files = append(files, g.indexFile, g.opmlFile)
-	invalid := 0
-	for _, st := range g.files {
-		if st.err != nil || (st.hdr != nil && !g.published(st.hdr)) {
-			invalid++
+	return snapshot.New(files, g.stats)
+}
+
+// invalid counts the files that are not published for a reason to report.
+func (g *Generator) invalid() int {
+	n := g.nErr
+	for _, paths := range g.dups {
+		n += len(paths) - 1
+	}
+	return n
+}
+
+// Compress computes the gzip form of every file that lacks it and returns
+// the snapshot with them, or nil when there was nothing to do. The daemon
+// publishes a change uncompressed first and compresses right after: a
+// reader sees the change sooner, and a gzip client meanwhile just gets the
+// identity encoding.
+func (g *Generator) Compress() *snapshot.Snapshot {
+	var slots []**snapshot.File
+	for _, o := range g.out {
+		for i := range o.files {
+			if !o.files[i].Compressed {
+				slots = append(slots, &o.files[i])
+			}
 		}
 	}
-	s := snapshot.New(files, snapshot.Stats{Articles: g.Articles(), Invalid: invalid, Feeds: len(keys), Updated: now})
-	return Result{Snapshot: s, Rendered: rendered, Feeds: len(keys)}
+	for _, f := range []**snapshot.File{&g.indexFile, &g.opmlFile} {
+		if *f != nil && !(*f).Compressed {
+			slots = append(slots, f)
+		}
+	}
+	if len(slots) == 0 {
+		return nil
+	}
+	parallel(len(slots), func(i int) { *slots[i] = (*slots[i]).WithGzip() })
+	return g.assemble()
 }
 
 // renderJob is a feed whose items may have changed.
@@ -572,7 +636,7 @@ func (g *Generator) plan() []*renderJob {
 			case st.stamp != (stamp{}) && r.st != st.stamp && !sameHeader(st.hdr, r.a):
 				// Changed since its header was read: index what is there now.
 				g.unindex(rel)
-				g.files[rel] = &fileState{stamp: r.st, hdr: g.intern(r.a), full: r.a, fullSum: r.sum, frags: r.frags}
+				g.put(rel, &fileState{stamp: r.st, hdr: g.intern(r.a), full: r.a, fullSum: r.sum, frags: r.frags})
 				g.index(g.files[rel].hdr)
 				g.loaded[rel] = true
 			default:
@@ -665,19 +729,7 @@ func (g *Generator) reuse(old *snapshot.File, p, ct string, body []byte, now tim
 	if old != nil && string(old.Body) == string(body) {
 		return old
 	}
-	if g.gzip {
-		return snapshot.NewFile(p, ct, body, now)
-	}
-	return snapshot.NewPlainFile(p, ct, body, now)
-}
-
-// infos lists the feeds for the index page and the OPML file.
-func infos(outs []*feedOut) []IndexEntry {
-	es := make([]IndexEntry, len(outs))
-	for i, o := range outs {
-		es[i] = IndexEntry{FeedInfo: o.info, Items: len(o.items)}
-	}
-	return es
+	return snapshot.NewPlainFile(p, ct, body, now) // compressed later, by Compress
 }
 
 // top returns the newest Limit published articles of feed k: newest first,

@@ -10,7 +10,7 @@ import (
 )
 
 func TestZZExplore3(t *testing.T) {
-	for _, n := range []string{"cats"} {
+	for _, n := range []string{"nested", "fm", "big"} {
 		dir := t.TempDir()
 		var data string
 		switch n {

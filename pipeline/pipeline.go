@@ -103,7 +103,7 @@ func NewDaemon(opts ServeOptions) (*Daemon, error) {
 	}
 	d := &Daemon{opts: opts, log: log, reported: map[string]string{}, rescan: make(chan struct{}, 1)}
 	var err error
-	if d.gen, err = feedgen.New(opts.Src, opts.Site, feedgen.Options{Gzip: true}); err != nil {
+	if d.gen, err = feedgen.New(opts.Src, opts.Site, feedgen.Options{}); err != nil {
 		return nil, err
 	}
 	d.handler = serve.NewHandler(serve.Options{CacheControl: opts.CacheControl, Logger: log})
@@ -238,6 +238,9 @@ func (d *Daemon) regenerate(paths []string, full bool) error {
 		"removed", wr.Removed,
 		"duration", time.Since(start).Round(time.Microsecond).String(),
 	)
+	if s := d.gen.Compress(); s != nil {
+		d.handler.Swap(s)
+	}
 	return nil
 }
 

@@ -43,6 +43,9 @@ type File struct {
 	// ETag is a strong validator derived from Body alone (quoted), so equal
 	// bytes always get equal tags, across restarts and replicas.
 	ETag string
+	// Compressed says that Gzip was computed (it may still be nil when
+	// compressing does not make the body smaller).
+	Compressed bool
 	// GzipETag is the validator of the gzip representation; a strong ETag
 	// must differ between content codings (RFC 9110 section 8.8.3).
 	GzipETag string
@@ -68,11 +71,27 @@ func newFile(path, contentType string, body []byte, modTime time.Time, compress 
 		ModTime:     modTime.UTC().Truncate(time.Second),
 	}
 	if compress {
-		if z := Compress(body); len(z) < len(body) {
-			f.Gzip = z
-		}
+		f.compress()
 	}
 	return f
+}
+
+func (f *File) compress() {
+	if z := Compress(f.Body); len(z) < len(f.Body) {
+		f.Gzip = z
+	}
+	f.Compressed = true
+}
+
+// WithGzip returns a copy of f with its compressed form computed (f itself
+// is shared and never modified).
+func (f *File) WithGzip() *File {
+	if f.Compressed {
+		return f
+	}
+	c := *f
+	c.compress()
+	return &c
 }
 
 // Compress gzips b at the best compression level. The header carries no name

@@ -70,3 +70,21 @@ func BenchmarkNewFile(b *testing.B) {
 		NewFile("/rss.xml", TypeRSS, body, time.Time{})
 	}
 }
+
+func TestWithGzip(t *testing.T) {
+	body := feedLike(8 << 10)
+	p := NewPlainFile("/rss.xml", TypeRSS, body, time.Unix(1e9, 0))
+	if p.Compressed || p.Gzip != nil {
+		t.Fatal("plain file compressed")
+	}
+	z := p.WithGzip()
+	if z == p || !z.Compressed || z.Gzip == nil || p.Gzip != nil {
+		t.Fatal("WithGzip must return a compressed copy and leave the original alone")
+	}
+	if z.ETag != p.ETag || !z.ModTime.Equal(p.ModTime) || string(z.Body) != string(p.Body) {
+		t.Error("WithGzip changed the identity representation")
+	}
+	if z.WithGzip() != z {
+		t.Error("compressing twice")
+	}
+}
