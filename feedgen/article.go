@@ -144,7 +144,7 @@ func parseHeader(rel string, head, tail []byte, opt ParseOptions) (*header, erro
 	}
 
 	a := &Article{Path: rel}
-	a.Title = cleanText(str(fm["title"]))
+	a.Title = plainString(str(fm["title"]))
 	if a.Title == "" {
 		return nil, errors.New("front matter has no title")
 	}
@@ -228,7 +228,7 @@ func (h *header) complete(opt ParseOptions) (*Article, error) {
 		return nil, fmt.Errorf("body: %w", err)
 	}
 	a.Content, a.Summary, a.Image, a.Author = c.html, c.summary, c.image, c.source
-	if v := cleanText(str(fm["author"])); v != "" {
+	if v := plainString(str(fm["author"])); v != "" {
 		a.Author = v
 	}
 	for _, k := range []string{"description", "excerpt"} {
@@ -333,6 +333,27 @@ func cleanText(s string) string {
 		return r
 	}, s)
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// plainString makes a front matter string that is shown as text (title,
+// author) plain: Jekyll renders such strings as HTML, so people write
+// entities and inline tags in them ("AT&amp;T", "<em>Go</em> 1.26"), and
+// every feed format wants plain text there. Readers that render titles as
+// HTML would otherwise run markup such as "<script>" in a title. Entities
+// are decoded and tags dropped until nothing that looks like markup is left
+// (a bounded number of rounds, for "&amp;lt;b&amp;gt;").
+func plainString(s string) string {
+	for range 3 {
+		if !strings.ContainsAny(s, "<&") {
+			break
+		}
+		t := textOfHTML(s)
+		if t == s {
+			break
+		}
+		s = t
+	}
+	return cleanText(s)
 }
 
 // xmlChar reports whether r may appear in an XML 1.0 document.
@@ -496,11 +517,41 @@ type trailer struct {
 	siteHome     string
 }
 
-var (
-	linkLine = regexp.MustCompile(`^\s*<((?:https?:)?//[^<>\s]+)>\s*$`)
-	navLink  = regexp.MustCompile(`\[([^\]]*)\]\(([^)\s]*)\)`)
-	navLine  = regexp.MustCompile(`^\s*(?:\[[^\]]*\]\([^)\s]*\)\s*[｜|]?\s*)+$`)
-)
+var linkLine = regexp.MustCompile(`^\s*<((?:https?:)?//[^<>\s]+)>\s*$`)
+
+// navLink is one [text](url) of a navigation line.
+type navLink struct{ text, url string }
+
+// parseNav reads a navigation line: markdown links separated by white
+// space and ｜ or |, and nothing else. It is a scanner, not a regular
+// expression, because it runs on the last lines of every article.
+func parseNav(line string) ([]navLink, bool) {
+	var links []navLink
+	s := line
+	for {
+		s = strings.TrimLeft(s, " \t|")
+		s = strings.TrimPrefix(s, "｜")
+		s = strings.TrimLeft(s, " \t")
+		if s == "" {
+			return links, len(links) > 0
+		}
+		if s[0] != '[' {
+			return nil, false
+		}
+		end := strings.IndexByte(s, ']')
+		if end < 0 || end+1 >= len(s) || s[end+1] != '(' {
+			return nil, false
+		}
+		text := s[1:end]
+		s = s[end+2:]
+		close := strings.IndexByte(s, ')')
+		if close < 0 || strings.ContainsAny(s[:close], " \t") {
+			return nil, false
+		}
+		links = append(links, navLink{text: text, url: s[:close]})
+		s = s[close+1:]
+	}
+}
 
 // splitTrailer separates the body from the trailing original-URL line and
 // navigation line. Only lines at the very end count, so a body that happens
@@ -519,9 +570,10 @@ func splitTrailer(body []byte) (string, trailer) {
 		switch {
 		case t.link == "" && isLink && linkLine.MatchString(line):
 			t.link = linkLine.FindStringSubmatch(line)[1]
-		case t.siteHome == "" && t.categoryHome == "" && isNav && navLine.MatchString(line):
-			for _, m := range navLink.FindAllStringSubmatch(line, -1) {
-				u := absoluteHTTP(m[2])
+		case t.siteHome == "" && t.categoryHome == "" && isNav && isNavLine(line):
+			links, _ := parseNav(line)
+			for _, m := range links {
+				u := absoluteHTTP(m.url)
 				if u == "" {
 					continue
 				}
@@ -530,7 +582,7 @@ func splitTrailer(body []byte) (string, trailer) {
 					t.siteHome = u
 				} else if t.categoryHome == "" {
 					t.categoryHome = u
-					t.categoryName = strings.TrimSpace(strings.TrimPrefix(cleanText(m[1]), "返回"))
+					t.categoryName = strings.TrimSpace(strings.TrimPrefix(cleanText(m.text), "返回"))
 				}
 			}
 		default:
@@ -541,6 +593,11 @@ func splitTrailer(body []byte) (string, trailer) {
 		}
 		s = trimmed[:i]
 	}
+}
+
+func isNavLine(line string) bool {
+	_, ok := parseNav(line)
+	return ok
 }
 
 // absoluteHTTP returns u as an absolute http(s) URL: a protocol-relative

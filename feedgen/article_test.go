@@ -268,3 +268,32 @@ func TestFrontMatterOverrides(t *testing.T) {
 		t.Errorf("link %q id %q", a.Link, a.ID)
 	}
 }
+
+func TestParseNav(t *testing.T) {
+	tests := []struct {
+		line string
+		want []navLink
+	}{
+		{"[返回河北日报新闻](//h.example/category/a.html)｜[返回首页](//h.example/)", []navLink{{"返回河北日报新闻", "//h.example/category/a.html"}, {"返回首页", "//h.example/"}}},
+		{"  [a](x) | [b](y)  ", []navLink{{"a", "x"}, {"b", "y"}}},
+		{"[a](x)", []navLink{{"a", "x"}}},
+		{"[a](x) trailing words", nil},
+		{"[a] (x)", nil},
+		{"[a](x y)", nil},
+		{"[a](x", nil},
+		{"<p>[a](x)</p>", nil},
+		{"", nil},
+	}
+	for _, tt := range tests {
+		got, ok := parseNav(tt.line)
+		if ok != (tt.want != nil) || len(got) != len(tt.want) {
+			t.Errorf("parseNav(%q) = %v, %v", tt.line, got, ok)
+			continue
+		}
+		for i := range got {
+			if got[i] != tt.want[i] {
+				t.Errorf("parseNav(%q)[%d] = %v, want %v", tt.line, i, got[i], tt.want[i])
+			}
+		}
+	}
+}
