@@ -178,6 +178,11 @@ func parseHeader(rel string, head, tail []byte, opt ParseOptions) (*header, erro
 	if a.Tags, err = nameList(fm, "tags", "tag"); err != nil {
 		return nil, err
 	}
+	if n := len(a.Categories) + len(a.Tags); n > MaxNames {
+		// Each name is a feed that repeats every name of the item: the
+		// output grows with the square of the count.
+		return nil, fmt.Errorf("categories and tags: %d names, at most %d are allowed", n, MaxNames)
+	}
 
 	h := &header{a: a, fm: fm}
 	var t trailer
@@ -405,10 +410,20 @@ func parseDate(v any, loc *time.Location) (time.Time, error) {
 	default:
 		return time.Time{}, fmt.Errorf("%v is not a date", v)
 	}
-	if t.Year() < 1 || t.Year() > 9999 {
-		return time.Time{}, fmt.Errorf("year %d is out of range 1-9999", t.Year())
+	return t, checkYear(t)
+}
+
+// Years a publication date may have. Feed validators call a date before
+// 1970 implausible (it is nearly always a zero or mistyped date), and RFC
+// 3339 has four-digit years.
+const minYear, maxYear = 1970, 9999
+
+// checkYear refuses a date whose year is out of range.
+func checkYear(t time.Time) error {
+	if t.Year() < minYear || t.Year() > maxYear {
+		return fmt.Errorf("year %d is out of range %d-%d", t.Year(), minYear, maxYear)
 	}
-	return t, nil
+	return nil
 }
 
 func parseDateString(s string, loc *time.Location) (time.Time, error) {
@@ -435,7 +450,7 @@ func dateFromFileName(name string, loc *time.Location) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	t, err := time.ParseInLocation("2006-01-02", m[1], loc)
-	return t, err == nil
+	return t, err == nil && checkYear(t) == nil
 }
 
 // nameList reads categories or tags: a space-separated string (as Jekyll
@@ -482,6 +497,9 @@ func nameList(fm map[string]any, keys ...string) ([]string, error) {
 	return out, nil
 }
 
+// MaxNames is the most categories and tags one article may have together.
+const MaxNames = 100
+
 // maxNameBytes keeps a category or tag within a file-system name (255 bytes
 // on most file systems) with room to spare.
 const maxNameBytes = 200
@@ -505,6 +523,11 @@ func checkName(n string) error {
 		if unicode.IsControl(r) || !xmlChar(r) || r == utf8.RuneError {
 			return fmt.Errorf("%q contains a control character", n)
 		}
+	}
+	// The name titles its feed ("#name") and is a category of every item:
+	// plain text, so no markup or character reference.
+	if plainString(n) != cleanText(n) {
+		return fmt.Errorf("%q contains markup", n)
 	}
 	return nil
 }
@@ -582,7 +605,7 @@ func splitTrailer(body []byte) (string, trailer) {
 					t.siteHome = u
 				} else if t.categoryHome == "" {
 					t.categoryHome = u
-					t.categoryName = strings.TrimSpace(strings.TrimPrefix(cleanText(m.text), "返回"))
+					t.categoryName = strings.TrimSpace(strings.TrimPrefix(plainString(m.text), "返回"))
 				}
 			}
 		default:
@@ -610,6 +633,21 @@ func absoluteHTTP(u string) string {
 	p, err := url.Parse(u)
 	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
 		return ""
+	}
+	for _, c := range []byte(p.Hostname()) {
+		// RFC 3986 reg-name or IP literal; net/url lets '"', '<', '`' … pass.
+		if c < 0x80 && !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~!$&'()*+,;=:%", c) >= 0) {
+			return ""
+		}
+	}
+	// Canonical form (RFC 3986 section 6.2.3), which feed ids and links
+	// must have: lower-case host, no default port, "/" for an empty path.
+	p.Host = strings.ToLower(p.Host)
+	if port := p.Port(); (p.Scheme == "http" && port == "80") || (p.Scheme == "https" && port == "443") {
+		p.Host = strings.TrimSuffix(p.Host, ":"+port)
+	}
+	if p.Path == "" && p.RawPath == "" && p.Opaque == "" {
+		p.Path = "/"
 	}
 	return p.String()
 }

@@ -189,7 +189,7 @@ func textOfHTML(s string) string {
 // character boundary, with an ellipsis when cut. In Latin text it backs up
 // to the last space, so that a word is not cut in half.
 func summarize(s string) string {
-	s = cleanText(s)
+	s = plainString(s) // text that reads as markup ("&lt;b&gt;" in the body) is no summary
 	if utf8.RuneCountInString(s) <= SummaryRunes {
 		return s
 	}
