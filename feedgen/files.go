@@ -45,6 +45,7 @@ type headerRead struct {
 	stamp stamp
 	sum   uint64   // of the bytes parsed
 	hdr   *Article // header fields only
+	link  bool     // the file is a symbolic link
 	err   error
 }
 
@@ -52,6 +53,21 @@ type headerRead struct {
 // what is larger than the limit, and symbolic links that lead outside the
 // source directory.
 func (g *Generator) open(rel string) (*os.File, fs.FileInfo, error) {
+	f, fi, _, err := g.openLink(rel)
+	return f, fi, err
+}
+
+// openLink is open that also says whether rel is a symbolic link.
+func (g *Generator) openLink(rel string) (*os.File, fs.FileInfo, bool, error) {
+	f, fi, err := g.openFollow(rel)
+	link := false
+	if lfi, lerr := os.Lstat(filepath.Join(g.abs, filepath.FromSlash(rel))); lerr == nil {
+		link = lfi.Mode()&fs.ModeSymlink != 0
+	}
+	return f, fi, link, err
+}
+
+func (g *Generator) openFollow(rel string) (*os.File, fs.FileInfo, error) {
 	p := filepath.Join(g.abs, filepath.FromSlash(rel))
 	lfi, err := os.Lstat(p)
 	if err != nil {
@@ -120,7 +136,8 @@ func (g *Generator) readWhole(rel string) ([]byte, stamp, error) {
 // matter.
 func (g *Generator) readHeader(rel string) headerRead {
 	r := headerRead{rel: rel}
-	f, fi, err := g.open(rel)
+	f, fi, link, err := g.openLink(rel)
+	r.link = link
 	if err != nil {
 		r.err = err
 		return r

@@ -56,6 +56,7 @@ type Generator struct {
 	stats     snapshot.Stats
 	nErr      int                 // files with an error
 	dups      map[string][]string // ids claimed by more than one file
+	links     map[string]bool     // article files that are symbolic links
 	indexFile *snapshot.File
 	opmlFile  *snapshot.File
 }
@@ -115,6 +116,7 @@ func New(root string, cfg Config, opt Options) (*Generator, error) {
 		strs:    map[string]string{},
 		seed:    maphash.MakeSeed(),
 		dups:    map[string][]string{},
+		links:   map[string]bool{},
 	}
 	if g.now == nil {
 		g.now = time.Now
@@ -243,6 +245,15 @@ func (g *Generator) Update(paths []string) int {
 			files = append(files, rel)
 		}
 	}
+	// A symbolic link's target may be what changed, and the watcher names
+	// only the target: links are read again with every batch.
+	for rel := range g.links {
+		if _, err := os.Lstat(filepath.Join(g.abs, filepath.FromSlash(rel))); err != nil {
+			changed += g.removeTree(rel)
+			continue
+		}
+		files = append(files, rel)
+	}
 	sort.Strings(files)
 	files = slices.Compact(files)
 	for _, rel := range files {
@@ -309,6 +320,11 @@ func (g *Generator) rel(abs string) string {
 func (g *Generator) apply(r headerRead) bool {
 	rel := r.rel
 	old := g.files[rel]
+	if r.link {
+		g.links[rel] = true
+	} else {
+		delete(g.links, rel)
+	}
 	switch {
 	case errors.Is(r.err, ErrNotPublished):
 		changed := old == nil || old.hdr != nil || old.err != nil
@@ -319,7 +335,12 @@ func (g *Generator) apply(r headerRead) bool {
 		return g.setError(rel, r.stamp, r.err)
 	}
 	if old != nil && old.err == nil && old.hdr != nil && old.sum == r.sum {
-		old.stamp = r.stamp // same bytes where it matters; the body is checked at render
+		if old.stamp != r.stamp {
+			// Same head and tail, but the file changed: the body may have.
+			// It is read again if a feed shows it.
+			g.dropFull(rel)
+		}
+		old.stamp = r.stamp
 		return false
 	}
 	g.unindex(rel)
@@ -370,6 +391,7 @@ func (g *Generator) setError(rel string, st stamp, err error) bool {
 
 // remove forgets a file that is gone.
 func (g *Generator) remove(rel string) {
+	delete(g.links, rel)
 	g.unindex(rel)
 	g.put(rel, nil)
 	delete(g.loaded, rel)
@@ -492,6 +514,37 @@ func (g *Generator) Problems() []Problem {
 // display is how a problem names the file rel.
 func (g *Generator) display(rel string) string {
 	return filepath.Join(g.root, filepath.FromSlash(rel))
+}
+
+// CheckAll reads and parses the body of every article that no feed has
+// needed yet, and files those that turn out to be bad input. Indexing reads
+// only heads and tails; this is for a build that must report every bad
+// file. It returns the number of articles found bad.
+func (g *Generator) CheckAll() int {
+	var todo []string
+	for rel, st := range g.files {
+		if st.hdr != nil && st.full == nil {
+			todo = append(todo, rel)
+		}
+	}
+	sort.Strings(todo)
+	errs := make([]error, len(todo))
+	stamps := make([]stamp, len(todo))
+	parallel(len(todo), func(i int) {
+		data, st, err := g.readWhole(todo[i])
+		if err == nil {
+			_, err = Parse(todo[i], data, g.popt)
+		}
+		errs[i], stamps[i] = err, st
+	})
+	bad := 0
+	for i, err := range errs {
+		if err != nil && !errors.Is(err, ErrNotPublished) {
+			g.setError(todo[i], stamps[i], err)
+			bad++
+		}
+	}
+	return bad
 }
 
 // Articles is the number of published articles.
@@ -649,7 +702,12 @@ func (g *Generator) plan() []*renderJob {
 	for k, hdrs := range tops {
 		if len(hdrs) == 0 && k.Kind != KindAll {
 			delete(g.out, k)
-			delete(g.members, k)
+			// The index may still hold articles that are not published
+			// because another file claims their id: they come back when it
+			// goes. Only an empty index is forgotten.
+			if fx := g.members[k]; fx != nil && len(fx.list) == 0 {
+				delete(g.members, k)
+			}
 			continue
 		}
 		items := make([]*Article, len(hdrs))

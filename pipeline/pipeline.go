@@ -28,6 +28,10 @@ type BuildOptions struct {
 	Out    string
 	Site   feedgen.Config
 	Logger *slog.Logger
+	// Strict reads and checks the body of every article, not only of those
+	// a feed shows: slower (every byte is read), for CI that wants every
+	// bad file reported.
+	Strict bool
 }
 
 // BuildResult is what a build did.
@@ -51,6 +55,9 @@ func Build(opts BuildOptions) (BuildResult, error) {
 	}
 	if _, err := g.Scan(); err != nil {
 		return r, err
+	}
+	if opts.Strict {
+		g.CheckAll()
 	}
 	res := g.Snapshot()
 	w, err := diskout.New(opts.Out, opts.Logger)

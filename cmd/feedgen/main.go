@@ -120,6 +120,7 @@ func runBuild(args []string, stderr io.Writer) int {
 	c.register(fs)
 	out := fs.String("out", "public", "output `directory`")
 	allowInvalid := fs.Bool("allow-invalid", false, "exit 0 even when some articles are invalid (they are still reported)")
+	strict := fs.Bool("strict", false, "read and check the body of every article, not only of those a feed shows (reads every byte)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to `file` (for performance work)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -155,7 +156,7 @@ func runBuild(args []string, stderr io.Writer) int {
 		log.Warn("no -base-url given: feed URLs point to " + cfg.BaseURL + "; set -base-url to where the tree will be served")
 	}
 	start := time.Now()
-	r, err := pipeline.Build(pipeline.BuildOptions{Src: c.src, Out: *out, Site: cfg, Logger: log})
+	r, err := pipeline.Build(pipeline.BuildOptions{Src: c.src, Out: *out, Site: cfg, Logger: log, Strict: *strict})
 	for _, p := range r.Problems {
 		fmt.Fprintln(stderr, p.String())
 	}
