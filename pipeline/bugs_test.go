@@ -126,14 +126,6 @@ func TestRescanRereadsLargeArticleBody(t *testing.T) {
 // right after another folder is moved into it. Files created later in the
 // second folder must be published.
 func TestDirectoryMovedIntoMovedDirectoryIsWatched(t *testing.T) {
-	if !*knownBugs {
-		t.Skip("BUG: watch (notify.go handleEvent/dropDirs with fsnotify's IN_MOVE_SELF handling): after " +
-			"`mv a b && mv c b/sub/c2`, addTree(b) re-adds the watch of c's inode under its new path before c's own " +
-			"Rename/IN_MOVE_SELF is processed, and then the removal of the watch for the old path c (by dropDirs, or " +
-			"by fsnotify on IN_MOVE_SELF) removes that same inotify watch: b/sub/c2 is no longer watched and every " +
-			"later change in it is missed by the daemon until a Rescan (fails about half the time per attempt). " +
-			"Run with -known-bugs to see it fail.")
-	}
 	for attempt := range 10 {
 		src := t.TempDir()
 		for _, d := range []string{"a/sub", "c"} {

@@ -18,10 +18,9 @@ import (
 )
 
 var (
-	seedFlag  = flag.Uint64("seed", 0, "seed of TestRandomOpsServeEqualsBuild (0: derived from the clock)")
-	opsFlag   = flag.Int("ops", 360, "number of operations in TestRandomOpsServeEqualsBuild")
-	knownBugs = flag.Bool("known-bugs", false, "run the tests that are skipped because of known bugs")
-	every     = flag.Int("check-every", 50, "TestRandomOpsServeEqualsBuild compares with a build after this many operations")
+	seedFlag = flag.Uint64("seed", 0, "seed of TestRandomOpsServeEqualsBuild (0: derived from the clock)")
+	opsFlag  = flag.Int("ops", 360, "number of operations in TestRandomOpsServeEqualsBuild")
+	every    = flag.Int("check-every", 50, "TestRandomOpsServeEqualsBuild compares with a build after this many operations")
 )
 
 // Pools the random articles draw from. They are small on purpose, so that
@@ -273,17 +272,6 @@ func (f *fuzzer) write(rel, data string) {
 	}
 }
 
-// folderMoved paces the operations after a folder was moved: moving a
-// folder into one that was moved a moment before loses its watch (see
-// TestDirectoryMovedIntoMovedDirectoryIsWatched), so unless the known bugs
-// are wanted, the watcher gets time to take in one move before the next.
-// This is pacing, not an assertion: the comparisons still poll.
-func (f *fuzzer) folderMoved() {
-	if !*knownBugs {
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 func (f *fuzzer) must(err error) {
 	f.t.Helper()
 	if err != nil {
@@ -380,7 +368,6 @@ func (f *fuzzer) step() {
 		}
 		f.logf("mv %s %s", from, to)
 		f.must(os.Rename(f.abs(from), f.abs(to)))
-		f.folderMoved()
 	case op < 74: // hide a folder, or bring a hidden one back
 		if len(hidden) > 0 && f.r.IntN(2) == 0 {
 			from := f.pick(hidden)
@@ -390,7 +377,6 @@ func (f *fuzzer) step() {
 			}
 			f.logf("mv %s %s", from, to)
 			f.must(os.Rename(f.abs(from), f.abs(to)))
-			f.folderMoved()
 		} else if len(subdirs) > 0 {
 			from := f.pick(subdirs)
 			to := pathJoin(filepath.ToSlash(filepath.Dir(from)), fmt.Sprintf(".hidden%d", f.fresh()))
@@ -399,7 +385,6 @@ func (f *fuzzer) step() {
 			}
 			f.logf("mv %s %s", from, to)
 			f.must(os.Rename(f.abs(from), f.abs(to)))
-			f.folderMoved()
 		}
 	case op < 81: // an invalid article, new or over an existing one
 		rel := f.newName(f.pick(dirs))

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -199,7 +200,7 @@ func (w *Watcher) addWatch(dir string, b *batcher) bool {
 		}
 		return false
 	}
-	w.dirs[dir] = struct{}{}
+	w.dirs[dir] = inodeOf(dir)
 	return true
 }
 
@@ -209,17 +210,43 @@ func (w *Watcher) addWatch(dir string, b *batcher) bool {
 // old names.
 func (w *Watcher) dropDirs(dir string) {
 	prefix := dir + string(filepath.Separator)
-	for d := range w.dirs {
+	dropped := map[uint64]bool{}
+	for d, ino := range w.dirs {
 		if d != dir && !strings.HasPrefix(d, prefix) {
 			continue
 		}
 		delete(w.dirs, d)
+		dropped[ino] = true
 		// Errors are expected: fsnotify has often dropped the watch already
 		// after IN_DELETE_SELF or IN_MOVE_SELF.
 		if err := w.fsw.Remove(d); err != nil {
 			w.log.Debug("remove watch", "path", d, "err", err)
 		}
 	}
+	// A directory moved within the tree may already be watched under its
+	// new name (mv a b && mv c b/c2: b's walk found c2 before c's rename
+	// event came). inotify keeps one watch per inode, so removing the old
+	// name removed the new one too: add it again.
+	for d, ino := range w.dirs {
+		if ino != 0 && dropped[ino] && inodeOf(d) == ino {
+			w.log.Debug("re-adding moved watch", "path", d)
+			if err := w.fsw.Add(d); err != nil && !errors.Is(err, os.ErrNotExist) {
+				w.reportErr(fmt.Errorf("watch %s: %w", d, err))
+			}
+		}
+	}
+}
+
+// inodeOf is the inode of path, or 0.
+func inodeOf(path string) uint64 {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return 0
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return st.Ino
+	}
+	return 0
 }
 
 // resync makes the watch set match the tree after events were lost. What
@@ -261,7 +288,7 @@ func (w *Watcher) rewatchRoot() bool {
 		}
 		return false
 	}
-	w.dirs[w.root] = struct{}{}
+	w.dirs[w.root] = inodeOf(w.root)
 	w.addTree(w.root, nil)
 	return true
 }

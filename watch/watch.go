@@ -88,7 +88,7 @@ type Watcher struct {
 	fsw *fsnotify.Watcher // nil in poll mode
 	// dirs are the directories we asked fsnotify to watch; only the event
 	// loop goroutine touches it after New returns.
-	dirs map[string]struct{}
+	dirs map[string]uint64 // path → inode
 	// snap is the poll-mode view of the tree; only the poll goroutine
 	// touches it after New returns.
 	snap map[string]fileState
@@ -133,7 +133,7 @@ func New(root string, opts Options) (*Watcher, error) {
 		maxDel:  opts.MaxDelay,
 		poll:    opts.Poll,
 		log:     opts.Logger,
-		dirs:    make(map[string]struct{}),
+		dirs:    make(map[string]uint64),
 		emitCh:  make(chan Batch),
 		batches: make(chan Batch),
 		errs:    make(chan error, errorBuffer),
@@ -177,7 +177,7 @@ func New(root string, opts Options) (*Watcher, error) {
 		_ = fsw.Close()
 		return nil, fmt.Errorf("watch %s: %w", abs, err)
 	}
-	w.dirs[abs] = struct{}{}
+	w.dirs[abs] = inodeOf(abs)
 	w.addTree(abs, nil)
 	w.start(w.notifyLoop)
 	return w, nil
