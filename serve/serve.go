@@ -85,6 +85,8 @@ var (
 	hdrAllow     = one("GET, HEAD")
 	hdrRetry     = one("1")
 	body404      = []byte("404 page not found\n")
+	body412      = []byte("412 precondition failed\n")
+	hdrLen412    = one(strconv.Itoa(len(body412)))
 	body405      = []byte("405 method not allowed\n")
 	body503      = []byte("503 no snapshot yet\n")
 	health503    = []byte(`{"status":"starting"}` + "\n")
@@ -113,6 +115,8 @@ const (
 	kAE      = "Accept-Encoding"
 	kINM     = "If-None-Match"
 	kIMS     = "If-Modified-Since"
+	kIM      = "If-Match"
+	kIUS     = "If-Unmodified-Since"
 )
 
 // NewHandler returns a Handler with no snapshot; it answers 503 until the
@@ -246,6 +250,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e.lastMod != nil {
 		hdr[kLM] = e.lastMod
 	}
+	if preconditionFailed(r, e) {
+		writeStatic(w, r, http.StatusPreconditionFailed, body412, hdrLen412)
+		return
+	}
 	if notModified(r, e) {
 		w.WriteHeader(http.StatusNotModified)
 		return
@@ -314,6 +322,34 @@ func validPath(p string) bool {
 		}
 		rest = tail
 	}
+}
+
+// preconditionFailed evaluates If-Match, or If-Unmodified-Since when there
+// is no If-Match (RFC 9110 section 13.2.2, steps 1 and 2). Feeds are only
+// read, but a client that makes its GET conditional on a version must not
+// get another one silently. If-Match compares strongly: a weak tag never
+// matches.
+func preconditionFailed(r *http.Request, e *entry) bool {
+	if im, ok := r.Header[kIM]; ok {
+		for _, v := range im {
+			for _, tag := range strings.Split(v, ",") {
+				tag = strings.TrimSpace(tag)
+				if tag == "*" || (tag != "" && (tag == e.etag || tag == e.gzETag)) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	ius := r.Header[kIUS]
+	if len(ius) == 0 {
+		return false
+	}
+	t, err := http.ParseTime(ius[0])
+	if err != nil {
+		return false // an invalid date is ignored (RFC 9110 13.1.4)
+	}
+	return e.modTime.After(t)
 }
 
 // notModified evaluates If-None-Match, or If-Modified-Since when there is

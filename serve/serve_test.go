@@ -628,3 +628,42 @@ func BenchmarkServe(b *testing.B) {
 		})
 	}
 }
+
+func TestPreconditions(t *testing.T) {
+	body := []byte(strings.Repeat("<rss>precondition</rss>", 100))
+	f := snapshot.NewFile("/rss.xml", snapshot.TypeRSS, body, time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC))
+	h := NewHandler(Options{})
+	h.Swap(snapshot.New([]*snapshot.File{f}, snapshot.Stats{}))
+	before := "Tue, 30 Apr 2024 08:00:00 GMT"
+	after := "Thu, 02 May 2024 08:00:00 GMT"
+	tests := []struct {
+		name   string
+		header map[string]string
+		want   int
+	}{
+		{"if-match current", map[string]string{"If-Match": f.ETag}, http.StatusOK},
+		{"if-match gzip tag", map[string]string{"If-Match": f.GzipETag}, http.StatusOK},
+		{"if-match list", map[string]string{"If-Match": `"nope", ` + f.ETag}, http.StatusOK},
+		{"if-match star", map[string]string{"If-Match": "*"}, http.StatusOK},
+		{"if-match other", map[string]string{"If-Match": `"nope"`}, http.StatusPreconditionFailed},
+		{"if-match weak never matches", map[string]string{"If-Match": "W/" + f.ETag}, http.StatusPreconditionFailed},
+		{"if-unmodified-since later", map[string]string{"If-Unmodified-Since": after}, http.StatusOK},
+		{"if-unmodified-since earlier", map[string]string{"If-Unmodified-Since": before}, http.StatusPreconditionFailed},
+		{"if-unmodified-since garbage ignored", map[string]string{"If-Unmodified-Since": "yesterday"}, http.StatusOK},
+		{"if-match wins over if-unmodified-since", map[string]string{"If-Match": f.ETag, "If-Unmodified-Since": before}, http.StatusOK},
+		{"412 before 304", map[string]string{"If-Match": `"nope"`, "If-None-Match": f.ETag}, http.StatusPreconditionFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/rss.xml", nil)
+			for k, v := range tt.header {
+				r.Header.Set(k, v)
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != tt.want {
+				t.Errorf("status %d, want %d", w.Code, tt.want)
+			}
+		})
+	}
+}

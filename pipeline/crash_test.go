@@ -1,0 +1,343 @@
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"feedgen/internal/soak"
+	"feedgen/diskout"
+	"feedgen/internal/feedcheck"
+)
+
+// The crash test kills the real binary with SIGKILL at random moments
+// while it writes its output tree, and checks that no torn file is ever
+// left behind and that the next clean build repairs everything. Full run:
+//
+//	FEEDGEN_CRASH_ITERATIONS=200 go test -run Crash -v ./pipeline/
+//
+// (half of the kills hit "feedgen build", half "feedgen serve -out").
+
+// crashIterations is the number of kills: FEEDGEN_CRASH_ITERATIONS, or 30.
+func crashIterations(t *testing.T) int {
+	if s := os.Getenv("FEEDGEN_CRASH_ITERATIONS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 2 {
+			t.Fatalf("FEEDGEN_CRASH_ITERATIONS=%q: want an integer of at least 2", s)
+		}
+		return n
+	}
+	return 30
+}
+
+// crashBase is the base URL every run uses, so that outputs compare.
+const crashBase = "https://feeds.example.com/"
+
+// buildBinary compiles cmd/feedgen into a temporary directory.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "feedgen")
+	cmd := exec.Command("go", "build", "-o", bin, "feedgen/cmd/feedgen")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// crashRig holds what the kills share.
+type crashRig struct {
+	t        *testing.T
+	bin      string
+	src, out string
+	fresh    string // the reference build's output
+	valid    map[[32]byte]bool
+	kills    int
+	runs     int
+	// lastBuild is how long the last reference build took: the kill
+	// delays are drawn from it, since a build over the same changes takes
+	// about as long.
+	lastBuild time.Duration
+	torn      int // kills that left temp files behind
+	r         *rand.Rand
+}
+
+// build runs feedgen build to completion and fails the test unless it
+// exits 0.
+func (c *crashRig) build(out string) {
+	c.t.Helper()
+	cmd := exec.Command(c.bin, "build", "-src", c.src, "-out", out, "-base-url", crashBase, "-allow-invalid", "-log-format", "json")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		c.t.Fatalf("feedgen build -out %s: %v\n%s", out, err, b)
+	}
+}
+
+// freshTree returns what a fresh build of the current source writes. The
+// reference build runs the binary (so that a -race test binary does not
+// slow it down) into a directory of its own that no run is ever killed in.
+func (c *crashRig) freshTree() map[string][]byte {
+	c.t.Helper()
+	start := time.Now()
+	c.build(c.fresh)
+	c.lastBuild = time.Since(start)
+	return readTree(c.t, c.fresh)
+}
+
+// checkAfterKill checks that every file under out is complete: no empty
+// file, and each file either holds exactly a version known to be complete
+// (known, typically the trees before and after the run), or is a
+// well-formed document that feedcheck accepts (a torn file is neither).
+// feedcheck is slow (tens of milliseconds a feed), so by default it runs
+// on up to five unknown files per kill, and on every one when
+// FEEDGEN_CRASH_ITERATIONS is set; the quick well-formedness check always
+// runs. With strict, every file must be one of the known versions (a
+// killed build has nothing in between). Leftover temp files are allowed
+// and counted.
+func (c *crashRig) checkAfterKill(what string, strict bool, known ...map[string][]byte) {
+	c.t.Helper()
+	temps, checked := 0, 0
+	full := os.Getenv("FEEDGEN_CRASH_ITERATIONS") != ""
+	for p, body := range readTree(c.t, c.out) {
+		name := filepath.Base(p)
+		if strings.HasPrefix(name, diskout.TempPrefix) {
+			temps++
+			continue
+		}
+		if len(body) == 0 {
+			c.t.Fatalf("%s: %s is empty", what, p)
+		}
+		isKnown := false
+		for _, k := range known {
+			isKnown = isKnown || bytes.Equal(k[p], body)
+		}
+		sum := sha256.Sum256(body)
+		if isKnown {
+			continue
+		}
+		if strict {
+			c.t.Fatalf("%s: %s (%d bytes) is neither the version before the run nor the one after it", what, p, len(body))
+		}
+		if c.valid[sum] {
+			continue
+		}
+		if err := wellFormed(name, body); err != nil {
+			c.t.Fatalf("%s: %s (%d bytes) is not a complete file: %v", what, p, len(body), err)
+		}
+		if full || checked < 5 {
+			checked++
+			if err := feedcheck.Check(p, body); err != nil {
+				c.t.Fatalf("%s: %s (%d bytes) is not a complete file: %v", what, p, len(body), err)
+			}
+			c.valid[sum] = true
+		}
+	}
+	if temps > 0 {
+		c.torn++
+	}
+}
+
+// wellFormed is a fast completeness check: XML parses to its last end
+// tag, JSON is valid, HTML ends with its closing tag.
+func wellFormed(name string, body []byte) error {
+	switch filepath.Ext(name) {
+	case ".json":
+		if !json.Valid(body) {
+			return errors.New("invalid JSON")
+		}
+	case ".xml", ".opml":
+		d := xml.NewDecoder(bytes.NewReader(body))
+		depth, roots := 0, 0
+		for {
+			tok, err := d.Token()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			switch tok.(type) {
+			case xml.StartElement:
+				if depth == 0 {
+					roots++
+				}
+				depth++
+			case xml.EndElement:
+				depth--
+			}
+		}
+		if depth != 0 || roots != 1 {
+			return fmt.Errorf("XML ends at depth %d with %d root elements", depth, roots)
+		}
+	case ".html":
+		if !bytes.HasSuffix(bytes.TrimSpace(body), []byte("</html>")) {
+			return errors.New("HTML does not end with </html>")
+		}
+	default:
+		return errors.New("unexpected file")
+	}
+	return nil
+}
+
+// recover runs a clean build over out and checks that it removed every
+// temp file and left exactly want, what a fresh build writes.
+func (c *crashRig) recover(what string, want map[string][]byte) {
+	c.t.Helper()
+	c.build(c.out)
+	got := readTree(c.t, c.out)
+	for p := range got {
+		if strings.HasPrefix(filepath.Base(p), diskout.TempPrefix) {
+			c.t.Fatalf("%s: the clean build left the temp file %s", what, p)
+		}
+	}
+	if d := diffTrees("fresh build", want, "rebuilt after kill", got); d != "" {
+		c.t.Fatalf("%s: the clean build after the kill differs from a fresh build: %s", what, d)
+	}
+}
+
+// killAfter starts cmd, sends it SIGKILL after delay (unless it exited
+// first) and reports whether the kill happened.
+func killAfter(t *testing.T, cmd *exec.Cmd, delay time.Duration) bool {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+		return false
+	case <-time.After(delay):
+	}
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the process did not die 20s after SIGKILL")
+	}
+	return true
+}
+
+func TestCrashSafety(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills the binary many times")
+	}
+	if runtime.GOOS == "windows" {
+		t.Skip("needs SIGKILL")
+	}
+	n := crashIterations(t)
+	tmp := t.TempDir()
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d, %d kills", seed, n)
+	c := &crashRig{
+		t:     t,
+		bin:   buildBinary(t),
+		src:   filepath.Join(tmp, "src"),
+		out:   filepath.Join(tmp, "out"),
+		fresh: filepath.Join(tmp, "fresh"),
+		valid: map[[32]byte]bool{},
+		r:     rand.New(rand.NewPCG(seed, 1)),
+	}
+	// 300 articles in the full run; 150 by default, to keep CI under
+	// half a minute (the kill windows scale with the build time anyway).
+	articles := 150
+	if os.Getenv("FEEDGEN_CRASH_ITERATIONS") != "" {
+		articles = 300
+	}
+	mut, err := soak.Generate(c.src, articles, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Calibrate: the kills are spread over the length of a whole build.
+	start := time.Now()
+	c.build(c.out)
+	buildTime := time.Since(start)
+	t.Logf("a full build of %d articles takes %v", articles, buildTime.Round(time.Millisecond))
+
+	prev := readTree(t, c.out)
+	t.Run("Build", func(t *testing.T) {
+		c.t = t
+		for i := 0; c.kills < n/2 && i < n; i++ {
+			// Change the newest articles so that the build rewrites
+			// feeds, and remember what a fresh build of them writes.
+			if err := mut.Edit(5); err != nil {
+				t.Fatal(err)
+			}
+			next := c.freshTree()
+			delay := time.Duration(c.r.Int64N(int64(c.lastBuild) * 7 / 10))
+			cmd := exec.Command(c.bin, "build", "-src", c.src, "-out", c.out, "-base-url", crashBase, "-allow-invalid")
+			what := fmt.Sprintf("build kill %d after %v", i, delay.Round(time.Millisecond))
+			c.runs++
+			if killAfter(t, cmd, delay) {
+				c.kills++
+			}
+			c.checkAfterKill(what, true, prev, next)
+			c.recover(what, next)
+			prev = next
+		}
+	})
+	t.Run("Serve", func(t *testing.T) {
+		c.t = t
+		for i := 0; c.kills < n && i < n; i++ {
+			stop := make(chan struct{})
+			edited := make(chan error, 1)
+			go func() {
+				// Keep the daemon rewriting: a few articles every 20ms.
+				for {
+					select {
+					case <-stop:
+						edited <- nil
+						return
+					case <-time.After(20 * time.Millisecond):
+					}
+					if err := mut.Edit(2); err != nil {
+						edited <- err
+						return
+					}
+				}
+			}()
+			// Between the first write (startup) and well into the
+			// incremental updates.
+			delay := buildTime/4 + time.Duration(c.r.Int64N(int64(buildTime)))
+			cmd := exec.Command(c.bin, "serve", "-src", c.src, "-out", c.out, "-addr", "127.0.0.1:0",
+				"-base-url", crashBase, "-debounce", "10ms", "-max-delay", "100ms")
+			stderr, _ := cmd.StderrPipe()
+			go func() { _, _ = io.Copy(io.Discard, bufio.NewReader(stderr)) }()
+			what := fmt.Sprintf("serve kill %d after %v", i, delay.Round(time.Millisecond))
+			c.runs++
+			c.runs++
+			if killAfter(t, cmd, delay) {
+				c.kills++
+			} else {
+				t.Fatalf("%s: feedgen serve exited by itself", what)
+			}
+			close(stop)
+			if err := <-edited; err != nil {
+				t.Fatal(err)
+			}
+			next := c.freshTree()
+			c.checkAfterKill(what, false, prev, next)
+			c.recover(what, next)
+			prev = next
+		}
+	})
+	c.t = t
+	t.Logf("%d kills in %d runs; %d left temp files behind, all removed by the next build; %d files checked with feedcheck",
+		c.kills, c.runs, c.torn, len(c.valid))
+	if c.kills < n {
+		t.Errorf("only %d of %d runs were killed before they finished; the kill window is miscalibrated", c.kills, n)
+	}
+}
