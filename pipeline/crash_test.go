@@ -20,9 +20,9 @@ import (
 	"testing"
 	"time"
 
-	"feedgen/internal/soak"
 	"feedgen/diskout"
 	"feedgen/internal/feedcheck"
+	"feedgen/internal/soak"
 )
 
 // The crash test kills the real binary with SIGKILL at random moments
