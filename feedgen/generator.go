@@ -54,7 +54,7 @@ type Generator struct {
 
 	out       map[FeedKey]*feedOut
 	stats     snapshot.Stats
-	nErr      int                 // files with an error
+	errs      map[string]bool     // files with an error
 	dups      map[string][]string // ids claimed by more than one file
 	links     map[string]bool     // article files that are symbolic links
 	indexFile *snapshot.File
@@ -117,6 +117,7 @@ func New(root string, cfg Config, opt Options) (*Generator, error) {
 		seed:    maphash.MakeSeed(),
 		dups:    map[string][]string{},
 		links:   map[string]bool{},
+		errs:    map[string]bool{},
 	}
 	if g.now == nil {
 		g.now = time.Now
@@ -344,6 +345,7 @@ func (g *Generator) apply(r headerRead) bool {
 		return false
 	}
 	g.unindex(rel)
+	r.hdr.Title = "" // indexing does not need it, and a hundred thousand of them add up
 	g.put(rel, &fileState{stamp: r.stamp, sum: r.sum, hdr: g.intern(r.hdr)})
 	g.index(g.files[rel].hdr)
 	return true
@@ -397,18 +399,17 @@ func (g *Generator) remove(rel string) {
 	delete(g.loaded, rel)
 }
 
-// put sets (or, with nil, deletes) the state of file rel, keeping the count
-// of files in error.
+// put sets (or, with nil, deletes) the state of file rel, keeping the set
+// of files in error: the daemon asks for the problems after every change,
+// and that must not cost a pass over the whole archive.
 func (g *Generator) put(rel string, st *fileState) {
-	if old := g.files[rel]; old != nil && old.err != nil {
-		g.nErr--
-	}
+	delete(g.errs, rel)
 	if st == nil {
 		delete(g.files, rel)
 		return
 	}
 	if st.err != nil {
-		g.nErr++
+		g.errs[rel] = true
 	}
 	g.files[rel] = st
 }
@@ -498,13 +499,13 @@ func (g *Generator) published(a *Article) bool {
 
 // Problems returns every file that could not be published, sorted by path.
 func (g *Generator) Problems() []Problem {
-	var ps []Problem
-	for rel, st := range g.files {
-		switch {
-		case st.err != nil:
-			ps = append(ps, Problem{Path: g.display(rel), Reason: st.err.Error()})
-		case st.hdr != nil && !g.published(st.hdr):
-			ps = append(ps, Problem{Path: g.display(rel), Reason: fmt.Sprintf("id %s is already used by %s", st.hdr.ID, g.display(g.byID[st.hdr.ID][0]))})
+	ps := make([]Problem, 0, g.invalid())
+	for rel := range g.errs {
+		ps = append(ps, Problem{Path: g.display(rel), Reason: g.files[rel].err.Error()})
+	}
+	for id, paths := range g.dups {
+		for _, rel := range paths[1:] {
+			ps = append(ps, Problem{Path: g.display(rel), Reason: fmt.Sprintf("id %s is already used by %s", id, g.display(paths[0]))})
 		}
 	}
 	sort.Slice(ps, func(i, j int) bool { return ps[i].Path < ps[j].Path })
@@ -598,7 +599,7 @@ func (g *Generator) assemble() *snapshot.Snapshot {
 
 // invalid counts the files that are not published for a reason to report.
 func (g *Generator) invalid() int {
-	n := g.nErr
+	n := len(g.errs)
 	for _, paths := range g.dups {
 		n += len(paths) - 1
 	}
@@ -676,6 +677,9 @@ func (g *Generator) plan() []*renderJob {
 			}
 			if r.err == nil {
 				r.frags = itemFragments(&g.cfg, r.a)
+				// The fragments hold the content now; what stays of the
+				// article is what feed fields and the index need.
+				r.a.Content, r.a.Summary = "", ""
 			}
 			res[i] = r
 		})
