@@ -540,7 +540,19 @@ type trailer struct {
 	siteHome     string
 }
 
-var linkLine = regexp.MustCompile(`^\s*<((?:https?:)?//[^<>\s]+)>\s*$`)
+// isLinkLine reports whether a trimmed line is <http://…>, <https://…> or
+// <//…> with no space or angle bracket inside.
+func isLinkLine(tl string) bool {
+	if len(tl) < 4 || tl[0] != '<' || tl[len(tl)-1] != '>' {
+		return false
+	}
+	u := tl[1 : len(tl)-1]
+	u = strings.TrimPrefix(strings.TrimPrefix(u, "http:"), "https:")
+	if !strings.HasPrefix(u, "//") || len(u) == 2 {
+		return false
+	}
+	return !strings.ContainsAny(u, "<> \t\n\r\f")
+}
 
 // navLink is one [text](url) of a navigation line.
 type navLink struct{ text, url string }
@@ -591,8 +603,8 @@ func splitTrailer(body []byte) (string, trailer) {
 		isLink := strings.HasPrefix(tl, "<") && strings.HasSuffix(tl, ">")
 		isNav := strings.HasPrefix(tl, "[") && strings.HasSuffix(tl, ")")
 		switch {
-		case t.link == "" && isLink && linkLine.MatchString(line):
-			t.link = linkLine.FindStringSubmatch(line)[1]
+		case t.link == "" && isLink && isLinkLine(tl):
+			t.link = tl[1 : len(tl)-1]
 		case t.siteHome == "" && t.categoryHome == "" && isNav && isNavLine(line):
 			links, _ := parseNav(line)
 			for _, m := range links {

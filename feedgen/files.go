@@ -59,29 +59,28 @@ func (g *Generator) open(rel string) (*os.File, fs.FileInfo, error) {
 
 // openLink is open that also says whether rel is a symbolic link.
 func (g *Generator) openLink(rel string) (*os.File, fs.FileInfo, bool, error) {
-	f, fi, err := g.openFollow(rel)
-	link := false
-	if lfi, lerr := os.Lstat(filepath.Join(g.abs, filepath.FromSlash(rel))); lerr == nil {
-		link = lfi.Mode()&fs.ModeSymlink != 0
-	}
-	return f, fi, link, err
-}
-
-func (g *Generator) openFollow(rel string) (*os.File, fs.FileInfo, error) {
 	p := filepath.Join(g.abs, filepath.FromSlash(rel))
 	lfi, err := os.Lstat(p)
 	if err != nil {
-		return nil, nil, readError(err)
+		return nil, nil, false, readError(err)
 	}
-	if lfi.Mode()&fs.ModeSymlink != 0 {
+	link := lfi.Mode()&fs.ModeSymlink != 0
+	if link {
 		target, err := filepath.EvalSymlinks(p)
 		if err != nil {
-			return nil, nil, fmt.Errorf("broken symbolic link: %w", readError(err))
+			return nil, nil, link, fmt.Errorf("broken symbolic link: %w", readError(err))
 		}
 		if r, err := filepath.Rel(g.realRoot(), target); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-			return nil, nil, errors.New("symbolic link points outside the source directory")
+			return nil, nil, link, errors.New("symbolic link points outside the source directory")
 		}
 	}
+	f, fi, err := g.openFile(p)
+	return f, fi, link, err
+}
+
+// openFile opens p and checks that it is a regular file within the size
+// limit.
+func (g *Generator) openFile(p string) (*os.File, fs.FileInfo, error) {
 	f, err := os.OpenFile(p, os.O_RDONLY|syscallNonblock, 0)
 	if err != nil {
 		return nil, nil, readError(err)
@@ -120,13 +119,9 @@ func (g *Generator) readWhole(rel string) ([]byte, stamp, error) {
 		return nil, stamp{}, err
 	}
 	defer f.Close()
-	max := g.cfg.MaxArticleSize
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	data, err := g.readAll(f)
 	if err != nil {
-		return nil, stamp{}, readError(err)
-	}
-	if int64(len(data)) > max {
-		return nil, stamp{}, fmt.Errorf("file is more than the maximum article size of %d bytes", max)
+		return nil, stamp{}, err
 	}
 	return data, stampOf(fi), nil
 }
@@ -186,14 +181,9 @@ func (g *Generator) parseWhole(r headerRead, f *os.File) headerRead {
 		r.err = readError(err)
 		return r
 	}
-	max := g.cfg.MaxArticleSize
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	data, err := g.readAll(f)
 	if err != nil {
-		r.err = readError(err)
-		return r
-	}
-	if int64(len(data)) > max {
-		r.err = fmt.Errorf("file is more than the maximum article size of %d bytes", max)
+		r.err = err
 		return r
 	}
 	r.sum = g.hash(data)
@@ -208,6 +198,34 @@ func (g *Generator) parseWhole(r headerRead, f *os.File) headerRead {
 // hash identifies file contents within this process: it only ever answers
 // "did these bytes change", so a fast seeded 64-bit hash is enough.
 func (g *Generator) hash(b []byte) uint64 { return maphash.Bytes(g.seed, b) }
+
+// readAll reads an open article file from its current offset, in one
+// buffer of the file's size (plus one byte to see growth) where that is
+// known, up to the size limit.
+func (g *Generator) readAll(f *os.File) ([]byte, error) {
+	max := g.cfg.MaxArticleSize
+	size := int64(512)
+	if fi, err := f.Stat(); err == nil && fi.Size() < max {
+		size = fi.Size() + 1
+	}
+	buf := make([]byte, 0, size)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > max {
+			return nil, fmt.Errorf("file is more than the maximum article size of %d bytes", max)
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, readError(err)
+		}
+	}
+}
 
 // parallel runs fn for each of n jobs on all processors. Results must be
 // written to per-job slots: the order in which jobs finish does not matter.
