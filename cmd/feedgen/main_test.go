@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCmd(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestVersionAndUsage(t *testing.T) {
+	if code, out, _ := runCmd("version"); code != 0 || !strings.HasPrefix(out, "feedgen ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+	for _, args := range [][]string{nil, {"frobnicate"}, {"build", "-nope"}, {"build", "extra"}, {"build", "-log-format", "xml"}, {"build", "-base-url", "ftp://x/"}} {
+		if code, _, _ := runCmd(args...); code != 2 {
+			t.Errorf("%q: exit %d, want 2 (usage)", args, code)
+		}
+	}
+}
+
+// TestBuildExitStatus checks what CI relies on: 0 when every article is
+// published, 1 when any is invalid (and the others are still written), 0
+// again with -allow-invalid, and every problem printed as "path: reason".
+func TestBuildExitStatus(t *testing.T) {
+	src, out := t.TempDir(), t.TempDir()
+	good := "---\ntitle: good\ndate: 2024-01-01 10:00:00 +0800\ncategories: a\n---\n<p>x</p>\n\n<http://e.example/1>\n"
+	if err := os.WriteFile(filepath.Join(src, "good.txt"), []byte(good), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"build", "-src", src, "-out", out, "-base-url", "https://feeds.example.com/"}
+	if code, _, errs := runCmd(base...); code != 0 {
+		t.Fatalf("clean build: exit %d\n%s", code, errs)
+	}
+	bad := filepath.Join(src, "bad.txt")
+	if err := os.WriteFile(bad, []byte("---\ntitle: bad\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCmd(base...)
+	if code != 1 {
+		t.Errorf("build with a bad article: exit %d, want 1", code)
+	}
+	if !strings.Contains(errs, bad+": front matter is not closed") {
+		t.Errorf("stderr does not name the file and the reason:\n%s", errs)
+	}
+	if _, err := os.Stat(filepath.Join(out, "category", "a", "rss.xml")); err != nil {
+		t.Errorf("the good article's feed was not written: %v", err)
+	}
+	if code, _, _ := runCmd(append(base, "-allow-invalid")...); code != 0 {
+		t.Errorf("-allow-invalid: exit %d, want 0", code)
+	}
+	if code, _, _ := runCmd("build", "-src", filepath.Join(src, "missing"), "-out", out); code != 1 {
+		t.Errorf("missing source: exit %d, want 1", code)
+	}
+}
+
+func TestBaseFromAddr(t *testing.T) {
+	for addr, want := range map[string]string{
+		"127.0.0.1:8080": "http://127.0.0.1:8080/",
+		":9000":          "http://localhost:9000/",
+		"0.0.0.0:80":     "http://localhost:80/",
+		"[::1]:8080":     "http://[::1]:8080/",
+		"nonsense":       "http://localhost:8080/",
+	} {
+		if got := baseFromAddr(addr); got != want {
+			t.Errorf("baseFromAddr(%q) = %q, want %q", addr, got, want)
+		}
+	}
+}
