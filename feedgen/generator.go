@@ -52,13 +52,14 @@ type Generator struct {
 	real     string // root with symbolic links resolved
 	seed     maphash.Seed
 
-	out       map[FeedKey]*feedOut
-	stats     snapshot.Stats
-	errs      map[string]bool     // files with an error
-	dups      map[string][]string // ids claimed by more than one file
-	links     map[string]bool     // article files that are symbolic links
-	indexFile *snapshot.File
-	opmlFile  *snapshot.File
+	out        map[FeedKey]*feedOut
+	stats      snapshot.Stats
+	errs       map[string]bool     // files with an error
+	indexParts indexCache          // the index page's rendered rows
+	dups       map[string][]string // ids claimed by more than one file
+	links      map[string]bool     // article files that are symbolic links
+	indexFile  *snapshot.File
+	opmlFile   *snapshot.File
 }
 
 // fileState is what the generator knows of one file.
@@ -107,17 +108,18 @@ func New(root string, cfg Config, opt Options) (*Generator, error) {
 		popt: ParseOptions{Location: cfg.Location, TagAuthority: host, DefaultBase: firstNonEmpty(cfg.Link, cfg.BaseURL)},
 		now:  opt.Now,
 
-		files:   map[string]*fileState{},
-		byID:    map[string][]string{},
-		members: map[FeedKey]*feedIndex{},
-		dirty:   map[FeedKey]bool{{Kind: KindAll}: true},
-		out:     map[FeedKey]*feedOut{},
-		loaded:  map[string]bool{},
-		strs:    map[string]string{},
-		seed:    maphash.MakeSeed(),
-		dups:    map[string][]string{},
-		links:   map[string]bool{},
-		errs:    map[string]bool{},
+		files:      map[string]*fileState{},
+		byID:       map[string][]string{},
+		members:    map[FeedKey]*feedIndex{},
+		dirty:      map[FeedKey]bool{{Kind: KindAll}: true},
+		out:        map[FeedKey]*feedOut{},
+		loaded:     map[string]bool{},
+		strs:       map[string]string{},
+		seed:       maphash.MakeSeed(),
+		dups:       map[string][]string{},
+		links:      map[string]bool{},
+		errs:       map[string]bool{},
+		indexParts: indexCache{},
 	}
 	if g.now == nil {
 		g.now = time.Now
@@ -571,7 +573,7 @@ func (g *Generator) Snapshot() Result {
 		o := g.out[k]
 		infos = append(infos, IndexEntry{FeedInfo: o.info, Items: len(o.items)})
 	}
-	g.indexFile = g.reuse(g.indexFile, "/index.html", snapshot.TypeHTML, renderIndex(&g.cfg, infos), now)
+	g.indexFile = g.reuse(g.indexFile, "/index.html", snapshot.TypeHTML, renderIndex(&g.cfg, infos, g.indexParts), now)
 	g.opmlFile = g.reuse(g.opmlFile, "/feeds.opml", snapshot.TypeOPML, renderOPML(&g.cfg, infos), now)
 	g.stats = snapshot.Stats{Articles: g.Articles(), Invalid: g.invalid(), Feeds: len(g.out), Updated: now}
 	return Result{Snapshot: g.assemble(), Rendered: rendered, Feeds: len(g.out)}
