@@ -97,10 +97,7 @@ func (w *Watcher) notifyLoop() {
 				rootTicker = time.NewTicker(rootPollInterval)
 				rootTick = rootTicker.C
 			}
-		case err, ok := <-w.fsw.Errors:
-			if !ok {
-				return
-			}
+		case err := <-w.fsErrs:
 			w.handleError(err, b, rootTick == nil)
 		case err := <-w.inject:
 			w.handleError(err, b, rootTick == nil)

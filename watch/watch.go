@@ -85,7 +85,8 @@ type Watcher struct {
 	ignore func(string) bool
 	log    *slog.Logger
 
-	fsw *fsnotify.Watcher // nil in poll mode
+	fsw    *fsnotify.Watcher // nil in poll mode
+	fsErrs chan error        // fsw.Errors, drained without blocking
 	// dirs are the directories we asked fsnotify to watch; only the event
 	// loop goroutine touches it after New returns.
 	dirs map[string]uint64 // path → inode
@@ -179,6 +180,21 @@ func New(root string, opts Options) (*Watcher, error) {
 	}
 	w.dirs[abs] = inodeOf(abs)
 	w.addTree(abs, nil)
+	// fsnotify may send an error while holding the lock that Add, Remove
+	// and Close take (on IN_MOVE_SELF). If the goroutine that drains its
+	// Errors is also the one calling Remove, both wait for ever; so errors
+	// are drained by a goroutine of their own that never blocks.
+	w.fsErrs = make(chan error, errorBuffer)
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		for err := range fsw.Errors {
+			select {
+			case w.fsErrs <- err:
+			default: // the queue holds errors already, each of which asks for a rescan
+			}
+		}
+	}()
 	w.start(w.notifyLoop)
 	return w, nil
 }
