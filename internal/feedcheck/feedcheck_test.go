@@ -331,3 +331,11 @@ func FuzzCheck(f *testing.F) {
 		}
 	})
 }
+
+func TestPlainTextEntities(t *testing.T) {
+	for s, bad := range map[string]bool{"R&D": false, "&A;0": false, "AT&T;": false, "&amp;": true, "&#60;": true, "<b>x</b>": true} {
+		if err := plainText(s); (err != nil) != bad {
+			t.Errorf("plainText(%q) = %v, want error %v", s, err, bad)
+		}
+	}
+}
