@@ -428,6 +428,8 @@ func TestLinkIsCanonical(t *testing.T) {
 		{"<https://news.example.com/a/b.html>", "https://news.example.com/a/b.html"},
 		{"<//\"0>", ""}, // testdata/fuzz/FuzzParse/55237d611eac2447
 		{"<https://a`b/>", ""},
+		{"<https://新闻.example/a>", "https://xn--efvy88h.example/a"}, // IDN host in punycode (testdata/fuzz/FuzzParse/d51f185228678d81)
+		{"<https://例.example:8443/>", "https://xn--fsq.example:8443/"},
 	}
 	for _, tt := range tests {
 		a, err := Parse("a.txt", []byte("---\ntitle: t\ndate: 2023-01-01\n---\n<p>x</p>\n\n"+tt.line+"\n"), testOpts)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/adrg/frontmatter"
+	"golang.org/x/net/idna"
 	"gopkg.in/yaml.v3"
 )
 
@@ -651,6 +652,19 @@ func absoluteHTTP(u string) string {
 		if c < 0x80 && !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~!$&'()*+,;=:%", c) >= 0) {
 			return ""
 		}
+	}
+	// An internationalised host is written in its ASCII (punycode) form:
+	// a URI carries no raw non-ASCII host, and percent-encoding it is not
+	// the canonical form readers compare.
+	if h := p.Hostname(); strings.IndexFunc(h, func(r rune) bool { return r >= 0x80 }) >= 0 {
+		ascii, err := idna.Lookup.ToASCII(h)
+		if err != nil {
+			return ""
+		}
+		if port := p.Port(); port != "" {
+			ascii += ":" + port
+		}
+		p.Host = ascii
 	}
 	// Canonical form (RFC 3986 section 6.2.3), which feed ids and links
 	// must have: lower-case host, no default port, "/" for an empty path.
