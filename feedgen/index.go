@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/xml"
 	"html/template"
-	"net/url"
 	"strings"
 )
 
@@ -16,15 +15,7 @@ type IndexEntry struct {
 
 // relURL is the feed file's URL relative to the site root, so that the index
 // page links work wherever the tree is hosted.
-func (e IndexEntry) relURL(f Format) string {
-	switch e.Key.Kind {
-	case KindCategory:
-		return "category/" + url.PathEscape(e.Key.Name) + "/" + f.FileName()
-	case KindTag:
-		return "tag/" + url.PathEscape(e.Key.Name) + "/" + f.FileName()
-	}
-	return f.FileName()
-}
+func (e IndexEntry) relURL(f Format) string { return e.Key.URL("", f) }
 
 type indexLink struct {
 	Label, Type, Href string
