@@ -585,7 +585,7 @@ func (g *Generator) feedKeysSorted() []FeedKey {
 	for k := range g.out {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i].less(keys[j]) })
+	sort.Slice(keys, func(i, j int) bool { return keys[i].Less(keys[j]) })
 	return keys
 }
 
@@ -727,7 +727,7 @@ func (g *Generator) plan() []*renderJob {
 		}
 		jobs = append(jobs, j)
 	}
-	sort.Slice(jobs, func(i, k int) bool { return jobs[i].key.less(jobs[k].key) })
+	sort.Slice(jobs, func(i, k int) bool { return jobs[i].key.Less(jobs[k].key) })
 	return jobs
 }
 

@@ -4,91 +4,36 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"net/url"
 	"time"
 
 	"github.com/gorilla/feeds"
+
+	"feedgen/layout"
 )
 
-// Format is one of the three feed formats every feed is published in.
-type Format int
+// The output layout is defined once, in package layout; these aliases keep
+// the generator's own vocabulary short.
+type (
+	// Format is a feed format (layout.Format).
+	Format = layout.Format
+	// Kind is the kind of a feed (layout.Kind).
+	Kind = layout.Kind
+	// FeedKey names a feed (layout.FeedKey).
+	FeedKey = layout.FeedKey
+)
 
-// The formats, in the order their files are listed.
+// The formats and kinds of feed (see package layout).
 const (
-	RSS Format = iota
-	Atom
-	JSON
+	RSS          = layout.RSS
+	Atom         = layout.Atom
+	JSON         = layout.JSON
+	KindAll      = layout.KindAll
+	KindCategory = layout.KindCategory
+	KindTag      = layout.KindTag
 )
 
 // Formats lists every format.
-var Formats = []Format{RSS, Atom, JSON}
-
-// FileName is the name of the format's file inside a feed's folder.
-func (f Format) FileName() string {
-	return [...]string{"rss.xml", "atom.xml", "feed.json"}[f]
-}
-
-// MediaType is the IANA media type of the format, without parameters.
-func (f Format) MediaType() string {
-	return [...]string{"application/rss+xml", "application/atom+xml", "application/feed+json"}[f]
-}
-
-// Label names the format for people, in the index page.
-func (f Format) Label() string {
-	return [...]string{"RSS", "Atom", "JSON Feed"}[f]
-}
-
-// Kind says which articles a feed holds.
-type Kind int
-
-// The kinds of feed.
-const (
-	KindAll Kind = iota
-	KindCategory
-	KindTag
-)
-
-// FeedKey names a feed: the global one, or a category or tag by name.
-type FeedKey struct {
-	Kind Kind
-	Name string
-}
-
-// Dir is the feed's folder as a slash path below the site root, with a
-// leading slash and no trailing slash ("" for the global feed). The name is
-// kept as UTF-8: it is a file path, not a URL.
-func (k FeedKey) Dir() string {
-	switch k.Kind {
-	case KindCategory:
-		return "/category/" + k.Name
-	case KindTag:
-		return "/tag/" + k.Name
-	}
-	return ""
-}
-
-// Path is the slash path of the feed's file in format f.
-func (k FeedKey) Path(f Format) string { return k.Dir() + "/" + f.FileName() }
-
-// URL is the absolute URL of the feed's file in format f: the name is
-// percent-encoded.
-func (k FeedKey) URL(base string, f Format) string {
-	switch k.Kind {
-	case KindCategory:
-		return base + "category/" + url.PathEscape(k.Name) + "/" + f.FileName()
-	case KindTag:
-		return base + "tag/" + url.PathEscape(k.Name) + "/" + f.FileName()
-	}
-	return base + f.FileName()
-}
-
-// less orders feeds: global first, then categories, then tags, each by name.
-func (k FeedKey) less(o FeedKey) bool {
-	if k.Kind != o.Kind {
-		return k.Kind < o.Kind
-	}
-	return k.Name < o.Name
-}
+var Formats = layout.Formats
 
 // FeedInfo is a feed's own data, besides its items.
 type FeedInfo struct {

@@ -1,0 +1,113 @@
+// Package layout is the one definition of what feedgen publishes where: the
+// feed formats with their file names and media types, the folder of each
+// feed, and the paths of the index page and the OPML list. The generator
+// names its files with it, the HTTP handler maps URLs with it and the disk
+// writer lays out the output directory with it; URL paths and file paths
+// are the same.
+package layout
+
+import "net/url"
+
+// Format is one of the three formats every feed is published in.
+type Format int
+
+// The formats, in the order their files are listed.
+const (
+	RSS Format = iota
+	Atom
+	JSON
+)
+
+// Formats lists every format.
+var Formats = []Format{RSS, Atom, JSON}
+
+// FileName is the name of the format's file inside a feed's folder.
+func (f Format) FileName() string {
+	return [...]string{"rss.xml", "atom.xml", "feed.json"}[f]
+}
+
+// MediaType is the IANA media type of the format, without parameters.
+func (f Format) MediaType() string {
+	return [...]string{"application/rss+xml", "application/atom+xml", "application/feed+json"}[f]
+}
+
+// ContentType is the Content-Type header value of the format's files.
+func (f Format) ContentType() string {
+	return [...]string{TypeRSS, TypeAtom, TypeJSON}[f]
+}
+
+// Label names the format for people, in the index page.
+func (f Format) Label() string {
+	return [...]string{"RSS", "Atom", "JSON Feed"}[f]
+}
+
+// Content types of the files feedgen produces. Go's MIME table maps .xml to
+// text/xml and knows no feed types, so they are set explicitly.
+const (
+	TypeRSS   = "application/rss+xml; charset=utf-8"
+	TypeAtom  = "application/atom+xml; charset=utf-8"
+	TypeJSON  = "application/feed+json; charset=utf-8"
+	TypeHTML  = "text/html; charset=utf-8"
+	TypeOPML  = "text/x-opml; charset=utf-8"
+	TypePlain = "text/plain; charset=utf-8"
+)
+
+// Paths of the site-wide files, with a leading slash like every published
+// path. IndexPath is what "/" serves.
+const (
+	IndexPath = "/index.html"
+	OPMLPath  = "/feeds.opml"
+)
+
+// Kind says which articles a feed holds.
+type Kind int
+
+// The kinds of feed.
+const (
+	KindAll Kind = iota
+	KindCategory
+	KindTag
+)
+
+// FeedKey names a feed: the global one, or a category or tag by name.
+type FeedKey struct {
+	Kind Kind
+	Name string
+}
+
+// Dir is the feed's folder as a slash path below the site root, with a
+// leading slash and no trailing slash ("" for the global feed). The name is
+// kept as UTF-8: it is a file path, not a URL.
+func (k FeedKey) Dir() string {
+	switch k.Kind {
+	case KindCategory:
+		return "/category/" + k.Name
+	case KindTag:
+		return "/tag/" + k.Name
+	}
+	return ""
+}
+
+// Path is the slash path of the feed's file in format f.
+func (k FeedKey) Path(f Format) string { return k.Dir() + "/" + f.FileName() }
+
+// URL is the absolute URL of the feed's file in format f below base (which
+// ends with a slash); the name is percent-encoded. With base "" it is the
+// URL relative to the site root.
+func (k FeedKey) URL(base string, f Format) string {
+	switch k.Kind {
+	case KindCategory:
+		return base + "category/" + url.PathEscape(k.Name) + "/" + f.FileName()
+	case KindTag:
+		return base + "tag/" + url.PathEscape(k.Name) + "/" + f.FileName()
+	}
+	return base + f.FileName()
+}
+
+// Less orders feeds: global first, then categories, then tags, each by name.
+func (k FeedKey) Less(o FeedKey) bool {
+	if k.Kind != o.Kind {
+		return k.Kind < o.Kind
+	}
+	return k.Name < o.Name
+}
