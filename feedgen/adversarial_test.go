@@ -193,9 +193,11 @@ func runGenerator(t *testing.T, dir string, cfg Config, limit time.Duration) (*G
 		err error
 	}
 	done := make(chan result, 1)
+	state := t.TempDir()
 	go func() {
-		g, err := New(dir, cfg, Options{Now: func() time.Time { return time.Unix(1e9, 0) }})
+		g, err := New(dir, cfg, Options{Now: func() time.Time { return time.Unix(1e9, 0) }, StateDir: state})
 		if err == nil {
+			defer g.Close()
 			_, err = g.Scan()
 		}
 		if err != nil {

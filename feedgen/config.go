@@ -1,11 +1,14 @@
 package feedgen
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -157,4 +160,28 @@ func (c *Config) Normalize() error {
 		c.MaxArticleSize = DefaultMaxArticleSize
 	}
 	return nil
+}
+
+// fingerprint names everything in the configuration that shapes what the
+// index keeps: a parsed header (zone, tag authority, base for relative
+// URLs, size limit) or a rendered item (base URL, category titles). A state
+// made under another fingerprint is rebuilt. The limit is left out: it
+// only chooses how many indexed items a feed shows.
+func (c *Config) fingerprint() string {
+	h := sha256.New()
+	loc := ""
+	if c.Location != nil {
+		loc = c.Location.String()
+	}
+	fmt.Fprintf(h, "%q %q %q %q %q %q %d\n", c.BaseURL, c.Title, c.Description, c.Link, c.Language, loc, c.MaxArticleSize)
+	slugs := make([]string, 0, len(c.Categories))
+	for s := range c.Categories {
+		slugs = append(slugs, s)
+	}
+	sort.Strings(slugs)
+	for _, s := range slugs {
+		cc := c.Categories[s]
+		fmt.Fprintf(h, "%q %q %q %q\n", s, cc.Title, cc.Description, cc.Link)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

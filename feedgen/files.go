@@ -3,7 +3,7 @@ package feedgen
 import (
 	"errors"
 	"fmt"
-	"hash/maphash"
+	"hash/crc32"
 	"io"
 	"io/fs"
 	"os"
@@ -11,7 +11,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
+
+	"feedgen/source"
 )
 
 // How much of a file is read to index it. The front matter sits at the
@@ -22,22 +23,8 @@ const (
 	tailSize = 2 << 10
 )
 
-// stamp identifies a version of a file without reading it, as make and rsync
-// do: a file whose size, modification time, change time and inode are the
-// same is taken to be unchanged by a rescan.
-type stamp struct {
-	size, mtime, ctime int64
-	ino                uint64
-}
-
-func stampOf(fi fs.FileInfo) stamp {
-	s := stamp{size: fi.Size(), mtime: fi.ModTime().UnixNano()}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		s.ino = st.Ino
-		s.ctime = st.Ctim.Sec*1e9 + st.Ctim.Nsec
-	}
-	return s
-}
+// stamp identifies a version of a file without reading it (source.Stamp).
+type stamp = source.Stamp
 
 // headerRead is the result of reading a file for the index.
 type headerRead struct {
@@ -59,6 +46,7 @@ func (g *Generator) open(rel string) (*os.File, fs.FileInfo, error) {
 
 // openLink is open that also says whether rel is a symbolic link.
 func (g *Generator) openLink(rel string) (*os.File, fs.FileInfo, bool, error) {
+	g.opened.Add(1)
 	p := filepath.Join(g.abs, filepath.FromSlash(rel))
 	lfi, err := os.Lstat(p)
 	if err != nil {
@@ -123,7 +111,7 @@ func (g *Generator) readWhole(rel string) ([]byte, stamp, error) {
 	if err != nil {
 		return nil, stamp{}, err
 	}
-	return data, stampOf(fi), nil
+	return data, source.StampOf(fi), nil
 }
 
 // readHeader reads what indexing needs of file rel: its head and tail, or
@@ -138,7 +126,7 @@ func (g *Generator) readHeader(rel string) headerRead {
 		return r
 	}
 	defer f.Close()
-	r.stamp = stampOf(fi)
+	r.stamp = source.StampOf(fi)
 	size := fi.Size()
 	if size <= headSize+tailSize {
 		return g.parseWhole(r, f)
@@ -162,7 +150,7 @@ func (g *Generator) readHeader(rel string) headerRead {
 	if i := strings.IndexByte(string(tail), '\n'); i >= 0 {
 		tail = tail[i+1:]
 	}
-	r.sum = g.hash(buf)
+	r.sum = contentSum(buf)
 	h, err := parseHeader(rel, head, tail, g.popt)
 	if errors.Is(err, errNeedWhole) {
 		return g.parseWhole(r, f)
@@ -186,7 +174,7 @@ func (g *Generator) parseWhole(r headerRead, f *os.File) headerRead {
 		r.err = err
 		return r
 	}
-	r.sum = g.hash(data)
+	r.sum = contentSum(data)
 	h, err := parseHeader(r.rel, data, nil, g.popt)
 	r.err = err
 	if h != nil {
@@ -195,9 +183,18 @@ func (g *Generator) parseWhole(r headerRead, f *os.File) headerRead {
 	return r
 }
 
-// hash identifies file contents within this process: it only ever answers
-// "did these bytes change", so a fast seeded 64-bit hash is enough.
-func (g *Generator) hash(b []byte) uint64 { return maphash.Bytes(g.seed, b) }
+// contentSum identifies file contents across runs: it only ever answers
+// "did these bytes change", and it is kept in the state, so it must not
+// depend on the process. Two CRC-32s (Castagnoli and IEEE, both computed in
+// hardware on common processors) make 64 bits at memory speed.
+func contentSum(b []byte) uint64 {
+	return uint64(crc32.Checksum(b, castagnoli))<<32 | uint64(crc32.ChecksumIEEE(b))
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// parallelism is how many files are read or rendered at once.
+func parallelism() int { return runtime.GOMAXPROCS(0) }
 
 // readAll reads an open article file from its current offset, in one
 // buffer of the file's size (plus one byte to see growth) where that is

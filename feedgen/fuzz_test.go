@@ -8,6 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"feedgen/index"
 	"feedgen/internal/feedcheck"
 )
 
@@ -64,11 +65,11 @@ func FuzzParse(f *testing.F) {
 		}
 		// The header read of a large file must agree with the whole parse.
 		if len(data) > headSize+tailSize {
-			if h, err := parseHeader("fuzz/a.txt", data[:headSize], tailOf(data), testOpts); err == nil && !sameHeader(h.a, a) {
+			if h, err := parseHeader("fuzz/a.txt", data[:headSize], tailOf(data), testOpts); err == nil && !sameHeader(headerOf(h.a), headerOf(a)) {
 				t.Fatalf("header parse %+v differs from whole parse %+v", h.a, a)
 			}
 		}
-		for _, k := range feedKeys(a) {
+		for _, k := range index.FeedsOf(headerOf(a)) {
 			fi := FeedInfo{Key: k, Title: "t", Description: "d", Link: cfg.BaseURL, Updated: a.Updated}
 			items := []*Article{a}
 			for _, f := range Formats {

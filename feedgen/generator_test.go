@@ -29,10 +29,11 @@ func testConfig(t testing.TB) Config {
 // generate runs a full generation over dir.
 func generate(t testing.TB, dir string, cfg Config) (*Generator, *snapshot.Snapshot) {
 	t.Helper()
-	g, err := New(dir, cfg, Options{Now: func() time.Time { return time.Unix(1e9, 0) }})
+	g, err := New(dir, cfg, Options{Now: func() time.Time { return time.Unix(1e9, 0) }, StateDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { g.Close() })
 	if _, err := g.Scan(); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/gorilla/feeds"
+
+	"feedgen/index"
 )
 
 // renderWhole encodes a whole feed document at once: the reference the
@@ -38,18 +40,30 @@ func TestFragmentsEqualWholeDocument(t *testing.T) {
 	g, _ := generate(t, filepath.Join("..", "seeds"), testConfig(t))
 	cfg := testConfig(t)
 	var all []*Article
-	for _, st := range g.files {
-		if st.hdr != nil {
-			data, _, err := g.readWhole(st.hdr.Path)
-			if err != nil {
-				t.Fatal(err)
+	var paths []string
+	if err := g.ix.View(func(tx *index.Tx) error {
+		return tx.Walk("", "", func(p string, e index.Entry) (bool, error) {
+			if e.Header != nil {
+				paths = append(paths, p)
 			}
-			a, err := Parse(st.hdr.Path, data, g.popt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			all = append(all, a)
+			return true, nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) < 10 {
+		t.Fatalf("only %d articles indexed", len(paths))
+	}
+	for _, p := range paths {
+		data, _, err := g.readWhole(p)
+		if err != nil {
+			t.Fatal(err)
 		}
+		a, err := Parse(p, data, g.popt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, a)
 	}
 	for _, n := range []int{0, 1, len(all)} {
 		items := all[:n]

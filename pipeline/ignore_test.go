@@ -3,7 +3,7 @@ package pipeline
 import (
 	"testing"
 
-	"feedgen/feedgen"
+	"feedgen/source"
 	"feedgen/watch"
 )
 
@@ -17,7 +17,7 @@ func TestWatcherIgnoresNoArticle(t *testing.T) {
 		".hidden.txt", ".git/a.txt", "a.txt.swp", "a.txt~", "#a.txt#", ".#a.txt", "4913",
 		"x.tmp/a.txt", "a.part", "dl.crdownload", "a.swo", "a.swx", "sub/.cache/a.md",
 	} {
-		if watch.DefaultIgnore(rel) && feedgen.IsArticlePath(rel) {
+		if watch.DefaultIgnore(rel) && source.IsArticlePath(rel) {
 			t.Errorf("%s: the watcher ignores it but the generator reads it as an article", rel)
 		}
 	}

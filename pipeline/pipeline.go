@@ -32,6 +32,8 @@ type BuildOptions struct {
 	// a feed shows: slower (every byte is read), for CI that wants every
 	// bad file reported.
 	Strict bool
+	// State is the state directory ("" keeps none; see feedgen.Options).
+	State string
 }
 
 // BuildResult is what a build did.
@@ -49,10 +51,11 @@ type BuildResult struct {
 // directory, an unwritable output).
 func Build(opts BuildOptions) (BuildResult, error) {
 	var r BuildResult
-	g, err := feedgen.New(opts.Src, opts.Site, feedgen.Options{})
+	g, err := feedgen.New(opts.Src, opts.Site, feedgen.Options{StateDir: opts.State, Logger: opts.Logger})
 	if err != nil {
 		return r, err
 	}
+	defer g.Close()
 	if _, err := g.Scan(); err != nil {
 		return r, err
 	}
@@ -83,6 +86,8 @@ type ServeOptions struct {
 	Watch        watch.Options
 	CacheControl string
 	Logger       *slog.Logger
+	// State is the state directory ("" keeps none; see feedgen.Options).
+	State string
 }
 
 // Daemon serves the feeds of a source directory and keeps them current.
@@ -103,16 +108,23 @@ type Daemon struct {
 
 // NewDaemon reads the source directory, publishes the first snapshot and
 // starts listening, so that the daemon answers as soon as it returns.
-func NewDaemon(opts ServeOptions) (*Daemon, error) {
+func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	d := &Daemon{opts: opts, log: log, reported: map[string]string{}, rescan: make(chan struct{}, 1)}
-	var err error
-	if d.gen, err = feedgen.New(opts.Src, opts.Site, feedgen.Options{}); err != nil {
+	if d.gen, err = feedgen.New(opts.Src, opts.Site, feedgen.Options{StateDir: opts.State, Logger: log}); err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			if d.watcher != nil {
+				d.watcher.Close()
+			}
+			d.gen.Close()
+		}
+	}()
 	d.handler = serve.NewHandler(serve.Options{CacheControl: opts.CacheControl, Logger: log})
 	if opts.Out != "" {
 		if d.writer, err = diskout.New(opts.Out, log); err != nil {
@@ -129,13 +141,11 @@ func NewDaemon(opts ServeOptions) (*Daemon, error) {
 		return nil, err
 	}
 	if err := d.regenerate(nil, true); err != nil {
-		d.watcher.Close()
 		return nil, err
 	}
 	d.ln = opts.Listener
 	if d.ln == nil {
 		if d.ln, err = net.Listen("tcp", opts.Addr); err != nil {
-			d.watcher.Close()
 			return nil, err
 		}
 	}
@@ -194,6 +204,11 @@ loop:
 	if err := d.srv.Shutdown(sctx); err != nil && runErr == nil {
 		runErr = err
 	}
+	d.mu.Lock() // a regeneration in flight finishes before the state closes
+	if err := d.gen.Close(); err != nil && runErr == nil {
+		runErr = err
+	}
+	d.mu.Unlock()
 	d.log.Info("stopped")
 	return runErr
 }
@@ -202,6 +217,9 @@ loop:
 // whose Run was never called).
 func (d *Daemon) Close() error {
 	d.watcher.Close()
+	d.mu.Lock()
+	d.gen.Close()
+	d.mu.Unlock()
 	return d.ln.Close()
 }
 

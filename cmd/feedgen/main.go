@@ -66,9 +66,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // common are the flags both commands share.
 type common struct {
-	src, baseURL, config, logFormat string
-	limit                           int
-	maxSize                         int64
+	src, baseURL, config, logFormat, state string
+	limit                                  int
+	maxSize                                int64
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -78,6 +78,25 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.limit, "limit", feedgen.DefaultLimit, "items per feed (0: no limit)")
 	fs.Int64Var(&c.maxSize, "max-article-size", feedgen.DefaultMaxArticleSize, "largest article file read, in `bytes`")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&c.state, "state", "", "state `directory`: what was learned about each article, so that a restart or rebuild reads only what changed (default: a folder under the user cache directory named after -src; -state \"\" keeps none)")
+}
+
+// stateDir is the state directory to use: -state when given (even empty,
+// which keeps no state), else the default for the source directory. A
+// machine without a cache directory (a service with no home) runs without
+// state rather than not at all.
+func (c *common) stateDir(fs *flag.FlagSet, log *slog.Logger) string {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "state" })
+	if given {
+		return c.state
+	}
+	dir, err := feedgen.DefaultStateDir(c.src)
+	if err != nil {
+		log.Warn("running without a state directory: " + err.Error())
+		return ""
+	}
+	return dir
 }
 
 // site builds the site configuration: flags override the config file. A
@@ -156,7 +175,7 @@ func runBuild(args []string, stderr io.Writer) int {
 		log.Warn("no -base-url given: feed URLs point to " + cfg.BaseURL + "; set -base-url to where the tree will be served")
 	}
 	start := time.Now()
-	r, err := pipeline.Build(pipeline.BuildOptions{Src: c.src, Out: *out, Site: cfg, Logger: log, Strict: *strict})
+	r, err := pipeline.Build(pipeline.BuildOptions{Src: c.src, Out: *out, Site: cfg, Logger: log, Strict: *strict, State: c.stateDir(fs, log)})
 	for _, p := range r.Problems {
 		fmt.Fprintln(stderr, p.String())
 	}
@@ -202,7 +221,7 @@ func runServe(args []string, stderr io.Writer) int {
 		return 2
 	}
 	d, err := pipeline.NewDaemon(pipeline.ServeOptions{
-		Src: c.src, Site: cfg, Addr: *addr, Out: *out, CacheControl: *cacheControl, Logger: log,
+		Src: c.src, Site: cfg, Addr: *addr, Out: *out, CacheControl: *cacheControl, Logger: log, State: c.stateDir(fs, log),
 		Watch: watch.Options{Quiet: *quiet, MaxDelay: *maxDelay, Poll: *poll},
 	})
 	if err != nil {

@@ -1,0 +1,278 @@
+package feedgen
+
+import (
+	"errors"
+	"sort"
+	"time"
+
+	"feedgen/index"
+	"feedgen/layout"
+	"feedgen/snapshot"
+)
+
+// Result describes what one Snapshot call did.
+type Result struct {
+	Snapshot *snapshot.Snapshot
+	Rendered int // feeds rendered again (each in three formats)
+	Feeds    int // feeds in the snapshot
+}
+
+// Snapshot renders the feeds whose items changed since the last call and
+// returns the complete set of files. Files whose bytes did not change are
+// the same *snapshot.File values as before.
+func (g *Generator) Snapshot() Result {
+	rendered := g.renderAll(nil)
+	return Result{Snapshot: g.assemble(), Rendered: rendered, Feeds: len(g.out)}
+}
+
+// Emit renders every feed whose items changed and hands each file to emit
+// as soon as it is rendered, keeping none of them: a build writes a million
+// articles' feeds with the memory of a few. After Emit the Generator only
+// serves further Emit calls (not Snapshot). It stops at the first error of
+// emit.
+func (g *Generator) Emit(emit func(*snapshot.File) error) (Result, error) {
+	g.discard = true
+	var first error
+	rendered := g.renderAll(func(f *snapshot.File) {
+		if first == nil {
+			first = emit(f)
+		}
+	})
+	if first == nil {
+		first = emit(g.indexFile)
+	}
+	if first == nil {
+		first = emit(g.opmlFile)
+	}
+	return Result{Rendered: rendered, Feeds: len(g.out)}, first
+}
+
+// renderAll plans and renders the dirty feeds, the index page and the OPML
+// list. With emit set, each file goes to emit instead of being kept.
+func (g *Generator) renderAll(emit func(*snapshot.File)) int {
+	now := g.now()
+	jobs, err := g.plan()
+	if err != nil && errors.Is(err, errIndex) {
+		if err := g.damaged(err); err != nil {
+			g.log.Error("state: cannot be rebuilt", "err", err)
+		}
+		jobs, err = g.plan()
+	}
+	if err != nil {
+		g.log.Error("state: planning failed", "err", err)
+	}
+	rendered := g.render(jobs, now, emit)
+	g.evict()
+	infos := make([]IndexEntry, 0, len(g.out))
+	for _, k := range g.feedKeysSorted() {
+		o := g.out[k]
+		infos = append(infos, IndexEntry{FeedInfo: o.info, Items: len(o.items)})
+	}
+	g.indexFile = g.reuse(g.indexFile, layout.IndexPath, layout.TypeHTML, renderIndex(&g.cfg, infos, g.indexParts), now)
+	g.opmlFile = g.reuse(g.opmlFile, layout.OPMLPath, layout.TypeOPML, renderOPML(&g.cfg, infos), now)
+	g.stats = snapshot.Stats{Articles: g.Articles(), Invalid: g.invalid(), Feeds: len(g.out), Updated: now}
+	return rendered
+}
+
+// feedKeysSorted lists the rendered feeds in index order.
+func (g *Generator) feedKeysSorted() []FeedKey {
+	keys := make([]FeedKey, 0, len(g.out))
+	for k := range g.out {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].Less(keys[j]) })
+	return keys
+}
+
+// assemble makes a snapshot of the current files.
+func (g *Generator) assemble() *snapshot.Snapshot {
+	files := make([]*snapshot.File, 0, 3*len(g.out)+2)
+	for _, o := range g.out {
+		files = append(files, o.files[:]...)
+	}
+	files = append(files, g.indexFile, g.opmlFile)
+	return snapshot.New(files, g.stats)
+}
+
+// Compress computes the gzip form of every file that lacks it and returns
+// the snapshot with them, or nil when there was nothing to do. The daemon
+// publishes a change uncompressed first and compresses right after: a
+// reader sees the change sooner, and a gzip client meanwhile just gets the
+// identity encoding.
+func (g *Generator) Compress() *snapshot.Snapshot {
+	var slots []**snapshot.File
+	for _, o := range g.out {
+		for i := range o.files {
+			if !o.files[i].Compressed {
+				slots = append(slots, &o.files[i])
+			}
+		}
+	}
+	for _, f := range []**snapshot.File{&g.indexFile, &g.opmlFile} {
+		if *f != nil && !(*f).Compressed {
+			slots = append(slots, f)
+		}
+	}
+	if len(slots) == 0 {
+		return nil
+	}
+	parallel(len(slots), func(i int) { *slots[i] = (*slots[i]).WithGzip() })
+	return g.assemble()
+}
+
+// render renders the planned feeds, in parallel (assembling and hashing are
+// the expensive part), from the fragments the index keeps. With emit set,
+// the files of each group of feeds are handed over in feed order and
+// dropped.
+func (g *Generator) render(jobs []*renderJob, now time.Time, emit func(*snapshot.File)) int {
+	step := len(jobs)
+	if emit != nil {
+		step = 2 * max(1, parallelism())
+	}
+	for start := 0; start < len(jobs); start += step {
+		group := jobs[start:min(len(jobs), start+step)]
+		files := make([][3]*snapshot.File, len(group))
+		errs := make([]error, len(group))
+		parallel(len(group), func(i int) {
+			files[i], errs[i] = g.renderJob(group[i], now)
+		})
+		for i, j := range group {
+			if errs[i] != nil {
+				g.log.Error("rendering a feed", "feed", j.key.Path(RSS), "err", errs[i])
+				continue
+			}
+			paths := make([]string, len(j.items))
+			for n, it := range j.items {
+				paths[n] = it.path
+			}
+			o := &feedOut{sig: j.sig, info: j.info, items: paths, files: files[i]}
+			if emit != nil {
+				for _, f := range files[i] {
+					emit(f)
+				}
+				o.files = [3]*snapshot.File{}
+			}
+			g.out[j.key] = o
+		}
+	}
+	return len(jobs)
+}
+
+// renderJob renders one feed in the three formats.
+func (g *Generator) renderJob(j *renderJob, now time.Time) ([3]*snapshot.File, error) {
+	var files [3]*snapshot.File
+	old := g.out[j.key]
+	err := g.ix.View(func(t *index.Tx) error {
+		frags := make([][3][]byte, len(j.items))
+		for i, it := range j.items {
+			f, ok, err := t.Frag(it.path)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return errors.New("no rendered item for " + it.path)
+			}
+			frags[i] = f.Parts
+		}
+		parts := make([][]byte, len(frags))
+		for _, f := range Formats {
+			for i := range frags {
+				parts[i] = frags[i][f]
+			}
+			body := renderFeed(&g.cfg, f, j.info, parts) // copies the parts out of the index
+			var prev *snapshot.File
+			if old != nil {
+				prev = old.files[f]
+			}
+			files[f] = g.reuse(prev, j.key.Path(f), f.ContentType(), body, now)
+		}
+		return nil
+	})
+	return files, err
+}
+
+// evict drops the rendered items that no feed shows any more: what the
+// index keeps follows what is published, not the size of the archive.
+func (g *Generator) evict() {
+	shownBy := map[string]bool{}
+	for _, o := range g.out {
+		for _, p := range o.items {
+			shownBy[p] = true
+		}
+	}
+	var gone []string
+	for p := range g.frags {
+		if !shownBy[p] {
+			gone = append(gone, p)
+		}
+	}
+	if len(gone) == 0 {
+		return
+	}
+	_, err := g.ix.Update(func(t *index.Tx) error {
+		for _, p := range gone {
+			if err := t.DeleteFrag(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		for _, p := range gone {
+			delete(g.frags, p)
+		}
+	}
+}
+
+// reuse returns old when it holds exactly body, so that an unchanged file
+// keeps its identity, modification time and compressed form.
+func (g *Generator) reuse(old *snapshot.File, p, ct string, body []byte, now time.Time) *snapshot.File {
+	f := snapshot.NewPlainFile(p, ct, body, now) // compressed later, by Compress
+	if old != nil && old.ETag == f.ETag && old.Path == p && old.ContentType == ct {
+		return old
+	}
+	return f
+}
+
+// CheckAll reads and parses the body of every article that no feed has
+// needed yet, and files those that turn out to be bad input. Indexing reads
+// only heads and tails; this is for a build that must report every bad
+// file. It returns the number of articles found bad.
+func (g *Generator) CheckAll() int {
+	bad, after := 0, ""
+	for {
+		var todo []string
+		err := g.ix.View(func(t *index.Tx) error {
+			return t.Walk("", after, func(p string, e index.Entry) (bool, error) {
+				after = p
+				if e.Header != nil && !g.frags[p] {
+					todo = append(todo, p)
+				}
+				return len(todo) < scanChunk, nil
+			})
+		})
+		if err != nil || len(todo) == 0 {
+			return bad
+		}
+		errs := make([]error, len(todo))
+		stamps := make([]stamp, len(todo))
+		parallel(len(todo), func(i int) {
+			data, st, err := g.readWhole(todo[i])
+			if err == nil {
+				_, err = Parse(todo[i], data, g.popt)
+			}
+			errs[i], stamps[i] = err, st
+		})
+		_ = g.update(func(t *index.Tx) error {
+			for i, err := range errs {
+				if err != nil && !errors.Is(err, ErrNotPublished) {
+					if _, _, err := g.apply(t, headerRead{rel: todo[i], stamp: stamps[i], err: err}, false); err != nil {
+						return err
+					}
+					bad++
+				}
+			}
+			return nil
+		})
+	}
+}

@@ -1,0 +1,258 @@
+package feedgen
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"feedgen/index"
+)
+
+// shown is one item a feed shows.
+type shown struct {
+	path string
+	hdr  *index.Header
+	sum  uint64 // of the whole file the item was rendered from
+}
+
+// renderJob is a feed whose bytes changed.
+type renderJob struct {
+	key   FeedKey
+	items []shown
+	info  FeedInfo
+	sig   [32]byte
+}
+
+// plan decides the items of every dirty feed and returns the feeds whose
+// bytes change. The items a feed shows must have their rendered fragments
+// in the index; those that lack them are read, cleaned and rendered here, in
+// parallel. One that turns out to be bad input (its body, which indexing
+// did not read) drops out, and the feeds it was in are planned again.
+func (g *Generator) plan() ([]*renderJob, error) {
+	tops := map[FeedKey][]shown{}
+	for len(g.dirty) > 0 {
+		var need []string
+		err := g.ix.View(func(t *index.Tx) error {
+			for k := range g.dirty {
+				items, err := g.top(t, k)
+				if err != nil {
+					return err
+				}
+				tops[k] = items
+				for _, it := range items {
+					if !g.frags[it.path] {
+						need = append(need, it.path)
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, wrapIndex(err)
+		}
+		clear(g.dirty)
+		sort.Strings(need)
+		if err := g.renderItems(slices.Compact(need)); err != nil {
+			return nil, err
+		}
+	}
+	jobs := make([]*renderJob, 0, len(tops))
+	err := g.ix.View(func(t *index.Tx) error {
+		for k, items := range tops {
+			if len(items) == 0 && k.Kind != KindAll {
+				delete(g.out, k)
+				continue
+			}
+			for i := range items {
+				f, ok, err := t.Frag(items[i].path)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return fmt.Errorf("no rendered item for %s", items[i].path)
+				}
+				items[i].sum = f.Sum
+			}
+			j := &renderJob{key: k, items: items, info: g.feedInfo(k, items)}
+			j.sig = feedSignature(j.info, items)
+			if old := g.out[k]; old != nil && old.sig == j.sig {
+				continue
+			}
+			jobs = append(jobs, j)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrapIndex(err)
+	}
+	sort.Slice(jobs, func(i, k int) bool { return jobs[i].key.Less(jobs[k].key) })
+	return jobs, nil
+}
+
+// top returns the newest Limit published articles of feed k: newest first,
+// ties broken by id, so that the order never depends on reading order. The
+// index is kept in that order, so this costs the limit, not the archive.
+func (g *Generator) top(t *index.Tx, k FeedKey) ([]shown, error) {
+	var items []shown
+	err := t.Top(k, func(p string, e index.Entry) (bool, error) {
+		items = append(items, shown{path: p, hdr: e.Header})
+		return g.cfg.Limit <= 0 || len(items) < g.cfg.Limit, nil
+	})
+	return items, err
+}
+
+// itemRead is the outcome of reading and rendering one shown article.
+type itemRead struct {
+	a     *Article
+	stamp stamp
+	frag  index.Frag
+	err   error
+}
+
+// renderItems reads, cleans and renders the articles rels (sorted), and
+// files the results: their fragments, or what turned out to be wrong.
+func (g *Generator) renderItems(rels []string) error {
+	for len(rels) > 0 {
+		chunk := rels[:min(len(rels), scanChunk)]
+		rels = rels[len(chunk):]
+		res := make([]itemRead, len(chunk))
+		parallel(len(chunk), func(i int) {
+			data, st, err := g.readWhole(chunk[i])
+			r := itemRead{stamp: st, err: err}
+			if err == nil {
+				r.a, r.err = Parse(chunk[i], data, g.popt)
+			}
+			if r.err == nil {
+				r.frag = index.Frag{Stamp: st, Sum: contentSum(data), Parts: itemFragments(&g.cfg, r.a)}
+			}
+			res[i] = r
+		})
+		err := g.update(func(t *index.Tx) error {
+			for i, rel := range chunk {
+				if err := g.fileItem(t, rel, &res[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fileItem files one read of a shown article.
+func (g *Generator) fileItem(t *index.Tx, rel string, r *itemRead) error {
+	switch {
+	case errors.Is(r.err, ErrNotPublished):
+		_, _, err := g.apply(t, headerRead{rel: rel, stamp: r.stamp, err: r.err}, false)
+		return err
+	case r.err != nil:
+		_, _, err := g.apply(t, headerRead{rel: rel, stamp: r.stamp, err: r.err}, false)
+		return err // the entry's feeds are dirty now: they are planned again
+	}
+	e, ok, err := t.Entry(rel)
+	if err != nil {
+		return err
+	}
+	if !ok || e.Header == nil {
+		return nil // gone meanwhile; its feeds are planned again
+	}
+	if e.Stamp != r.stamp {
+		if h := headerOf(r.a); !sameHeader(e.Header, h) {
+			// Changed since its header was read: index what is there now.
+			// Sum 0 never matches a header read, so the next read files it
+			// again.
+			if _, err := t.Put(rel, index.Entry{Stamp: r.stamp, Link: e.Link, Header: h}); err != nil {
+				return err
+			}
+		} else {
+			e.Stamp = r.stamp
+			if err := t.SetStamp(rel, e); err != nil {
+				return err
+			}
+		}
+	}
+	g.frags[rel] = true
+	return t.PutFrag(rel, &r.frag)
+}
+
+// sameHeader reports whether two parses of a file index the same way.
+func sameHeader(a, b *index.Header) bool {
+	return a.ID == b.ID && a.Published.Equal(b.Published) && a.Updated.Equal(b.Updated) &&
+		zoneOf(a.Published) == zoneOf(b.Published) && zoneOf(a.Updated) == zoneOf(b.Updated) &&
+		slices.Equal(a.Categories, b.Categories) && slices.Equal(a.Tags, b.Tags) &&
+		a.CategoryName == b.CategoryName && a.CategoryHome == b.CategoryHome && a.SiteHome == b.SiteHome
+}
+
+func zoneOf(t time.Time) int {
+	_, off := t.Zone()
+	return off
+}
+
+// feedInfo derives a feed's own fields from the configuration and its items.
+func (g *Generator) feedInfo(k FeedKey, items []shown) FeedInfo {
+	fi := FeedInfo{Key: k, Updated: epoch}
+	for _, it := range items {
+		if it.hdr.Updated.After(fi.Updated) || fi.Updated.Equal(epoch) {
+			fi.Updated = it.hdr.Updated
+		}
+	}
+	site := g.cfg.Link
+	for _, it := range items {
+		if site != "" {
+			break
+		}
+		site = it.hdr.SiteHome
+	}
+	if site == "" {
+		site = g.cfg.BaseURL
+	}
+	switch k.Kind {
+	case KindAll:
+		fi.Title = g.cfg.Title
+		fi.Description = firstNonEmpty(g.cfg.Description, g.cfg.Title)
+		fi.Link = site
+	case KindCategory:
+		cc := g.cfg.Categories[k.Name]
+		name, home := cc.Title, cc.Link
+		for _, it := range items {
+			if h := it.hdr; len(h.Categories) > 0 && h.Categories[0] == k.Name {
+				if name == "" {
+					name = h.CategoryName
+				}
+				if home == "" {
+					home = h.CategoryHome
+				}
+			}
+		}
+		fi.Title = firstNonEmpty(name, k.Name)
+		fi.Description = firstNonEmpty(cc.Description, fi.Title+" · "+g.cfg.Title)
+		fi.Link = firstNonEmpty(home, site)
+	case KindTag:
+		fi.Title = "#" + k.Name
+		fi.Description = "#" + k.Name + " · " + g.cfg.Title
+		fi.Link = site
+	}
+	return fi
+}
+
+// feedSignature hashes everything a feed's bytes depend on: its own fields
+// and the exact bytes of each item's file. The configuration is fixed for a
+// Generator's life.
+func feedSignature(fi FeedInfo, items []shown) [32]byte {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d\x00%s\x00%s\x00%s\x00%s\x00%s\x00", fi.Key.Kind, fi.Key.Name, fi.Title, fi.Description, fi.Link, fi.Updated.Format(time.RFC3339Nano))
+	for _, it := range items {
+		h.Write([]byte(it.path))
+		h.Write(binary.LittleEndian.AppendUint64(nil, it.sum))
+	}
+	var s [32]byte
+	h.Sum(s[:0])
+	return s
+}

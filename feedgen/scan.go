@@ -1,0 +1,452 @@
+package feedgen
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"feedgen/index"
+	"feedgen/source"
+)
+
+// scanChunk is how many changed files are read and filed together: enough to
+// keep both processors busy and a commit's cost shared, few enough that a
+// million-file first build never holds more than this many headers.
+const scanChunk = 2048
+
+// Scan reads the whole source directory, as for a first build, a restart or
+// after events were lost. A file whose stamp matches what the index holds is
+// not opened again. It returns the number of files whose state changed.
+func (g *Generator) Scan() (int, error) {
+	if fi, err := os.Stat(g.abs); err != nil {
+		return 0, pathError(g.root, err)
+	} else if !fi.IsDir() {
+		return 0, errors.New(g.root + ": not a directory")
+	}
+	n, err := g.scanTree("")
+	if err != nil {
+		if errors.Is(err, errIndex) {
+			if err := g.damaged(err); err != nil {
+				return n, err
+			}
+			return n, nil
+		}
+		return n, err
+	}
+	// The walk touched every page of the index; let them go.
+	if err := g.ix.Release(); err != nil {
+		return n, err
+	}
+	return n, nil
+}
+
+func pathError(name string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return errors.New(name + ": " + pe.Err.Error())
+	}
+	return errors.New(name + ": " + err.Error())
+}
+
+// candidate is an article file met by a walk.
+type candidate struct {
+	rel     string
+	stamp   source.Stamp
+	regular bool // a symbolic link is read every time: its target may have changed
+	err     error
+}
+
+// scanTree reads every article file below prefix ("" for the whole tree,
+// else a folder's slash path with a trailing slash) whose stamp changed, and
+// forgets the files below it that are gone. Files met are marked in a bitmap
+// by their index sequence number, so a million files cost a million bits.
+func (g *Generator) scanTree(prefix string) (int, error) {
+	var seen bitmap
+	changed := 0
+	var batch []candidate
+	flush := func() error {
+		n, err := g.fileBatch(batch, &seen, false)
+		changed += n
+		batch = batch[:0]
+		return err
+	}
+	var walkErr error
+	g.walk(filepath.Join(g.abs, filepath.FromSlash(prefix)), strings.TrimSuffix(prefix, "/"), func(c candidate) bool {
+		batch = append(batch, c)
+		if len(batch) >= scanChunk {
+			walkErr = flush()
+		}
+		return walkErr == nil
+	})
+	if walkErr != nil {
+		return changed, walkErr
+	}
+	if err := flush(); err != nil {
+		return changed, err
+	}
+	n, err := g.forgetUnseen(prefix, &seen)
+	return changed + n, err
+}
+
+// walk calls fn for every article file below dir (whose slash path
+// relative to the root is rel), reading folders in chunks so that a folder
+// of a million files is never listed whole in memory. Folders that cannot
+// be read are skipped: they must not stop the build. The order is the
+// file system's; nothing published depends on it.
+func (g *Generator) walk(dir, rel string, fn func(candidate) bool) bool {
+	f, err := os.Open(dir)
+	if err != nil {
+		return true
+	}
+	defer f.Close()
+	var subdirs []string
+	for {
+		ents, err := f.ReadDir(1024)
+		for _, d := range ents {
+			name := d.Name()
+			r := name
+			if rel != "" {
+				r = rel + "/" + name
+			}
+			if source.SkipName(name) {
+				continue
+			}
+			if d.IsDir() {
+				subdirs = append(subdirs, name)
+				continue
+			}
+			if !source.IsArticlePath(r) {
+				continue
+			}
+			c := candidate{rel: r, regular: d.Type().IsRegular()}
+			if fi, err := d.Info(); err == nil {
+				c.stamp = source.StampOf(fi)
+			} else if errors.Is(err, fs.ErrNotExist) {
+				continue // gone since the folder was listed
+			} else {
+				c.err = readError(err)
+			}
+			if !fn(c) {
+				return false
+			}
+		}
+		if err == io.EOF || len(ents) == 0 {
+			break
+		}
+		if err != nil {
+			break
+		}
+	}
+	f.Close()
+	sort.Strings(subdirs)
+	for _, name := range subdirs {
+		r := name
+		if rel != "" {
+			r = rel + "/" + name
+		}
+		if !g.walk(filepath.Join(dir, name), r, fn) {
+			return false
+		}
+	}
+	return true
+}
+
+// fileBatch files a batch of walked files: those whose stamp matches the
+// index are only marked seen; the others are read (in parallel) and filed.
+// force reads every file of the batch and drops its rendered item: the
+// watcher named it, and a change may keep size and times.
+func (g *Generator) fileBatch(batch []candidate, seen *bitmap, force bool) (int, error) {
+	if len(batch) == 0 {
+		return 0, nil
+	}
+	var todo []string
+	var errs []candidate
+	err := g.ix.View(func(t *index.Tx) error {
+		for _, c := range batch {
+			if c.err != nil {
+				errs = append(errs, c)
+				continue
+			}
+			if !force && c.regular {
+				if e, ok, err := t.Entry(c.rel); err != nil {
+					return err
+				} else if ok && e.Stamp == c.stamp && !e.Link {
+					seen.set(e.Seq)
+					continue
+				}
+			}
+			todo = append(todo, c.rel)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, wrapIndex(err)
+	}
+	sort.Strings(todo)
+	todo = slices.Compact(todo)
+	results := make([]headerRead, len(todo))
+	parallel(len(todo), func(i int) { results[i] = g.readHeader(todo[i]) })
+	for _, c := range errs {
+		results = append(results, headerRead{rel: c.rel, err: c.err})
+	}
+	changed := 0
+	err = g.update(func(t *index.Tx) error {
+		for _, r := range results {
+			ch, seq, err := g.apply(t, r, force)
+			if err != nil {
+				return err
+			}
+			seen.set(seq)
+			if ch {
+				changed++
+			}
+		}
+		return nil
+	})
+	return changed, err
+}
+
+// update runs fn in a write transaction of the index and marks dirty the
+// feeds it touched.
+func (g *Generator) update(fn func(*index.Tx) error) error {
+	dirty, err := g.ix.Update(fn)
+	if err != nil {
+		return wrapIndex(err)
+	}
+	for k := range dirty {
+		g.dirty[k] = true
+	}
+	return nil
+}
+
+func wrapIndex(err error) error {
+	if errors.Is(err, errIndex) {
+		return err
+	}
+	return errors.Join(errIndex, err)
+}
+
+// forgetUnseen removes from the index the files below prefix that the walk
+// did not meet.
+func (g *Generator) forgetUnseen(prefix string, seen *bitmap) (int, error) {
+	removed, after := 0, ""
+	for {
+		var gone []string
+		err := g.ix.View(func(t *index.Tx) error {
+			return t.Walk(prefix, after, func(p string, e index.Entry) (bool, error) {
+				after = p
+				if !seen.has(e.Seq) {
+					gone = append(gone, p)
+				}
+				return len(gone) < scanChunk, nil
+			})
+		})
+		if err != nil {
+			return removed, wrapIndex(err)
+		}
+		if len(gone) == 0 {
+			return removed, nil
+		}
+		if err := g.update(func(t *index.Tx) error {
+			for _, p := range gone {
+				delete(g.links, p)
+				if err := t.Delete(p); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return removed, err
+		}
+		removed += len(gone)
+	}
+}
+
+// apply files the result of reading a file's header. It reports whether
+// the file's state changed, and the file's sequence number.
+func (g *Generator) apply(t *index.Tx, r headerRead, force bool) (bool, uint64, error) {
+	rel := r.rel
+	if r.link {
+		g.links[rel] = true
+	} else {
+		delete(g.links, rel)
+	}
+	old, had, err := t.Entry(rel)
+	if err != nil {
+		return false, 0, err
+	}
+	e := index.Entry{Stamp: r.stamp, Sum: r.sum, Link: r.link}
+	switch {
+	case errors.Is(r.err, ErrNotPublished):
+		e.Hidden = true
+		e, err = t.Put(rel, e)
+		return !had || !old.Hidden, e.Seq, err
+	case r.err != nil:
+		e.Err = r.err.Error()
+		e, err = t.Put(rel, e)
+		return !had || old.Err != e.Err, e.Seq, err
+	}
+	if had && old.Header != nil && old.Sum == r.sum {
+		if old.Stamp != r.stamp || force {
+			// Same head and tail, but the file changed: the body may have.
+			// It is read again if a feed shows it.
+			if err := g.dropFrag(t, rel, old.Header); err != nil {
+				return false, 0, err
+			}
+		}
+		old.Stamp, old.Link = r.stamp, r.link
+		return false, old.Seq, t.SetStamp(rel, old)
+	}
+	e.Header = headerOf(r.hdr)
+	e, err = t.Put(rel, e)
+	if err == nil && had && old.Header != nil {
+		err = g.dropFrag(t, rel, old.Header)
+	}
+	return true, e.Seq, err
+}
+
+// dropFrag forgets the rendered item of rel, whose feeds must be planned
+// again.
+func (g *Generator) dropFrag(t *index.Tx, rel string, h *index.Header) error {
+	t.Touch(h)
+	if !g.frags[rel] {
+		return nil
+	}
+	delete(g.frags, rel)
+	return t.DeleteFrag(rel)
+}
+
+// headerOf is what the index keeps of a parsed article.
+func headerOf(a *Article) *index.Header {
+	return &index.Header{
+		ID: a.ID, Published: a.Published, Updated: a.Updated,
+		Categories: a.Categories, Tags: a.Tags,
+		CategoryName: a.CategoryName, CategoryHome: a.CategoryHome, SiteHome: a.SiteHome,
+	}
+}
+
+// Update re-reads the given paths (absolute, or relative to the working
+// directory). A path that vanished removes its article, or every article
+// below it if it was a directory; a directory is read recursively. Paths
+// outside the source directory are ignored. It returns the number of files
+// whose state changed.
+func (g *Generator) Update(paths []string) int {
+	n, err := g.update1(paths)
+	if err != nil && errors.Is(err, errIndex) {
+		if err := g.damaged(err); err != nil {
+			g.log.Error("state: cannot be rebuilt", "err", err)
+		}
+	}
+	return n
+}
+
+func (g *Generator) update1(paths []string) (int, error) {
+	changed := 0
+	var files []candidate
+	for _, p := range paths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			continue
+		}
+		rel := g.rel(abs)
+		if rel == "" {
+			if abs == g.abs {
+				n, err := g.Scan()
+				changed += n
+				if err != nil {
+					return changed, err
+				}
+			}
+			continue
+		}
+		if strings.HasPrefix(rel, "../") || rel == ".." {
+			continue
+		}
+		fi, err := os.Lstat(abs)
+		var n int
+		switch {
+		case err != nil:
+			n, err = g.removeTree(rel)
+		case fi.IsDir():
+			if source.Skipped(rel) {
+				continue
+			}
+			n, err = g.scanTree(rel + "/")
+		case !source.IsArticlePath(rel):
+			// not an article: nothing to do
+		default:
+			files = append(files, candidate{rel: rel})
+		}
+		changed += n
+		if err != nil {
+			return changed, err
+		}
+	}
+	// A symbolic link's target may be what changed, and the watcher names
+	// only the target: links are read again with every batch.
+	for rel := range g.links {
+		if _, err := os.Lstat(filepath.Join(g.abs, filepath.FromSlash(rel))); err != nil {
+			n, err := g.removeTree(rel)
+			changed += n
+			if err != nil {
+				return changed, err
+			}
+			continue
+		}
+		files = append(files, candidate{rel: rel})
+	}
+	var seen bitmap
+	n, err := g.fileBatch(files, &seen, true)
+	return changed + n, err
+}
+
+// removeTree forgets the file rel, or every file below it.
+func (g *Generator) removeTree(rel string) (int, error) {
+	n := 0
+	err := g.update(func(t *index.Tx) error {
+		var gone []string
+		if _, ok, err := t.Entry(rel); err != nil {
+			return err
+		} else if ok {
+			gone = append(gone, rel)
+		}
+		if err := t.Walk(rel+"/", "", func(p string, _ index.Entry) (bool, error) {
+			gone = append(gone, p)
+			return true, nil
+		}); err != nil {
+			return err
+		}
+		for _, p := range gone {
+			delete(g.links, p)
+			delete(g.frags, p)
+			if err := t.Delete(p); err != nil {
+				return err
+			}
+		}
+		n = len(gone)
+		return nil
+	})
+	return n, err
+}
+
+// bitmap is a set of sequence numbers.
+type bitmap []uint64
+
+func (b *bitmap) set(i uint64) {
+	w := int(i / 64)
+	if w >= len(*b) {
+		*b = append(*b, make([]uint64, w+1-len(*b))...)
+	}
+	(*b)[w] |= 1 << (i % 64)
+}
+
+func (b *bitmap) has(i uint64) bool {
+	w := int(i / 64)
+	return w < len(*b) && (*b)[w]&(1<<(i%64)) != 0
+}
+
