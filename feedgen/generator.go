@@ -54,7 +54,7 @@ type Generator struct {
 	realOnce sync.Once
 	real     string // root with symbolic links resolved
 
-	dirty map[FeedKey]bool    // feeds whose items may have changed
+	dirty map[FeedKey]bool     // feeds whose items may have changed
 	out   map[FeedKey]*feedOut // rendered feeds
 	links map[string]bool      // article files that are symbolic links
 	frags map[string]bool      // articles whose rendered item the index keeps

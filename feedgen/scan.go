@@ -449,4 +449,3 @@ func (b *bitmap) has(i uint64) bool {
 	w := int(i / 64)
 	return w < len(*b) && (*b)[w]&(1<<(i%64)) != 0
 }
-

@@ -113,7 +113,9 @@ func TestPutMovesBetweenFeeds(t *testing.T) {
 		t.Errorf("category still lists %v", got)
 	}
 	var feeds []layout.FeedKey
-	_ = x.View(func(tx *Tx) error { return tx.Feeds(func(k layout.FeedKey) error { feeds = append(feeds, k); return nil }) })
+	_ = x.View(func(tx *Tx) error {
+		return tx.Feeds(func(k layout.FeedKey) error { feeds = append(feeds, k); return nil })
+	})
 	if !slices.Equal(feeds, []layout.FeedKey{all, tagX}) {
 		t.Errorf("feeds = %v: an emptied feed must be forgotten", feeds)
 	}
