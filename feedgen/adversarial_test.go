@@ -197,7 +197,6 @@ func runGenerator(t *testing.T, dir string, cfg Config, limit time.Duration) (*G
 	go func() {
 		g, err := New(dir, cfg, Options{Now: func() time.Time { return time.Unix(1e9, 0) }, StateDir: state})
 		if err == nil {
-			defer g.Close()
 			_, err = g.Scan()
 		}
 		if err != nil {
@@ -211,6 +210,7 @@ func runGenerator(t *testing.T, dir string, cfg Config, limit time.Duration) (*G
 		if r.err != nil {
 			t.Fatal(r.err)
 		}
+		t.Cleanup(func() { r.g.Close() })
 		return r.g, r.s
 	case <-time.After(limit):
 		t.Fatalf("generation did not finish within %v", limit)

@@ -224,10 +224,19 @@ func (g *Generator) readAll(f *os.File) ([]byte, error) {
 	}
 }
 
+// parallelIO runs fn for each of n jobs that mostly wait for the disk:
+// more at once than there are processors, since a disk (and the page
+// cache's read-ahead) serves many outstanding reads faster than one at a
+// time.
+func parallelIO(n int, fn func(i int)) { parallelN(max(8, 4*runtime.GOMAXPROCS(0)), n, fn) }
+
 // parallel runs fn for each of n jobs on all processors. Results must be
 // written to per-job slots: the order in which jobs finish does not matter.
-func parallel(n int, fn func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
+func parallel(n int, fn func(i int)) { parallelN(runtime.GOMAXPROCS(0), n, fn) }
+
+// parallelN runs fn for each of n jobs on at most workers goroutines.
+func parallelN(workers, n int, fn func(i int)) {
+	workers = min(workers, n)
 	if workers <= 1 {
 		for i := 0; i < n; i++ {
 			fn(i)

@@ -120,7 +120,7 @@ func (g *Generator) renderItems(rels []string) error {
 		chunk := rels[:min(len(rels), scanChunk)]
 		rels = rels[len(chunk):]
 		res := make([]itemRead, len(chunk))
-		parallel(len(chunk), func(i int) {
+		parallelIO(len(chunk), func(i int) {
 			data, st, err := g.readWhole(chunk[i])
 			r := itemRead{stamp: st, err: err}
 			if err == nil {

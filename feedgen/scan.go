@@ -56,7 +56,6 @@ func pathError(name string, err error) error {
 // candidate is an article file met by a walk.
 type candidate struct {
 	rel     string
-	stamp   source.Stamp
 	regular bool // a symbolic link is read every time: its target may have changed
 	err     error
 }
@@ -65,29 +64,72 @@ type candidate struct {
 // else a folder's slash path with a trailing slash) whose stamp changed, and
 // forgets the files below it that are gone. Files met are marked in a bitmap
 // by their index sequence number, so a million files cost a million bits.
+//
+// It is a pipeline of three stages so that the disk, the processors and the
+// index are busy at once: the walk (with the index lookups that sort out
+// unchanged files), the reads (many at a time: a cold disk serves parallel
+// reads faster than one after another), and the filing into the index (one
+// writer). Each stage hands the next chunks of at most scanChunk files.
 func (g *Generator) scanTree(prefix string) (int, error) {
+	type chunk struct {
+		todo    []candidate
+		seen    []uint64
+		results []headerRead
+		err     error
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	walked := make(chan *chunk, 1)
+	read := make(chan *chunk, 1)
+	go func() {
+		defer close(walked)
+		var batch []candidate
+		send := func() bool {
+			c := &chunk{}
+			c.todo, c.seen, c.err = g.sortOut(batch)
+			batch = nil
+			select {
+			case walked <- c:
+				return c.err == nil
+			case <-stop:
+				return false
+			}
+		}
+		ok := g.walk(filepath.Join(g.abs, filepath.FromSlash(prefix)), strings.TrimSuffix(prefix, "/"), func(c candidate) bool {
+			batch = append(batch, c)
+			return len(batch) < scanChunk || send()
+		})
+		if ok && len(batch) > 0 {
+			send()
+		}
+	}()
+	go func() {
+		defer close(read)
+		for c := range walked {
+			if c.err == nil {
+				c.results = g.readHeaders(c.todo)
+			}
+			select {
+			case read <- c:
+			case <-stop:
+				return
+			}
+		}
+	}()
 	var seen bitmap
 	changed := 0
-	var batch []candidate
-	flush := func() error {
-		n, err := g.fileBatch(batch, &seen, false)
-		changed += n
-		batch = batch[:0]
-		return err
-	}
-	var walkErr error
-	g.walk(filepath.Join(g.abs, filepath.FromSlash(prefix)), strings.TrimSuffix(prefix, "/"), func(c candidate) bool {
-		batch = append(batch, c)
-		if len(batch) >= scanChunk {
-			walkErr = flush()
+	for c := range read {
+		if c.err != nil {
+			return changed, wrapIndex(c.err)
 		}
-		return walkErr == nil
-	})
-	if walkErr != nil {
-		return changed, walkErr
-	}
-	if err := flush(); err != nil {
-		return changed, err
+		for _, s := range c.seen {
+			seen.set(s)
+		}
+		n, err := g.fileHeaders(c.results, &seen, false)
+		changed += n
+		if err != nil {
+			return changed, err
+		}
 	}
 	n, err := g.forgetUnseen(prefix, &seen)
 	return changed + n, err
@@ -123,14 +165,9 @@ func (g *Generator) walk(dir, rel string, fn func(candidate) bool) bool {
 			if !source.IsArticlePath(r) {
 				continue
 			}
+			// No lstat here: a file the index does not know is opened
+			// anyway, and those it knows are checked in parallel (sortOut).
 			c := candidate{rel: r, regular: d.Type().IsRegular()}
-			if fi, err := d.Info(); err == nil {
-				c.stamp = source.StampOf(fi)
-			} else if errors.Is(err, fs.ErrNotExist) {
-				continue // gone since the folder was listed
-			} else {
-				c.err = readError(err)
-			}
 			if !fn(c) {
 				return false
 			}
@@ -156,46 +193,66 @@ func (g *Generator) walk(dir, rel string, fn func(candidate) bool) bool {
 	return true
 }
 
-// fileBatch files a batch of walked files: those whose stamp matches the
-// index are only marked seen; the others are read (in parallel) and filed.
-// force reads every file of the batch and drops its rendered item: the
-// watcher named it, and a change may keep size and times.
-func (g *Generator) fileBatch(batch []candidate, seen *bitmap, force bool) (int, error) {
-	if len(batch) == 0 {
-		return 0, nil
-	}
-	var todo []string
-	var errs []candidate
-	err := g.ix.View(func(t *index.Tx) error {
-		for _, c := range batch {
-			if c.err != nil {
-				errs = append(errs, c)
-				continue
-			}
-			if !force && c.regular {
-				if e, ok, err := t.Entry(c.rel); err != nil {
+// sortOut splits walked files into those to read and the sequence numbers
+// of those whose stamp matches the index. Only files the index knows are
+// stat'ed, many at a time: on a cold disk each stat may be a read.
+func (g *Generator) sortOut(batch []candidate) (todo []candidate, seen []uint64, err error) {
+	known := make([]index.Entry, len(batch))
+	has := make([]bool, len(batch))
+	err = g.ix.View(func(t *index.Tx) error {
+		for i, c := range batch {
+			if c.regular {
+				e, ok, err := t.Entry(c.rel)
+				if err != nil {
 					return err
-				} else if ok && e.Stamp == c.stamp && !e.Link {
-					seen.set(e.Seq)
-					continue
 				}
+				known[i], has[i] = e, ok && !e.Link
 			}
-			todo = append(todo, c.rel)
 		}
 		return nil
 	})
 	if err != nil {
-		return 0, wrapIndex(err)
+		return nil, nil, err
 	}
-	sort.Strings(todo)
-	todo = slices.Compact(todo)
+	same := make([]bool, len(batch))
+	parallelIO(len(batch), func(i int) {
+		if has[i] {
+			fi, err := os.Lstat(filepath.Join(g.abs, filepath.FromSlash(batch[i].rel)))
+			same[i] = err == nil && fi.Mode().IsRegular() && source.StampOf(fi) == known[i].Stamp
+		}
+	})
+	for i, c := range batch {
+		if same[i] {
+			seen = append(seen, known[i].Seq)
+		} else {
+			todo = append(todo, c)
+		}
+	}
+	return todo, seen, nil
+}
+
+// readHeaders reads the files of a batch, many at a time, in path order.
+func (g *Generator) readHeaders(todo []candidate) []headerRead {
+	sort.Slice(todo, func(i, j int) bool { return todo[i].rel < todo[j].rel })
+	todo = slices.CompactFunc(todo, func(a, b candidate) bool { return a.rel == b.rel })
 	results := make([]headerRead, len(todo))
-	parallel(len(todo), func(i int) { results[i] = g.readHeader(todo[i]) })
-	for _, c := range errs {
-		results = append(results, headerRead{rel: c.rel, err: c.err})
+	parallelIO(len(todo), func(i int) {
+		if c := todo[i]; c.err != nil {
+			results[i] = headerRead{rel: c.rel, err: c.err}
+		} else {
+			results[i] = g.readHeader(c.rel)
+		}
+	})
+	return results
+}
+
+// fileHeaders files read headers into the index in one transaction.
+func (g *Generator) fileHeaders(results []headerRead, seen *bitmap, force bool) (int, error) {
+	if len(results) == 0 {
+		return 0, nil
 	}
 	changed := 0
-	err = g.update(func(t *index.Tx) error {
+	err := g.update(func(t *index.Tx) error {
 		for _, r := range results {
 			ch, seq, err := g.apply(t, r, force)
 			if err != nil {
@@ -401,7 +458,7 @@ func (g *Generator) update1(paths []string) (int, error) {
 		files = append(files, candidate{rel: rel})
 	}
 	var seen bitmap
-	n, err := g.fileBatch(files, &seen, true)
+	n, err := g.fileHeaders(g.readHeaders(files), &seen, true)
 	return changed + n, err
 }
 
