@@ -630,7 +630,7 @@ func (g *Generator) Compress() *snapshot.Snapshot {
 	if len(slots) == 0 {
 		return nil
 	}
-	parallel(len(slots), func(i int) { *slots[i] = (*slots[i]).WithGzip() })
+	parallel(len(slots), func(i int) { *slots[i] = (*slots[i]).Compact() })
 	return g.assemble()
 }
 
@@ -788,9 +788,11 @@ func (g *Generator) evict() {
 }
 
 // reuse returns old when it holds exactly body, so that an unchanged file
-// keeps its identity, modification time and compressed form.
+// keeps its identity, modification time and compressed form. A compact old
+// file (Compress dropped its Body) is compared by its tag, a hash of its
+// bytes, when the sizes agree.
 func (g *Generator) reuse(old *snapshot.File, p, ct string, body []byte, now time.Time) *snapshot.File {
-	if old != nil && string(old.Body) == string(body) {
+	if old != nil && old.Size() == len(body) && (!old.IsCompact() && string(old.Body) == string(body) || old.IsCompact() && old.ETag == snapshot.ETagOf(body)) {
 		return old
 	}
 	return snapshot.NewPlainFile(p, ct, body, now) // compressed later, by Compress
