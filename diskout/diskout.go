@@ -40,18 +40,24 @@ var (
 	ownedDirs  = []string{"category", "tag"}
 )
 
-// Writer keeps an output directory equal to the snapshots it is given.
-// Safe for concurrent use; Writes are serialised. Two Writers (or two
-// processes) on one directory are not supported.
+// Writer keeps an output directory equal to the snapshots it is given,
+// either whole (Write) or file by file (Begin, Put, Finish), so that a
+// producer can write each file as soon as it has it and then let it go.
+// Safe for concurrent use; writes (a Write, or a stream from Begin to
+// Finish) are serialised. Two Writers (or two processes) on one directory
+// are not supported.
 type Writer struct {
 	dir string
 	log *slog.Logger
 
 	mu sync.Mutex
-	// onDisk remembers, per slash path relative to dir, the File whose
-	// bytes this Writer put (or found) there, so that later Writes can skip
-	// reading files back to know they are unchanged.
-	onDisk map[string]*snapshot.File
+	// onDisk remembers, per slash path relative to dir, the ETag of the
+	// bytes this Writer put (or found) there, so that later writes can skip
+	// reading files back to know they are unchanged. Tags, not Files: the
+	// Writer must not keep the bodies of every file it wrote alive (a
+	// daemon that compacts its files would otherwise hold their identity
+	// bytes through this map).
+	onDisk map[string]string
 }
 
 // Result counts what one Write did, for logs and tests.
@@ -78,7 +84,7 @@ func New(dir string, logger *slog.Logger) (*Writer, error) {
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return nil, fmt.Errorf("diskout: %w", err)
 	}
-	w := &Writer{dir: abs, log: logger, onDisk: make(map[string]*snapshot.File)}
+	w := &Writer{dir: abs, log: logger, onDisk: make(map[string]string)}
 	if err := w.removeTemps(); err != nil {
 		return nil, err
 	}
@@ -119,62 +125,135 @@ func (w *Writer) removeTemps() error {
 // meaning "last changed"), and owned files not in s are deleted. Paths that
 // fail validation or I/O are reported in the joined error; every other
 // file is still processed, so one bad path cannot block a whole rebuild.
+// It is a stream (Begin) over the files of s.
 func (w *Writer) Write(s *snapshot.Snapshot) (Result, error) {
-	var res Result
 	if s == nil {
-		return res, errors.New("diskout: nil snapshot")
+		return Result{}, errors.New("diskout: nil snapshot")
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	st, err := w.Begin()
+	if err != nil {
+		return Result{}, err
+	}
+	for _, p := range s.Paths() {
+		_, _ = st.Put(s.Get(p)) // Finish reports every error of the stream
+	}
+	return st.Finish()
+}
 
+// Stream writes one complete set of files one at a time: each Put writes
+// (or confirms) one file at once, and Finish then deletes the owned files
+// that no Put named, exactly as Write does for a snapshot. A producer can
+// therefore drop each file after Put instead of holding the whole set.
+//
+// A Stream holds the Writer from Begin until Finish or Abort, so one of them
+// must always be called. A Stream is not safe for concurrent use.
+type Stream struct {
+	w      *Writer
+	root   *os.Root
+	keep   map[string]bool // rel paths Put (also when the write failed)
+	synced map[string]bool // directories that got a rename
+	res    Result
+	errs   []error
+	ended  bool
+}
+
+// Begin starts a stream. It fails only when the output directory cannot be
+// opened; nothing is locked then.
+func (w *Writer) Begin() (*Stream, error) {
+	w.mu.Lock()
 	root, err := os.OpenRoot(w.dir)
 	if err != nil {
-		return res, fmt.Errorf("diskout: %w", err)
+		w.mu.Unlock()
+		return nil, fmt.Errorf("diskout: %w", err)
 	}
-	defer root.Close()
+	return &Stream{w: w, root: root, keep: make(map[string]bool), synced: make(map[string]bool)}, nil
+}
 
-	var errs []error
-	keep := make(map[string]bool, s.Len())
-	synced := make(map[string]bool)
-	for _, p := range s.Paths() {
-		f := s.Get(p)
-		rel, err := w.localPath(p)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		keep[rel] = true
-		written, err := w.writeFile(root, rel, f)
-		switch {
-		case err != nil:
-			delete(w.onDisk, rel)
-			errs = append(errs, fmt.Errorf("%s: %w", p, err))
-		case written:
-			res.Written++
-			w.onDisk[rel] = f
-			synced[filepath.Dir(filepath.FromSlash(rel))] = true
-		default:
-			res.Unchanged++
-			w.onDisk[rel] = f
-		}
+var errEnded = errors.New("diskout: stream already finished")
+
+// Put makes f's path hold f's identity bytes: replaced atomically when they
+// differ, left untouched when equal. It reports whether it wrote. A compact
+// file (Body nil) is decompressed straight into the temporary file. An
+// unsafe path or an I/O failure is returned (and again, joined, by Finish);
+// a path that failed I/O still counts as present, so Finish will not delete
+// the old file there. Put a path at most once per stream.
+func (s *Stream) Put(f *snapshot.File) (bool, error) {
+	if s.ended {
+		return false, errEnded
 	}
-	// Make the renames durable. Without this a crash could still bring
-	// back the old file, which is allowed (it is complete), so failures
-	// are logged rather than returned.
-	for d := range synced {
-		if err := syncDir(root, d); err != nil {
-			w.log.Warn("diskout: cannot sync directory", "dir", d, "err", err)
-		}
-	}
-	removed, err := w.removeStale(root, keep)
-	res.Removed = removed
+	w := s.w
+	rel, err := w.localPath(f.Path)
 	if err != nil {
-		errs = append(errs, err)
+		s.errs = append(s.errs, err)
+		return false, err
 	}
-	if res.Written > 0 || res.Removed > 0 {
-		w.log.Info("diskout: wrote snapshot", "dir", w.dir, "written", res.Written, "removed", res.Removed, "unchanged", res.Unchanged)
+	s.keep[rel] = true
+	written, err := w.writeFile(s.root, rel, f)
+	switch {
+	case err != nil:
+		delete(w.onDisk, rel)
+		err = fmt.Errorf("%s: %w", f.Path, err)
+		s.errs = append(s.errs, err)
+		return false, err
+	case written:
+		s.res.Written++
+		s.synced[filepath.Dir(filepath.FromSlash(rel))] = true
+	default:
+		s.res.Unchanged++
 	}
-	return res, errors.Join(errs...)
+	w.onDisk[rel] = f.ETag
+	return written, nil
+}
+
+// Finish ends the stream: it makes the renames durable, deletes the owned
+// files that no Put named (and the category and tag directories this
+// leaves empty), and returns what the whole stream did with every error of
+// the stream joined, those Put already returned included.
+func (s *Stream) Finish() (Result, error) {
+	if s.ended {
+		return s.res, errEnded
+	}
+	defer s.end()
+	w := s.w
+	s.syncDirs()
+	removed, err := w.removeStale(s.root, s.keep)
+	s.res.Removed = removed
+	if err != nil {
+		s.errs = append(s.errs, err)
+	}
+	if s.res.Written > 0 || s.res.Removed > 0 {
+		w.log.Info("diskout: wrote snapshot", "dir", w.dir, "written", s.res.Written, "removed", s.res.Removed, "unchanged", s.res.Unchanged)
+	}
+	return s.res, errors.Join(s.errs...)
+}
+
+// Abort ends the stream without deleting anything: for a producer that
+// failed before it could Put every file, whose missing files must not be
+// taken for stale ones. Files already Put stay written. Abort after Finish
+// does nothing, so it can be deferred.
+func (s *Stream) Abort() {
+	if s.ended {
+		return
+	}
+	s.syncDirs()
+	s.end()
+}
+
+// syncDirs makes the renames durable. Without this a crash could still
+// bring back the old file, which is allowed (it is complete), so failures
+// are logged rather than returned.
+func (s *Stream) syncDirs() {
+	for d := range s.synced {
+		if err := syncDir(s.root, d); err != nil {
+			s.w.log.Warn("diskout: cannot sync directory", "dir", d, "err", err)
+		}
+	}
+}
+
+func (s *Stream) end() {
+	s.ended = true
+	_ = s.root.Close()
+	s.w.mu.Unlock()
 }
 
 // localPath validates a snapshot path and returns it relative to the
@@ -222,19 +301,19 @@ func (w *Writer) localPath(p string) (string, error) {
 	return rel, nil
 }
 
-// writeFile puts f at rel unless it already holds f's bytes, and reports
-// whether it wrote.
+// writeFile puts f at rel unless it already holds f's identity bytes, and
+// reports whether it wrote.
 func (w *Writer) writeFile(root *os.Root, rel string, f *snapshot.File) (bool, error) {
 	name := filepath.FromSlash(rel)
 	fi, err := root.Lstat(name)
 	switch {
-	case err == nil && fi.Mode().IsRegular() && fi.Size() == int64(len(f.Body)):
+	case err == nil && fi.Mode().IsRegular() && fi.Size() == int64(f.Size()):
 		// The size check is the cheap filter; the in-memory record avoids
 		// reading the file back on every rebuild after the first.
-		if prev := w.onDisk[rel]; prev != nil && (prev == f || (prev.ETag != "" && prev.ETag == f.ETag)) {
+		if prev, ok := w.onDisk[rel]; ok && prev != "" && prev == f.ETag {
 			return false, nil
 		}
-		if old, err := root.ReadFile(name); err == nil && bytes.Equal(old, f.Body) {
+		if old, err := root.ReadFile(name); err == nil && sameBytes(old, f) {
 			return false, nil
 		}
 	case err == nil, errors.Is(err, fs.ErrNotExist):
@@ -248,12 +327,23 @@ func (w *Writer) writeFile(root *os.Root, rel string, f *snapshot.File) (bool, e
 			return false, err
 		}
 	}
-	return true, replace(root, name, f.Body)
+	return true, replace(root, name, f)
 }
 
-// replace writes body to a temp file beside name and renames it over name,
-// so that readers and crashes see either the old or the new file, whole.
-func replace(root *os.Root, name string, body []byte) (err error) {
+// sameBytes reports whether old is f's identity bytes. A compact file is
+// compared by tag (the tag is a hash of the identity bytes), which spares
+// decompressing it; a plain file by its bytes, which is cheaper than hashing.
+func sameBytes(old []byte, f *snapshot.File) bool {
+	if f.IsCompact() {
+		return f.ETag != "" && snapshot.ETagOf(old) == f.ETag
+	}
+	return bytes.Equal(old, f.Body)
+}
+
+// replace writes f's identity bytes to a temp file beside name and renames
+// it over name, so that readers and crashes see either the old or the new
+// file, whole.
+func replace(root *os.Root, name string, f *snapshot.File) (err error) {
 	tmp, tmpName, err := createTemp(root, filepath.Dir(name))
 	if err != nil {
 		return err
@@ -264,7 +354,7 @@ func replace(root *os.Root, name string, body []byte) (err error) {
 			_ = root.Remove(tmpName)
 		}
 	}()
-	if _, err := tmp.Write(body); err != nil {
+	if _, err := f.WriteIdentity(tmp); err != nil {
 		return err
 	}
 	// Sync before rename: otherwise the rename can reach the disk before

@@ -105,8 +105,12 @@ func checkTree(t *testing.T, dir string, s *snapshot.Snapshot, wantMtimePast boo
 			t.Errorf("%s: %v", p, err)
 			continue
 		}
-		if !bytes.Equal(got, s.Get(p).Body) {
-			t.Errorf("%s: content %q, want %q", p, got, s.Get(p).Body)
+		want, err := s.Get(p).Identity()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: content %q, want %q", p, got, want)
 		}
 		fi, err := os.Stat(name)
 		if err != nil {

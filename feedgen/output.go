@@ -94,8 +94,10 @@ func (g *Generator) assemble() *snapshot.Snapshot {
 	return snapshot.New(files, g.stats)
 }
 
-// Compress computes the gzip form of every file that lacks it and returns
-// the snapshot with them, or nil when there was nothing to do. The daemon
+// Compress computes the gzip form of every file that lacks it, drops the
+// identity bytes (snapshot.File.Compact: the rare client without gzip is
+// served from a bounded cache of decompressed files), and returns the
+// snapshot with them, or nil when there was nothing to do. The daemon
 // publishes a change uncompressed first and compresses right after: a
 // reader sees the change sooner, and a gzip client meanwhile just gets the
 // identity encoding.
@@ -116,7 +118,7 @@ func (g *Generator) Compress() *snapshot.Snapshot {
 	if len(slots) == 0 {
 		return nil
 	}
-	parallel(len(slots), func(i int) { *slots[i] = (*slots[i]).WithGzip() })
+	parallel(len(slots), func(i int) { *slots[i] = (*slots[i]).Compact() })
 	return g.assemble()
 }
 

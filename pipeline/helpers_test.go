@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"feedgen/feedgen"
+	"feedgen/snapshot"
 	"feedgen/watch"
 )
 
@@ -330,14 +331,67 @@ func (td *testDaemon) served() (map[string][]byte, error) {
 	return files, nil
 }
 
-// snapshotFiles returns the bodies of the snapshot being served.
+// snapshotFiles returns the identity bytes of the snapshot being served
+// (its files may be compact: Body nil, the bytes only in gzip form).
 func (td *testDaemon) snapshotFiles() map[string][]byte {
-	s := td.d.Snapshot()
+	return identities(td.d.Snapshot())
+}
+
+// identities returns the identity bytes of every file of s. A file whose
+// gzip form does not decompress gets a marker that equals no real body, so
+// that comparisons fail and name it.
+func identities(s *snapshot.Snapshot) map[string][]byte {
 	files := make(map[string][]byte, s.Len())
 	for _, p := range s.Paths() {
-		files[p] = s.Get(p).Body
+		b, err := s.Get(p).Identity()
+		if err != nil {
+			b = []byte("identity: " + err.Error())
+		}
+		files[p] = b
 	}
 	return files
+}
+
+// waitGzip polls each path with Accept-Encoding: gzip until the answer is
+// gzip-encoded and fails the test after timeout. The daemon publishes a
+// change uncompressed first and compresses it in the background, so a test
+// that wants the gzip form waits for it rather than expecting it at once.
+func waitGzip(t testing.TB, client *http.Client, base string, timeout time.Duration, paths ...string) {
+	t.Helper()
+	for _, p := range paths {
+		u := base + escapePath(p)
+		eventually(t, timeout, "gzip form of "+p, func() (bool, string) {
+			req, err := http.NewRequest(http.MethodGet, u, nil)
+			if err != nil {
+				return false, err.Error()
+			}
+			req.Header.Set("Accept-Encoding", "gzip")
+			res, err := client.Do(req)
+			if err != nil {
+				return false, err.Error()
+			}
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			ce := res.Header.Get("Content-Encoding")
+			return res.StatusCode == http.StatusOK && ce == "gzip", fmt.Sprintf("status %d, Content-Encoding %q", res.StatusCode, ce)
+		})
+	}
+}
+
+// waitGzip waits for the gzip form of each path (see the function).
+func (td *testDaemon) waitGzip(t testing.TB, paths ...string) {
+	t.Helper()
+	waitGzip(t, td.client, strings.TrimSuffix(td.base, "/"), 10*time.Second, paths...)
+}
+
+// escapePath percent-encodes each segment of a snapshot path, as the index
+// page does.
+func escapePath(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return strings.Join(segs, "/")
 }
 
 // diffTrees describes the first difference between two file sets, or

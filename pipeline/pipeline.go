@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -101,19 +102,37 @@ type Daemon struct {
 	ln      net.Listener
 	srv     *http.Server
 
-	mu       sync.Mutex // serialises regenerations (watcher batches and Rescan)
+	// mu serialises everything that uses the generator, which is not safe
+	// for concurrent use: regenerations (watcher batches and Rescan) and
+	// the compressor.
+	mu       sync.Mutex
 	reported map[string]string
 	rescan   chan struct{}
+
+	// The compressor goroutine: woken (compress, one pending signal at
+	// most) after each regeneration, stopped by closing quit; done is
+	// closed when it has returned.
+	compress chan struct{}
+	quit     chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
 }
 
 // NewDaemon reads the source directory, publishes the first snapshot and
-// starts listening, so that the daemon answers as soon as it returns.
+// starts listening, so that the daemon answers as soon as Run is called.
+// The first snapshot is published uncompressed: compressing every file
+// takes seconds on a large archive, and readers should not wait for it.
+// Run compresses it in the background and swaps in the compressed, compact
+// snapshot; until then gzip clients get the identity encoding.
 func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	d := &Daemon{opts: opts, log: log, reported: map[string]string{}, rescan: make(chan struct{}, 1)}
+	d := &Daemon{
+		opts: opts, log: log, reported: map[string]string{}, rescan: make(chan struct{}, 1),
+		compress: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
+	}
 	if d.gen, err = feedgen.New(opts.Src, opts.Site, feedgen.Options{StateDir: opts.State, Logger: log}); err != nil {
 		return nil, err
 	}
@@ -154,6 +173,60 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 	return d, nil
 }
 
+// compressor computes the gzip forms of what each regeneration published
+// uncompressed and swaps in the compressed snapshot, whose files keep only
+// their gzip form (identity responses are decompressed by the handler,
+// with a bounded cache): nearly every reader accepts gzip, so this keeps
+// the daemon's memory near the size of the compressed feeds rather than
+// of both forms.
+//
+// It holds d.mu while compressing: the generator is not safe for concurrent
+// use, so a regeneration that arrives meanwhile waits (at start-up on a
+// large archive, about two seconds). Its snapshot is assembled under the
+// same lock, so it always reflects the latest regeneration.
+func (d *Daemon) compressor() {
+	defer close(d.done)
+	first := true
+	for {
+		select {
+		case <-d.quit:
+			return
+		case <-d.compress:
+		}
+		d.mu.Lock()
+		start := time.Now()
+		s := d.gen.Compress()
+		if s != nil {
+			d.handler.Swap(s)
+		}
+		d.mu.Unlock()
+		if s == nil {
+			continue
+		}
+		took := time.Since(start).Round(time.Microsecond).String()
+		if !first {
+			d.log.Debug("compressed", "files", s.Len(), "duration", took)
+			continue
+		}
+		first = false
+		d.log.Info("compressed", "files", s.Len(), "duration", took)
+		// Start-up indexed the whole archive, read and cleaned every shown
+		// article and held every feed uncompressed: most of that heap is
+		// garbage now that the compact snapshot is published. The runtime
+		// returns freed memory to the OS only gradually, so without this
+		// the resident size would stay near the start-up peak for minutes.
+		// Once only: it is a full collection, and later changes are small.
+		debug.FreeOSMemory()
+	}
+}
+
+// stopCompressor stops the compressor goroutine started by Run and waits
+// for it (a compression under way finishes first).
+func (d *Daemon) stopCompressor() {
+	d.stopOnce.Do(func() { close(d.quit) })
+	<-d.done
+}
+
 // Addr is the address the daemon listens on.
 func (d *Daemon) Addr() net.Addr { return d.ln.Addr() }
 
@@ -177,6 +250,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 			errc <- err
 		}
 	}()
+	// The first regeneration left a wake-up pending: the whole snapshot is
+	// compressed now, while the server already answers.
+	go d.compressor()
 	d.log.Info("serving", "addr", d.ln.Addr().String(), "src", d.opts.Src, "base_url", d.opts.Site.BaseURL)
 	batches := d.watcher.Batches()
 	var runErr error
@@ -199,6 +275,7 @@ loop:
 		}
 	}
 	d.watcher.Close()
+	d.stopCompressor()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := d.srv.Shutdown(sctx); err != nil && runErr == nil {
@@ -223,7 +300,9 @@ func (d *Daemon) Close() error {
 	return d.ln.Close()
 }
 
-// regenerate applies one batch of changes and publishes the result. An
+// regenerate applies one batch of changes and publishes the result,
+// uncompressed: the compressor, woken at the end, follows with the gzip
+// forms, so a change reaches readers without waiting for compression. An
 // invalid article is logged once, when it turns invalid, and drops out of
 // the feeds, as it would from a fresh build: serve and build always agree.
 func (d *Daemon) regenerate(paths []string, full bool) error {
@@ -263,8 +342,9 @@ func (d *Daemon) regenerate(paths []string, full bool) error {
 		"removed", wr.Removed,
 		"duration", time.Since(start).Round(time.Microsecond).String(),
 	)
-	if s := d.gen.Compress(); s != nil {
-		d.handler.Swap(s)
+	select {
+	case d.compress <- struct{}{}:
+	default: // a wake-up is already pending; it will see this change too
 	}
 	return nil
 }

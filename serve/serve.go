@@ -6,6 +6,11 @@
 // a map lookup, a few header assignments and one Write. The handler never
 // touches the file system, never compresses per request and logs nothing per
 // request, because it is meant to compete with a static nginx.
+//
+// The one exception is a compact file (only its gzip form in memory) asked
+// for by a client that does not accept gzip: its identity bytes are
+// decompressed, and kept in a small bounded cache so that a client polling
+// the same feed pays for that once.
 package serve
 
 import (
@@ -32,6 +37,11 @@ type Options struct {
 	// Logger receives publication events only, never per-request lines,
 	// so that logging cannot become the bottleneck. Nil discards.
 	Logger *slog.Logger
+	// IdentityCacheBytes bounds the total size of the decompressed identity
+	// bodies of compact files kept for clients that do not accept gzip.
+	// 0 means DefaultIdentityCacheBytes; negative disables the cache (every
+	// such request decompresses).
+	IdentityCacheBytes int64
 }
 
 // Handler serves the current snapshot. Safe for concurrent use: requests
@@ -41,6 +51,7 @@ type Handler struct {
 	state        atomic.Pointer[state]
 	cacheControl []string
 	log          *slog.Logger
+	identity     *identityCache
 }
 
 // state is a snapshot plus the header values precomputed for it. It is
@@ -57,8 +68,11 @@ type entry struct {
 	ctype   []string
 	lastMod []string  // nil when the file has no ModTime
 	modTime time.Time // zero when unknown
-	plain   rep
-	gz      rep // body nil when there is no gzip form
+	plain   rep       // body nil when the file is compact
+	gz      rep       // body nil when there is no gzip form
+	// compact is the file when it holds its identity bytes only as gzip:
+	// an identity response then gets them from the Handler's cache.
+	compact *snapshot.File
 	// etags are the opaque tags that count as "current" for
 	// If-None-Match: a cache may hold either coding, and both are still
 	// valid, so either one earns a 304.
@@ -88,6 +102,8 @@ var (
 	body412      = []byte("412 precondition failed\n")
 	hdrLen412    = one(strconv.Itoa(len(body412)))
 	body405      = []byte("405 method not allowed\n")
+	body500      = []byte("500 internal server error\n")
+	hdrLen500    = one(strconv.Itoa(len(body500)))
 	body503      = []byte("503 no snapshot yet\n")
 	health503    = []byte(`{"status":"starting"}` + "\n")
 	hdrLen404    = one(strconv.Itoa(len(body404)))
@@ -130,7 +146,11 @@ func NewHandler(opts Options) *Handler {
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{cacheControl: one(cc), log: lg}
+	idMax := opts.IdentityCacheBytes
+	if idMax == 0 {
+		idMax = DefaultIdentityCacheBytes
+	}
+	return &Handler{cacheControl: one(cc), log: lg, identity: newIdentityCache(idMax)}
 }
 
 // Swap publishes s for all following requests. Requests already running
@@ -165,7 +185,10 @@ func newState(s *snapshot.Snapshot) *state {
 			ctype:  one(f.ContentType),
 			etag:   f.ETag,
 			gzETag: f.GzipETag,
-			plain:  rep{body: f.Body, etag: optional(f.ETag), clen: one(strconv.Itoa(len(f.Body)))},
+			plain:  rep{body: f.Body, etag: optional(f.ETag), clen: one(strconv.Itoa(f.Size()))},
+		}
+		if f.IsCompact() {
+			e.compact = f
 		}
 		if f.ContentType == "" {
 			// Never let the client sniff: an unknown type is bytes.
@@ -258,6 +281,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
+	body := rp.body
+	if e.compact != nil && !gz && r.Method != http.MethodHead {
+		// HEAD needs only the length, which the file knows.
+		var err error
+		if body, err = h.identity.get(e.compact); err != nil {
+			// Only a damaged gzip form gets here; never send bytes that
+			// do not match the validators already set.
+			h.log.Error("serve: cannot decompress identity body", "path", p, "err", err)
+			delete(hdr, kETag)
+			delete(hdr, kLM)
+			writeStatic(w, r, http.StatusInternalServerError, body500, hdrLen500)
+			return
+		}
+	}
 	hdr[kCT] = e.ctype
 	hdr[kNosniff] = hdrNosniff
 	hdr[kCL] = rp.clen
@@ -266,7 +303,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		_, _ = w.Write(rp.body) // a failed write means the client left
+		_, _ = w.Write(body) // a failed write means the client left
 	}
 }
 

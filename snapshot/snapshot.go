@@ -2,6 +2,12 @@
 // feedgen produced: every feed, the HTML index and the OPML list, each with
 // its gzip form and validators precomputed.
 //
+// A long-running process may keep a file compact: only its gzip form, with
+// the identity bytes recovered by decompressing on demand (Identity,
+// WriteIdentity). Nearly every feed reader accepts gzip, so holding both forms
+// of every feed would spend most of the memory on a representation that is
+// rarely sent.
+//
 // A Snapshot is built aside and then published by swapping a pointer, so the
 // HTTP handler and the disk writer never see a half-updated set. Nothing in a
 // Snapshot is modified after New returns; that is what makes sharing it between
@@ -13,7 +19,11 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -32,16 +42,25 @@ const (
 // site root as it appears both in URLs (before percent-encoding) and under
 // the output directory, always with a leading slash: "/rss.xml",
 // "/tag/河北日报新闻/atom.xml", "/index.html".
+//
+// The identity bytes of a file are Body, except in a compact file (made by
+// Compact), where Body is nil and Gzip holds them compressed. The invariant:
+// Body == nil && Gzip != nil means compact; otherwise Body is the identity
+// (nil for an empty file). Code that needs the identity bytes of a file it
+// did not make itself must use Identity or WriteIdentity, never Body.
 type File struct {
 	Path        string
 	ContentType string
-	Body        []byte
-	// Gzip is Body compressed once, when the file was created, so that
-	// serving a compressed response costs no CPU per request. It is nil when
-	// compression would not make the body smaller.
+	// Body is the identity representation, or nil in a compact file.
+	Body []byte
+	// Gzip is the identity bytes compressed once, when the file was
+	// compressed, so that serving a compressed response costs no CPU per
+	// request. It is nil when compression would not make the body smaller
+	// (and then the file is never compact).
 	Gzip []byte
-	// ETag is a strong validator derived from Body alone (quoted), so equal
-	// bytes always get equal tags, across restarts and replicas.
+	// ETag is a strong validator derived from the identity bytes alone
+	// (quoted; see ETagOf), so equal bytes always get equal tags, across
+	// restarts and replicas, and whether or not the file is compact.
 	ETag string
 	// Compressed says that Gzip was computed (it may still be nil when
 	// compressing does not make the body smaller).
@@ -52,6 +71,10 @@ type File struct {
 	// ModTime is when these bytes were first published by this process. It
 	// feeds Last-Modified only and is not part of the content.
 	ModTime time.Time
+
+	// size is len of the identity bytes, kept so that a compact file still
+	// knows its Content-Length without decompressing.
+	size int
 }
 
 // NewFile builds a File, compressing the body and computing its validators.
@@ -59,9 +82,21 @@ func NewFile(path, contentType string, body []byte, modTime time.Time) *File {
 	return newFile(path, contentType, body, modTime, true)
 }
 
-func newFile(path, contentType string, body []byte, modTime time.Time, compress bool) *File {
+// ETagOf returns the strong ETag that a File with identity bytes body has:
+// quoted hex of the first 96 bits of its SHA-256. Exported so that code which
+// must decide whether new bytes equal a file's (without holding that file's
+// identity bytes, which a compact file does not) can compare tags instead.
+func ETagOf(body []byte) string {
+	return `"` + etagHex(body) + `"`
+}
+
+func etagHex(body []byte) string {
 	sum := sha256.Sum256(body)
-	tag := hex.EncodeToString(sum[:12])
+	return hex.EncodeToString(sum[:12])
+}
+
+func newFile(path, contentType string, body []byte, modTime time.Time, compress bool) *File {
+	tag := etagHex(body)
 	f := &File{
 		Path:        path,
 		ContentType: contentType,
@@ -69,6 +104,7 @@ func newFile(path, contentType string, body []byte, modTime time.Time, compress 
 		ETag:        `"` + tag + `"`,
 		GzipETag:    `"` + tag + `-gz"`,
 		ModTime:     modTime.UTC().Truncate(time.Second),
+		size:        len(body),
 	}
 	if compress {
 		f.compress()
@@ -84,7 +120,7 @@ func (f *File) compress() {
 }
 
 // WithGzip returns a copy of f with its compressed form computed (f itself
-// is shared and never modified).
+// is shared and never modified). The copy keeps Body.
 func (f *File) WithGzip() *File {
 	if f.Compressed {
 		return f
@@ -92,6 +128,107 @@ func (f *File) WithGzip() *File {
 	c := *f
 	c.compress()
 	return &c
+}
+
+// Compact returns a copy of f with its compressed form computed and, when
+// that form exists (it is kept only when smaller than the body), without
+// Body: the identity bytes are then recovered from Gzip on demand. f itself
+// is shared and never modified; f is returned as it is when there is
+// nothing to do. ETag, GzipETag, ModTime and Size do not change: the
+// content is the same, only how it is held differs.
+func (f *File) Compact() *File {
+	if f.Compressed && (f.Gzip == nil || f.Body == nil) {
+		return f
+	}
+	c := *f
+	if !c.Compressed {
+		c.compress()
+	}
+	if c.Gzip != nil {
+		c.Body = nil
+	}
+	return &c
+}
+
+// IsCompact reports whether f holds its identity bytes only in compressed
+// form (Body is nil, Gzip is not).
+func (f *File) IsCompact() bool { return f.Body == nil && f.Gzip != nil }
+
+// Size is the length of the identity bytes, known without decompressing.
+func (f *File) Size() int {
+	if f.IsCompact() {
+		return f.size
+	}
+	return len(f.Body)
+}
+
+// Identity returns the identity bytes: Body itself (shared, not to be
+// modified), or for a compact file a new slice decompressed from Gzip.
+// The error is only ever non-nil for a compact file whose Gzip is corrupt,
+// which a File made by this package never is.
+func (f *File) Identity() ([]byte, error) {
+	if !f.IsCompact() {
+		return f.Body, nil
+	}
+	b := make([]byte, f.size)
+	zr, err := getReader(f.Gzip)
+	if err != nil {
+		return nil, f.corrupt(err)
+	}
+	defer gzReaders.Put(zr)
+	if _, err := io.ReadFull(zr, b); err != nil {
+		return nil, f.corrupt(err)
+	}
+	// Read to the end: that is where gzip checks the CRC and the length, so
+	// a short or corrupt stream cannot pass for the identity bytes.
+	var extra [1]byte
+	if n, err := zr.Read(extra[:]); n != 0 || err != io.EOF {
+		if err == nil || err == io.EOF {
+			err = errors.New("longer than its recorded size")
+		}
+		return nil, f.corrupt(err)
+	}
+	return b, nil
+}
+
+// WriteIdentity writes the identity bytes to w, decompressing a compact
+// file as it goes so that the whole identity body is never held at once
+// (the disk writer streams a compact file into its temporary file this
+// way). It returns the number of bytes written.
+func (f *File) WriteIdentity(w io.Writer) (int64, error) {
+	if !f.IsCompact() {
+		n, err := w.Write(f.Body)
+		return int64(n), err
+	}
+	zr, err := getReader(f.Gzip)
+	if err != nil {
+		return 0, f.corrupt(err)
+	}
+	defer gzReaders.Put(zr)
+	n, err := io.Copy(w, zr)
+	if err == nil && n != int64(f.size) {
+		err = f.corrupt(fmt.Errorf("%d bytes, want %d", n, f.size))
+	}
+	return n, err
+}
+
+func (f *File) corrupt(err error) error {
+	return fmt.Errorf("snapshot: %s: gzip form: %w", f.Path, err)
+}
+
+// gzReaders recycles gzip readers: each holds tens of kilobytes of
+// decompression state, and a daemon that serves compact files to
+// non-gzip clients decompresses often enough for that to show.
+var gzReaders sync.Pool
+
+func getReader(z []byte) (*gzip.Reader, error) {
+	if zr, ok := gzReaders.Get().(*gzip.Reader); ok {
+		if err := zr.Reset(bytes.NewReader(z)); err != nil {
+			return nil, err
+		}
+		return zr, nil
+	}
+	return gzip.NewReader(bytes.NewReader(z))
 }
 
 // Compress gzips b at the best compression level. The header carries no name

@@ -88,3 +88,97 @@ func TestWithGzip(t *testing.T) {
 		t.Error("compressing twice")
 	}
 }
+
+// TestCompact proves that a compact file drops its identity bytes only when
+// a smaller gzip form holds them, that every accessor still yields exactly
+// those bytes, and that the validators do not change with the form.
+func TestCompact(t *testing.T) {
+	body := feedLike(64 << 10)
+	p := NewPlainFile("/rss.xml", TypeRSS, body, time.Unix(1e9, 0))
+	c := p.Compact()
+	if c == p || p.Body == nil || p.Gzip != nil || p.Compressed {
+		t.Fatal("Compact must return a copy and leave the original alone")
+	}
+	if c.Body != nil || c.Gzip == nil || !c.Compressed || !c.IsCompact() {
+		t.Fatalf("compact file: body %d bytes, gzip %d bytes", len(c.Body), len(c.Gzip))
+	}
+	if c.ETag != p.ETag || c.GzipETag != p.GzipETag || !c.ModTime.Equal(p.ModTime) || c.ETag != ETagOf(body) {
+		t.Error("Compact changed a validator")
+	}
+	if c.Size() != len(body) || p.Size() != len(body) {
+		t.Errorf("Size %d / %d, want %d", c.Size(), p.Size(), len(body))
+	}
+	got, err := c.Identity()
+	if err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("Identity of a compact file: %d bytes, err %v", len(got), err)
+	}
+	var buf bytes.Buffer
+	if n, err := c.WriteIdentity(&buf); err != nil || n != int64(len(body)) || !bytes.Equal(buf.Bytes(), body) {
+		t.Fatalf("WriteIdentity of a compact file: %d bytes, err %v", n, err)
+	}
+	if c.Compact() != c {
+		t.Error("compacting twice")
+	}
+	// Compacting a file that already has its gzip form does not recompress.
+	z := p.WithGzip()
+	if zc := z.Compact(); !bytes.Equal(zc.Gzip, z.Gzip) || zc.Body != nil || z.Body == nil {
+		t.Error("Compact of a compressed file")
+	}
+	// A body that gzip does not shrink keeps its identity bytes.
+	tiny := NewPlainFile("/t", TypePlain, []byte("x"), time.Time{})
+	if tc := tiny.Compact(); tc.IsCompact() || string(tc.Body) != "x" || !tc.Compressed || tc.Compact() != tc {
+		t.Error("a file without a gzip form must keep its body")
+	}
+	// The identity accessors on a non-compact file return Body itself.
+	if id, err := p.Identity(); err != nil || &id[0] != &p.Body[0] {
+		t.Error("Identity of a plain file must be its Body, not a copy")
+	}
+	buf.Reset()
+	if n, err := p.WriteIdentity(&buf); err != nil || n != int64(len(body)) || !bytes.Equal(buf.Bytes(), body) {
+		t.Error("WriteIdentity of a plain file")
+	}
+	empty := NewFile("/e", TypePlain, nil, time.Time{}).Compact()
+	if id, err := empty.Identity(); err != nil || len(id) != 0 || empty.Size() != 0 || empty.ETag != ETagOf(nil) {
+		t.Error("empty file")
+	}
+}
+
+// TestCompactCorrupt proves that a damaged gzip form is an error, never
+// wrong identity bytes: gzip's CRC and length are checked.
+func TestCompactCorrupt(t *testing.T) {
+	body := feedLike(16 << 10)
+	c := NewFile("/rss.xml", TypeRSS, body, time.Time{}).Compact()
+	flipped := *c
+	flipped.Gzip = bytes.Clone(c.Gzip)
+	flipped.Gzip[len(flipped.Gzip)-6] ^= 0xff // inside the CRC-32 trailer
+	truncated := *c
+	truncated.Gzip = c.Gzip[:len(c.Gzip)/2]
+	short := *c
+	short.size-- // the stream holds one byte more than recorded
+	long := *c
+	long.size++
+	for name, f := range map[string]*File{"crc": &flipped, "truncated": &truncated, "short": &short, "long": &long} {
+		if b, err := f.Identity(); err == nil {
+			t.Errorf("%s: Identity returned %d bytes and no error", name, len(b))
+		}
+		if _, err := f.WriteIdentity(io.Discard); err == nil {
+			t.Errorf("%s: WriteIdentity returned no error", name)
+		}
+	}
+	// The pool must not hand out a reader left broken by those errors.
+	if b, err := c.Identity(); err != nil || !bytes.Equal(b, body) {
+		t.Fatalf("after errors: %v", err)
+	}
+}
+
+func BenchmarkIdentity(b *testing.B) {
+	body := feedLike(350 << 10)
+	c := NewFile("/rss.xml", TypeRSS, body, time.Time{}).Compact()
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Identity(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
