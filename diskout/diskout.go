@@ -25,6 +25,7 @@ import (
 	"unicode/utf8"
 
 	"feedgen/snapshot"
+	"feedgen/source"
 )
 
 // TempPrefix starts the name of every temporary file the Writer creates, so
@@ -58,6 +59,52 @@ type Writer struct {
 	// daemon that compacts its files would otherwise hold their identity
 	// bytes through this map).
 	onDisk map[string]string
+	// manifest, when set, carries onDisk's knowledge across runs.
+	manifest Manifest
+}
+
+// Manifest remembers between runs what a Writer left in its directory:
+// for each path, the ETag of the bytes and the stamp of the file. A later
+// run trusts a file whose stamp still matches without reading it back, as
+// make and rsync trust times and sizes; anybody touching the file changes
+// its stamp. The state directory keeps it (index.Outputs).
+type Manifest interface {
+	// Lookup returns the ETag and stamp recorded for the slash path.
+	Lookup(path string) (etag string, st source.Stamp, ok bool)
+	// Record notes what path holds now; etag "" notes that it holds
+	// nothing of ours.
+	Record(path, etag string, st source.Stamp)
+	// Flush saves what was recorded.
+	Flush() error
+}
+
+// SetManifest makes the Writer keep its knowledge of the directory in m.
+func (w *Writer) SetManifest(m Manifest) {
+	w.mu.Lock()
+	w.manifest = m
+	w.mu.Unlock()
+}
+
+// trusted reports whether the file at rel, whose information is fi, holds
+// the bytes tagged etag according to the manifest.
+func (w *Writer) trusted(rel string, fi fs.FileInfo, etag string) bool {
+	if w.manifest == nil || fi == nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	tag, st, ok := w.manifest.Lookup(rel)
+	return ok && tag == etag && st == source.StampOf(fi)
+}
+
+// note records in the manifest what rel holds after a write or a check.
+func (w *Writer) note(root *os.Root, rel, etag string) {
+	if w.manifest == nil {
+		return
+	}
+	if fi, err := root.Lstat(filepath.FromSlash(rel)); err == nil && fi.Mode().IsRegular() {
+		w.manifest.Record(rel, etag, source.StampOf(fi))
+		return
+	}
+	w.manifest.Record(rel, "", source.Stamp{})
 }
 
 // Result counts what one Write did, for logs and tests.
@@ -198,11 +245,39 @@ func (s *Stream) Put(f *snapshot.File) (bool, error) {
 	case written:
 		s.res.Written++
 		s.synced[filepath.Dir(filepath.FromSlash(rel))] = true
+		w.note(s.root, rel, f.ETag)
 	default:
 		s.res.Unchanged++
+		if w.manifest != nil {
+			if tag, _, ok := w.manifest.Lookup(rel); !ok || tag != f.ETag {
+				w.note(s.root, rel, f.ETag)
+			}
+		}
 	}
 	w.onDisk[rel] = f.ETag
 	return written, nil
+}
+
+// Keep tells the stream that path must hold the bytes tagged etag, without
+// the bytes: it reports true, and the file counts as Put, when the manifest
+// says the file there holds them and the file was not touched since. On
+// false the caller must Put the file.
+func (s *Stream) Keep(path, etag string) bool {
+	if s.ended {
+		return false
+	}
+	rel, err := s.w.localPath(path)
+	if err != nil {
+		return false
+	}
+	fi, err := s.root.Lstat(filepath.FromSlash(rel))
+	if err != nil || !s.w.trusted(rel, fi, etag) {
+		return false
+	}
+	s.keep[rel] = true
+	s.res.Unchanged++
+	s.w.onDisk[rel] = etag
+	return true
 }
 
 // Finish ends the stream: it makes the renames durable, deletes the owned
@@ -220,6 +295,12 @@ func (s *Stream) Finish() (Result, error) {
 	s.res.Removed = removed
 	if err != nil {
 		s.errs = append(s.errs, err)
+	}
+	if w.manifest != nil {
+		if err := w.manifest.Flush(); err != nil {
+			// Only a later run's speed depends on it.
+			w.log.Warn("diskout: cannot record the output in the state", "err", err)
+		}
 	}
 	if s.res.Written > 0 || s.res.Removed > 0 {
 		w.log.Info("diskout: wrote snapshot", "dir", w.dir, "written", s.res.Written, "removed", s.res.Removed, "unchanged", s.res.Unchanged)
@@ -311,6 +392,9 @@ func (w *Writer) writeFile(root *os.Root, rel string, f *snapshot.File) (bool, e
 		// The size check is the cheap filter; the in-memory record avoids
 		// reading the file back on every rebuild after the first.
 		if prev, ok := w.onDisk[rel]; ok && prev != "" && prev == f.ETag {
+			return false, nil
+		}
+		if w.trusted(rel, fi, f.ETag) {
 			return false, nil
 		}
 		if old, err := root.ReadFile(name); err == nil && sameBytes(old, f) {
@@ -421,6 +505,9 @@ func (w *Writer) removeStale(root *os.Root, keep map[string]bool) (int, error) {
 			return false
 		}
 		delete(w.onDisk, rel)
+		if w.manifest != nil {
+			w.manifest.Record(rel, "", source.Stamp{})
+		}
 		w.log.Debug("diskout: removed stale file", "path", rel)
 		n++
 		return true

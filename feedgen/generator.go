@@ -47,15 +47,16 @@ type Generator struct {
 	now  func() time.Time
 	log  *slog.Logger
 	ix   *index.Index
-	// discard: files are handed to the caller as they are rendered (Emit)
-	// and not kept.
-	discard bool
+	// keep, during Emit, confirms that an unchanged feed's file is in
+	// place (diskout.Stream.Keep), so that it is not rendered at all.
+	keep func(path, etag string) bool
 
 	realOnce sync.Once
 	real     string // root with symbolic links resolved
 
 	dirty map[FeedKey]bool     // feeds whose items may have changed
 	out   map[FeedKey]*feedOut // rendered feeds
+	gone  []FeedKey            // feeds removed since the state last heard of them
 	links map[string]bool      // article files that are symbolic links
 	frags map[string]bool      // articles whose rendered item the index keeps
 
@@ -72,6 +73,9 @@ type feedOut struct {
 	sig   [32]byte // of everything the feed's bytes depend on
 	info  FeedInfo
 	items []string // paths of the articles shown
+	etags [3]string
+	// files are the rendered files; nil for a feed known from the state
+	// (index.Shown) or handed over by Emit, whose bytes are not held.
 	files [3]*snapshot.File
 }
 
@@ -138,6 +142,15 @@ func (g *Generator) load() error {
 		if err := t.Feeds(func(k FeedKey) error { g.dirty[k] = true; return nil }); err != nil {
 			return err
 		}
+		if err := t.EachShown(func(k FeedKey, s index.Shown) error {
+			g.dirty[k] = true
+			g.out[k] = &feedOut{sig: s.Sig, etags: s.ETags, items: s.Items, info: FeedInfo{
+				Key: k, Title: s.Title, Description: s.Description, Link: s.Link, Updated: s.Updated,
+			}}
+			return nil
+		}); err != nil {
+			return err
+		}
 		return t.FragPaths(func(p string) error { g.frags[p] = true; return nil })
 	})
 }
@@ -161,6 +174,10 @@ func DefaultStateDir(src string) (string, error) {
 	}
 	return filepath.Join(cache, "feedgen", name+"-"+hex.EncodeToString(sum[:6])), nil
 }
+
+// Outputs is the record, kept in the state, of what a build left in the
+// output directory dir (absolute): the disk writer's manifest.
+func (g *Generator) Outputs(dir string) *index.Outputs { return g.ix.Outputs(dir) }
 
 // Close releases the index; a temporary state is removed.
 func (g *Generator) Close() error { return g.ix.Close() }
@@ -208,8 +225,11 @@ func (g *Generator) damaged(cause error) error {
 	}
 	clear(g.frags)
 	clear(g.links)
-	for k := range g.out {
+	for k, o := range g.out {
 		g.dirty[k] = true
+		if o.files[0] == nil {
+			delete(g.out, k) // known only from the state that is gone
+		}
 	}
 	g.dirty[FeedKey{Kind: KindAll}] = true
 	if _, err := g.scanTree(""); err != nil {

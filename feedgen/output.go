@@ -30,8 +30,13 @@ func (g *Generator) Snapshot() Result {
 // articles' feeds with the memory of a few. After Emit the Generator only
 // serves further Emit calls (not Snapshot). It stops at the first error of
 // emit.
-func (g *Generator) Emit(emit func(*snapshot.File) error) (Result, error) {
-	g.discard = true
+//
+// keep, when not nil, is asked whether an unchanged feed's file is already
+// where it belongs (diskout.Stream.Keep); a feed whose three files are is
+// neither rendered nor emitted.
+func (g *Generator) Emit(emit func(*snapshot.File) error, keep func(path, etag string) bool) (Result, error) {
+	g.keep = keep
+	defer func() { g.keep = nil }()
 	var first error
 	rendered := g.renderAll(func(f *snapshot.File) {
 		if first == nil {
@@ -62,6 +67,7 @@ func (g *Generator) renderAll(emit func(*snapshot.File)) int {
 		g.log.Error("state: planning failed", "err", err)
 	}
 	rendered := g.render(jobs, now, emit)
+	g.remember(jobs)
 	g.evict()
 	infos := make([]IndexEntry, 0, len(g.out))
 	for _, k := range g.feedKeysSorted() {
@@ -148,6 +154,9 @@ func (g *Generator) render(jobs []*renderJob, now time.Time, emit func(*snapshot
 				paths[n] = it.path
 			}
 			o := &feedOut{sig: j.sig, info: j.info, items: paths, files: files[i]}
+			for f, file := range files[i] {
+				o.etags[f] = file.ETag
+			}
 			if emit != nil {
 				for _, f := range files[i] {
 					emit(f)
@@ -156,8 +165,23 @@ func (g *Generator) render(jobs []*renderJob, now time.Time, emit func(*snapshot
 			}
 			g.out[j.key] = o
 		}
+		if emit != nil {
+			g.release()
+		}
+	}
+	if emit == nil && len(jobs) > 8 {
+		g.release()
 	}
 	return len(jobs)
+}
+
+// release lets go of the pages of the index that rendering touched: the
+// index is mapped into memory, and the fragments read for many feeds would
+// otherwise count as this process's memory until the kernel wants them.
+func (g *Generator) release() {
+	if err := g.ix.Release(); err != nil {
+		g.log.Warn("state: cannot reopen", "err", err)
+	}
 }
 
 // renderJob renders one feed in the three formats.
@@ -191,6 +215,38 @@ func (g *Generator) renderJob(j *renderJob, now time.Time) ([3]*snapshot.File, e
 		return nil
 	})
 	return files, err
+}
+
+// remember records in the state what the rendered feeds show and forgets
+// the feeds that are gone, so that a later build knows them without
+// rendering them.
+func (g *Generator) remember(jobs []*renderJob) {
+	if len(jobs) == 0 && len(g.gone) == 0 {
+		return
+	}
+	_, err := g.ix.Update(func(t *index.Tx) error {
+		for _, j := range jobs {
+			o := g.out[j.key]
+			if o == nil {
+				continue
+			}
+			s := &index.Shown{Sig: o.sig, ETags: o.etags, Title: o.info.Title, Description: o.info.Description,
+				Link: o.info.Link, Updated: o.info.Updated, Items: o.items}
+			if err := t.PutShown(j.key, s); err != nil {
+				return err
+			}
+		}
+		for _, k := range g.gone {
+			if err := t.PutShown(k, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		g.log.Warn("state: cannot record the rendered feeds", "err", err)
+	}
+	g.gone = g.gone[:0]
 }
 
 // evict drops the rendered items that no feed shows any more: what the

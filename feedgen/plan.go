@@ -64,11 +64,14 @@ func (g *Generator) plan() ([]*renderJob, error) {
 	err := g.ix.View(func(t *index.Tx) error {
 		for k, items := range tops {
 			if len(items) == 0 && k.Kind != KindAll {
-				delete(g.out, k)
+				if g.out[k] != nil {
+					delete(g.out, k)
+					g.gone = append(g.gone, k)
+				}
 				continue
 			}
 			for i := range items {
-				f, ok, err := t.Frag(items[i].path)
+				f, ok, err := t.FragSum(items[i].path)
 				if err != nil {
 					return err
 				}
@@ -79,7 +82,7 @@ func (g *Generator) plan() ([]*renderJob, error) {
 			}
 			j := &renderJob{key: k, items: items, info: g.feedInfo(k, items)}
 			j.sig = feedSignature(j.info, items)
-			if old := g.out[k]; old != nil && old.sig == j.sig {
+			if old := g.out[k]; old != nil && old.sig == j.sig && (old.files[0] != nil || g.kept(k, old)) {
 				continue
 			}
 			jobs = append(jobs, j)
@@ -91,6 +94,20 @@ func (g *Generator) plan() ([]*renderJob, error) {
 	}
 	sort.Slice(jobs, func(i, k int) bool { return jobs[i].key.Less(jobs[k].key) })
 	return jobs, nil
+}
+
+// kept reports whether every file of an unchanged feed known from the state
+// is in place, so that Emit need not render it.
+func (g *Generator) kept(k FeedKey, o *feedOut) bool {
+	if g.keep == nil {
+		return false
+	}
+	for _, f := range Formats {
+		if !g.keep(k.Path(f), o.etags[f]) {
+			return false
+		}
+	}
+	return true
 }
 
 // top returns the newest Limit published articles of feed k: newest first,
@@ -113,11 +130,16 @@ type itemRead struct {
 	err   error
 }
 
+// itemChunk is how many shown articles are read, cleaned and rendered
+// together: each holds its whole body and three rendered items until it is
+// filed, so fewer than scanChunk.
+const itemChunk = 256
+
 // renderItems reads, cleans and renders the articles rels (sorted), and
 // files the results: their fragments, or what turned out to be wrong.
 func (g *Generator) renderItems(rels []string) error {
 	for len(rels) > 0 {
-		chunk := rels[:min(len(rels), scanChunk)]
+		chunk := rels[:min(len(rels), itemChunk)]
 		rels = rels[len(chunk):]
 		res := make([]itemRead, len(chunk))
 		parallelIO(len(chunk), func(i int) {

@@ -17,7 +17,7 @@ import (
 // scanChunk is how many changed files are read and filed together: enough to
 // keep both processors busy and a commit's cost shared, few enough that a
 // million-file first build never holds more than this many headers.
-const scanChunk = 2048
+const scanChunk = 512
 
 // Scan reads the whole source directory, as for a first build, a restart or
 // after events were lost. A file whose stamp matches what the index holds is
@@ -117,7 +117,7 @@ func (g *Generator) scanTree(prefix string) (int, error) {
 		}
 	}()
 	var seen bitmap
-	changed := 0
+	changed, chunks := 0, 0
 	for c := range read {
 		if c.err != nil {
 			return changed, wrapIndex(c.err)
@@ -129,6 +129,13 @@ func (g *Generator) scanTree(prefix string) (int, error) {
 		changed += n
 		if err != nil {
 			return changed, err
+		}
+		// Filing touches pages all over the index; let them go now and
+		// then, or a million files would map the whole index in.
+		if chunks++; chunks%4 == 0 {
+			if err := g.ix.Release(); err != nil {
+				return changed, wrapIndex(err)
+			}
 		}
 	}
 	n, err := g.forgetUnseen(prefix, &seen)

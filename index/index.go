@@ -19,7 +19,10 @@
 //	ids     id + "\x00" + path → ""   (several paths: a duplicate id; the smallest wins)
 //	dups    id → ""                   (ids claimed by more than one path)
 //	errs    path → reason             (files that are bad input)
-//	frags   path → Frag               (rendered items of shown articles)
+//	frags   path → the three parts of a Frag (rendered items of shown articles)
+//	fragsums path → a Frag's stamp and sum (read without touching the parts)
+//	shown   feed → Shown                (what each feed showed when last rendered)
+//	outputs output directory + "\x00" + path → Output (what a build left there)
 package index
 
 import (
@@ -32,6 +35,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -42,7 +46,7 @@ import (
 // Format names the layout of the stored records. Change it whenever the
 // encoding or the meaning of a record changes: a state of another format is
 // rebuilt, never read.
-const Format = "feedgen-index-3"
+const Format = "feedgen-index-5"
 
 // FileName is the index's file inside the state directory.
 const FileName = "index.db"
@@ -55,8 +59,11 @@ var (
 	bDups  = []byte("dups")
 	bErrs  = []byte("errs")
 	bFrags = []byte("frags")
+	bSums  = []byte("fragsums")
+	bShown = []byte("shown")
+	bOuts  = []byte("outputs")
 
-	buckets = [][]byte{bMeta, bFiles, bFeeds, bIDs, bDups, bErrs, bFrags}
+	buckets = [][]byte{bMeta, bFiles, bFeeds, bIDs, bDups, bErrs, bFrags, bSums, bShown, bOuts}
 
 	kFormat   = []byte("format")
 	kSource   = []byte("source")
@@ -80,6 +87,9 @@ type Options struct {
 // Index is an open archive index. It is safe for concurrent use: reads run
 // in parallel, writes one at a time.
 type Index struct {
+	// mu lets Release close and reopen the file while no transaction is
+	// open: transactions hold it for reading.
+	mu   sync.RWMutex
 	opts Options
 	path string
 	temp string // the temporary state directory to remove on Close
@@ -213,6 +223,8 @@ func (x *Index) recreate() error {
 // Reset throws the index away and starts an empty one, for a caller that
 // found it damaged while using it.
 func (x *Index) Reset(reason error) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
 	x.opts.Logger.Warn("state: damaged, rebuilding it from the articles", "path", x.path, "reason", reason.Error())
 	return x.recreate()
 }
@@ -221,6 +233,8 @@ func (x *Index) Reset(reason error) error {
 // the pages a full walk touched would otherwise count as this process's
 // resident memory until the kernel needs them.
 func (x *Index) Release() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
 	if err := x.db.Close(); err != nil {
 		return err
 	}
@@ -234,6 +248,8 @@ func (x *Index) Release() error {
 
 // Close closes the index; a temporary one is removed.
 func (x *Index) Close() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
 	var err error
 	if x.db != nil {
 		err = x.db.Close()
@@ -259,6 +275,8 @@ func guard(err *error) {
 
 // View runs fn in a read transaction.
 func (x *Index) View(fn func(*Tx) error) (err error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer guard(&err)
 	return x.db.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
@@ -267,6 +285,8 @@ func (x *Index) View(fn func(*Tx) error) (err error) {
 // Update runs fn in a write transaction and returns the feeds whose items
 // may have changed. Nothing is written when fn fails.
 func (x *Index) Update(fn func(*Tx) error) (dirty map[layout.FeedKey]bool, err error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer guard(&err)
 	t := &Tx{dirty: map[layout.FeedKey]bool{}}
@@ -358,7 +378,7 @@ func (t *Tx) Delete(path string) error {
 	if err := t.unfile(path, &old); err != nil {
 		return err
 	}
-	if err := t.b(bFrags).Delete([]byte(path)); err != nil {
+	if err := t.DeleteFrag(path); err != nil {
 		return err
 	}
 	return t.b(bFiles).Delete([]byte(path))
@@ -644,28 +664,58 @@ func (t *Tx) Invalid() int {
 // Frag returns the rendered item of path; its parts are valid only within
 // the transaction.
 func (t *Tx) Frag(path string) (Frag, bool, error) {
+	f, ok, err := t.FragSum(path)
+	if err != nil || !ok {
+		return f, ok, err
+	}
 	v := t.b(bFrags).Get([]byte(path))
+	if v == nil {
+		return Frag{}, false, fmt.Errorf("state fragment of %s: %w", path, errCorrupt)
+	}
+	if f.Parts, err = decodeParts(v); err != nil {
+		return Frag{}, false, fmt.Errorf("state fragment of %s: %w", path, err)
+	}
+	return f, true, nil
+}
+
+// FragSum returns the stamp and sum of the rendered item of path, without
+// its parts: a feed's signature needs only those, and the parts are most
+// of the state's bytes.
+func (t *Tx) FragSum(path string) (Frag, bool, error) {
+	v := t.b(bSums).Get([]byte(path))
 	if v == nil {
 		return Frag{}, false, nil
 	}
-	f, err := decodeFrag(v)
-	if err != nil {
-		return Frag{}, false, fmt.Errorf("state fragment of %s: %w", path, err)
+	d := dec{b: v}
+	f := Frag{Stamp: d.stamp(), Sum: d.u64()}
+	if d.err != nil || len(d.b) != 0 {
+		return Frag{}, false, fmt.Errorf("state fragment of %s: %w", path, errCorrupt)
 	}
 	return f, true, nil
 }
 
 // PutFrag keeps the rendered item of path.
 func (t *Tx) PutFrag(path string, f *Frag) error {
-	return t.b(bFrags).Put([]byte(path), encodeFrag(f))
+	w := enc{}
+	w.stamp(f.Stamp)
+	w.u64(f.Sum)
+	if err := t.b(bSums).Put([]byte(path), w.b); err != nil {
+		return err
+	}
+	return t.b(bFrags).Put([]byte(path), encodeParts(f.Parts))
 }
 
 // DeleteFrag forgets the rendered item of path.
-func (t *Tx) DeleteFrag(path string) error { return t.b(bFrags).Delete([]byte(path)) }
+func (t *Tx) DeleteFrag(path string) error {
+	if err := t.b(bSums).Delete([]byte(path)); err != nil {
+		return err
+	}
+	return t.b(bFrags).Delete([]byte(path))
+}
 
 // FragPaths calls fn with the path of every kept rendered item.
 func (t *Tx) FragPaths(fn func(path string) error) error {
-	c := t.b(bFrags).Cursor()
+	c := t.b(bSums).Cursor()
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {
 		if err := fn(string(k)); err != nil {
 			return err

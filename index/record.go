@@ -238,29 +238,27 @@ func decodeEntry(b []byte) (Entry, error) {
 	return e, d.err
 }
 
-func encodeFrag(f *Frag) []byte {
-	n := 64
-	for _, p := range f.Parts {
+func encodeParts(parts [3][]byte) []byte {
+	n := 16
+	for _, p := range parts {
 		n += len(p) + 4
 	}
 	w := enc{b: make([]byte, 0, n)}
-	w.stamp(f.Stamp)
-	w.u64(f.Sum)
-	for _, p := range f.Parts {
+	for _, p := range parts {
 		w.bytes(p)
 	}
 	return w.b
 }
 
-// decodeFrag decodes a fragment record; its parts alias b.
-func decodeFrag(b []byte) (Frag, error) {
+// decodeParts decodes a fragment's parts; they alias b.
+func decodeParts(b []byte) ([3][]byte, error) {
 	d := dec{b: b}
-	f := Frag{Stamp: d.stamp(), Sum: d.u64()}
-	for i := range f.Parts {
-		f.Parts[i] = d.raw()
+	var parts [3][]byte
+	for i := range parts {
+		parts[i] = d.raw()
 	}
 	if d.err == nil && len(d.b) != 0 {
 		d.fail()
 	}
-	return f, d.err
+	return parts, d.err
 }

@@ -63,12 +63,26 @@ func Build(opts BuildOptions) (BuildResult, error) {
 	if opts.Strict {
 		g.CheckAll()
 	}
-	res := g.Snapshot()
 	w, err := diskout.New(opts.Out, opts.Logger)
 	if err != nil {
 		return r, err
 	}
-	wr, err := w.Write(res.Snapshot)
+	// The state remembers what this build leaves in the output directory,
+	// so that the next one neither renders nor reads back a feed that did
+	// not change.
+	w.SetManifest(g.Outputs(w.Dir()))
+	st, err := w.Begin()
+	if err != nil {
+		return r, err
+	}
+	// Each file is written as soon as it is rendered and then dropped: a
+	// build holds a few feeds at a time, not the whole output. A file that
+	// cannot be written is reported by Finish; the others are still written.
+	res, _ := g.Emit(func(f *snapshot.File) error {
+		_, _ = st.Put(f)
+		return nil
+	}, st.Keep)
+	wr, err := st.Finish()
 	r = BuildResult{Articles: g.Articles(), Feeds: res.Feeds, Written: wr.Written, Removed: wr.Removed, Problems: g.Problems()}
 	return r, err
 }
