@@ -179,6 +179,11 @@ func DefaultStateDir(src string) (string, error) {
 // output directory dir (absolute): the disk writer's manifest.
 func (g *Generator) Outputs(dir string) *index.Outputs { return g.ix.Outputs(dir) }
 
+// Warm reports whether the generator started from a usable state: what it
+// knows of the archive is what it knew when it last ran, and a Snapshot
+// before any Scan shows exactly that.
+func (g *Generator) Warm() bool { return !g.ix.Fresh }
+
 // Close releases the index; a temporary state is removed.
 func (g *Generator) Close() error { return g.ix.Close() }
 

@@ -507,13 +507,17 @@ func compareWithBuild(t *testing.T, td *testDaemon, fz *fuzzer, round string) {
 // while the daemon follows it, and checks now and then that the daemon
 // serves exactly what a fresh build of the directory writes.
 func TestRandomOpsServeEqualsBuild(t *testing.T) {
-	t.Run("unique-ids", func(t *testing.T) { randomOps(t, true) })
+	t.Run("unique-ids", func(t *testing.T) { randomOps(t, true, false) })
 	t.Run("duplicate-ids", func(t *testing.T) {
-		randomOps(t, false)
+		randomOps(t, false, false)
 	})
+	// With a kept state, and a restart halfway through with operations
+	// made while the daemon was stopped: the state must change no byte, and
+	// the restarted daemon must catch up with everything.
+	t.Run("state-restart", func(t *testing.T) { randomOps(t, false, true) })
 }
 
-func randomOps(t *testing.T, unique bool) {
+func randomOps(t *testing.T, unique, restart bool) {
 	seed := *seedFlag
 	if seed == 0 {
 		seed = uint64(time.Now().UnixNano())
@@ -529,15 +533,43 @@ func randomOps(t *testing.T, unique bool) {
 	fz := &fuzzer{t: t, r: rand.New(rand.NewPCG(seed, 0x5eed)), root: src, unique: unique}
 	// A small limit makes feeds drop and take in items as articles come
 	// and go, and the ties between equal dates decide who is in.
-	td := startDaemon(t, daemonConfig{
+	cfg := daemonConfig{
 		src:   src,
 		limit: 6,
 		watch: watch.Options{Quiet: 10 * time.Millisecond, MaxDelay: 100 * time.Millisecond},
-	})
+	}
+	if restart {
+		cfg.state = t.TempDir()
+	}
+	td := startDaemon(t, cfg)
 	fz.rescan = td.d.Rescan
 	compareWithBuild(t, td, fz, "start")
 	start := time.Now()
 	for i := 1; i <= ops; i++ {
+		if restart && i == ops/2 {
+			if err := td.stop(); err != nil {
+				t.Fatal(err)
+			}
+			before := td.snapshotFiles()
+			fz.rescan = func() {}
+			for range 20 {
+				fz.step()
+			}
+			cfg.addr = td.d.Addr().String()
+			td = startDaemon(t, cfg)
+			fz.rescan = td.d.Rescan
+			// A restart answers at once with what it served when it
+			// stopped, then catches up with what changed meanwhile.
+			if d := diffTrees("before the restart", before, "after", td.snapshotFiles()); d != "" {
+				t.Fatalf("restarted daemon's first snapshot differs from what it served before:\n%s", d)
+			}
+			select {
+			case <-td.d.Synced():
+			case <-time.After(10 * time.Second):
+				t.Fatal("restarted daemon did not finish its scan")
+			}
+			compareWithBuild(t, td, fz, "after a restart")
+		}
 		fz.step()
 		// Mostly back to back, sometimes with a pause, so that batches both
 		// merge many operations and split the steps of one.

@@ -143,6 +143,11 @@ type daemonConfig struct {
 	watch watch.Options
 	// wrapListener, when set, wraps the listener the daemon is given.
 	wrapListener func(net.Listener) net.Listener
+	// state is the state directory ("": a temporary one).
+	state string
+	// addr is the address to listen on ("": a port chosen by the kernel);
+	// a restarted daemon keeps its address, and so its base URL.
+	addr string
 }
 
 // testDaemon is a running daemon and an HTTP client for it.
@@ -165,7 +170,11 @@ type testDaemon struct {
 // when the test ends.
 func startDaemon(t testing.TB, c daemonConfig) *testDaemon {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := c.addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,6 +193,7 @@ func startDaemon(t testing.TB, c daemonConfig) *testDaemon {
 		Listener: ln,
 		Out:      c.out,
 		Watch:    c.watch,
+		State:    c.state,
 	})
 	if err != nil {
 		ln.Close()

@@ -130,7 +130,18 @@ type Daemon struct {
 	quit     chan struct{}
 	done     chan struct{}
 	stopOnce sync.Once
+
+	// synced is closed once a full scan has followed the start: until
+	// then a daemon started from its state serves what it served when it
+	// stopped.
+	synced     chan struct{}
+	syncedOnce sync.Once
 }
+
+// Synced is closed once the daemon has read the whole source directory
+// since it started. A daemon started from a usable state answers before
+// that, with what it served when it last stopped.
+func (d *Daemon) Synced() <-chan struct{} { return d.synced }
 
 // NewDaemon reads the source directory, publishes the first snapshot and
 // starts listening, so that the daemon answers as soon as Run is called.
@@ -146,6 +157,7 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 	d := &Daemon{
 		opts: opts, log: log, reported: map[string]string{}, rescan: make(chan struct{}, 1),
 		compress: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
+		synced: make(chan struct{}),
 	}
 	if d.gen, err = feedgen.New(opts.Src, opts.Site, feedgen.Options{StateDir: opts.State, Logger: log}); err != nil {
 		return nil, err
@@ -173,8 +185,18 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 	if d.watcher, err = watch.New(opts.Src, wopts); err != nil {
 		return nil, err
 	}
-	if err := d.regenerate(nil, true); err != nil {
+	// With a usable state the first snapshot comes from it alone, as it was
+	// when the daemon last ran, so that a restart answers at once; the full
+	// scan that picks up what changed while it was stopped is the first
+	// thing Run does. Without one, the first snapshot needs the scan.
+	warm := d.gen.Warm()
+	if err := d.regenerate(nil, !warm); err != nil {
 		return nil, err
+	}
+	if warm {
+		d.Rescan()
+	} else {
+		d.syncedOnce.Do(func() { close(d.synced) })
 	}
 	d.ln = opts.Listener
 	if d.ln == nil {
@@ -279,7 +301,9 @@ loop:
 			runErr = err
 			break loop
 		case <-d.rescan:
-			_ = d.regenerate(nil, true)
+			if err := d.regenerate(nil, true); err == nil {
+				d.syncedOnce.Do(func() { close(d.synced) })
+			}
 		case b, ok := <-batches:
 			if !ok {
 				batches = nil
