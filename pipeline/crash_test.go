@@ -26,8 +26,10 @@ import (
 )
 
 // The crash test kills the real binary with SIGKILL at random moments
-// while it writes its output tree, and checks that no torn file is ever
-// left behind and that the next clean build repairs everything. Full run:
+// while it writes its output tree and its state, and checks that no torn
+// file is ever left behind and that the next clean build, from the state
+// the kill left, writes exactly what a build without state writes. Full
+// run:
 //
 //	FEEDGEN_CRASH_ITERATIONS=200 go test -run Crash -v ./pipeline/
 //
@@ -65,6 +67,7 @@ type crashRig struct {
 	bin      string
 	src, out string
 	fresh    string // the reference build's output
+	state    string // the state directory of every run but the reference
 	valid    map[[32]byte]bool
 	kills    int
 	runs     int
@@ -80,7 +83,14 @@ type crashRig struct {
 // exits 0.
 func (c *crashRig) build(out string) {
 	c.t.Helper()
-	cmd := exec.Command(c.bin, "build", "-src", c.src, "-out", out, "-base-url", crashBase, "-allow-invalid", "-log-format", "json")
+	// The killed runs and the recovering build share a state directory, so
+	// that a kill also hits the state's writes; the reference build keeps
+	// none, so that it is what the articles alone give.
+	state := c.state
+	if out == c.fresh {
+		state = ""
+	}
+	cmd := exec.Command(c.bin, "build", "-src", c.src, "-out", out, "-base-url", crashBase, "-allow-invalid", "-log-format", "json", "-state", state)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		c.t.Fatalf("feedgen build -out %s: %v\n%s", out, err, b)
 	}
@@ -248,6 +258,7 @@ func TestCrashSafety(t *testing.T) {
 		src:   filepath.Join(tmp, "src"),
 		out:   filepath.Join(tmp, "out"),
 		fresh: filepath.Join(tmp, "fresh"),
+		state: filepath.Join(tmp, "state"),
 		valid: map[[32]byte]bool{},
 		r:     rand.New(rand.NewPCG(seed, 1)),
 	}
@@ -278,7 +289,7 @@ func TestCrashSafety(t *testing.T) {
 			}
 			next := c.freshTree()
 			delay := time.Duration(c.r.Int64N(int64(c.lastBuild) * 7 / 10))
-			cmd := exec.Command(c.bin, "build", "-src", c.src, "-out", c.out, "-base-url", crashBase, "-allow-invalid")
+			cmd := exec.Command(c.bin, "build", "-src", c.src, "-out", c.out, "-base-url", crashBase, "-allow-invalid", "-state", c.state)
 			what := fmt.Sprintf("build kill %d after %v", i, delay.Round(time.Millisecond))
 			c.runs++
 			if killAfter(t, cmd, delay) {
@@ -313,7 +324,7 @@ func TestCrashSafety(t *testing.T) {
 			// incremental updates.
 			delay := buildTime/4 + time.Duration(c.r.Int64N(int64(buildTime)))
 			cmd := exec.Command(c.bin, "serve", "-src", c.src, "-out", c.out, "-addr", "127.0.0.1:0",
-				"-base-url", crashBase, "-debounce", "10ms", "-max-delay", "100ms")
+				"-base-url", crashBase, "-debounce", "10ms", "-max-delay", "100ms", "-state", c.state)
 			stderr, _ := cmd.StderrPipe()
 			go func() { _, _ = io.Copy(io.Discard, bufio.NewReader(stderr)) }()
 			what := fmt.Sprintf("serve kill %d after %v", i, delay.Round(time.Millisecond))

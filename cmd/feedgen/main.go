@@ -50,9 +50,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "build":
-		return runBuild(args[1:], stderr)
+		return runBuild(args[1:], stdout, stderr)
 	case "serve":
-		return runServe(args[1:], stderr)
+		return runServe(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "feedgen", version)
 		return 0
@@ -132,7 +132,7 @@ func (c *common) logger(stderr io.Writer) (*slog.Logger, error) {
 	return nil, fmt.Errorf("-log-format %q: want text or json", c.logFormat)
 }
 
-func runBuild(args []string, stderr io.Writer) int {
+func runBuild(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("feedgen build", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
@@ -141,8 +141,8 @@ func runBuild(args []string, stderr io.Writer) int {
 	allowInvalid := fs.Bool("allow-invalid", false, "exit 0 even when some articles are invalid (they are still reported)")
 	strict := fs.Bool("strict", false, "read and check the body of every article, not only of those a feed shows (reads every byte)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to `file` (for performance work)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, stop := parse(fs, args, stdout); stop {
+		return code
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -192,7 +192,7 @@ func runBuild(args []string, stderr io.Writer) int {
 	return 0
 }
 
-func runServe(args []string, stderr io.Writer) int {
+func runServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("feedgen serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
@@ -203,8 +203,8 @@ func runServe(args []string, stderr io.Writer) int {
 	quiet := fs.Duration("debounce", watch.DefaultQuiet, "regenerate once the directory has been quiet this `long`")
 	maxDelay := fs.Duration("max-delay", watch.DefaultMaxDelay, "regenerate at the latest this `long` after a change, even while changes go on")
 	cacheControl := fs.String("cache-control", "public, max-age=300", "Cache-Control header of feed responses")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, stop := parse(fs, args, stdout); stop {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "feedgen serve: unexpected argument %q\n", fs.Arg(0))
@@ -244,6 +244,27 @@ func runServe(args []string, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// parse parses the flags. Asked for help (-h), it prints the usage to
+// stdout and says to exit 0: help is not an error. A bad flag has already
+// been named on stderr by the flag package: exit 2.
+func parse(fs *flag.FlagSet, args []string, stdout io.Writer) (code int, stop bool) {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "-help" || a == "--help" || a == "--h" {
+			fs.SetOutput(stdout)
+			fmt.Fprintf(stdout, "Usage of %s:\n", fs.Name())
+			fs.PrintDefaults()
+			return 0, true
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2, true
+	}
+	return 0, false
 }
 
 // baseFromAddr is the base URL a daemon listening on addr is reached at,

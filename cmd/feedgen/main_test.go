@@ -29,6 +29,7 @@ func TestVersionAndUsage(t *testing.T) {
 // published, 1 when any is invalid (and the others are still written), 0
 // again with -allow-invalid, and every problem printed as "path: reason".
 func TestBuildExitStatus(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // the default state directory
 	src, out := t.TempDir(), t.TempDir()
 	good := "---\ntitle: good\ndate: 2024-01-01 10:00:00 +0800\ncategories: a\n---\n<p>x</p>\n\n<http://e.example/1>\n"
 	if err := os.WriteFile(filepath.Join(src, "good.txt"), []byte(good), 0o644); err != nil {
@@ -57,6 +58,58 @@ func TestBuildExitStatus(t *testing.T) {
 	}
 	if code, _, _ := runCmd("build", "-src", filepath.Join(src, "missing"), "-out", out); code != 1 {
 		t.Errorf("missing source: exit %d, want 1", code)
+	}
+}
+
+// TestHelp: -h is a question, not a mistake: usage on stdout, exit 0, and
+// every flag is named, -state included.
+func TestHelp(t *testing.T) {
+	for _, cmd := range []string{"build", "serve"} {
+		code, out, errs := runCmd(cmd, "-h")
+		if code != 0 || !strings.Contains(out, "-state") || !strings.Contains(out, "-src") || errs != "" {
+			t.Errorf("%s -h: exit %d, stdout %q, stderr %q", cmd, code, out, errs)
+		}
+	}
+}
+
+// TestStateFlag: by default the state goes under the user's cache
+// directory, named after the source; -state DIR puts it in DIR; -state ""
+// keeps none. The output is the same every time.
+func TestStateFlag(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	t.Setenv("HOME", cache) // macOS: ~/Library/Caches
+	src := t.TempDir()
+	art := "---\ntitle: t\ndate: 2024-01-01 10:00:00 +0800\ntags: x\n---\n<p>x</p>\n\n<http://e.example/1>\n"
+	if err := os.WriteFile(filepath.Join(src, "a.txt"), []byte(art), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var outs []string
+	for i, extra := range [][]string{nil, {"-state", filepath.Join(dir, "st")}, {"-state", ""}} {
+		out := filepath.Join(dir, "out", string(rune('a'+i)))
+		outs = append(outs, out)
+		args := append([]string{"build", "-src", src, "-out", out, "-base-url", "https://f.example/"}, extra...)
+		if code, _, errs := runCmd(args...); code != 0 {
+			t.Fatalf("%q: exit %d\n%s", args, code, errs)
+		}
+	}
+	def, err := filepath.Glob(filepath.Join(cache, "*", "feedgen", "*", "index.db"))
+	if err != nil || len(def) == 0 {
+		def, _ = filepath.Glob(filepath.Join(cache, "feedgen", "*", "index.db"))
+	}
+	if len(def) != 1 || !strings.Contains(def[0], filepath.Base(src)) {
+		t.Errorf("default state: %v, want one index under the cache directory named after the source", def)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "st", "index.db")); err != nil {
+		t.Errorf("-state DIR: %v", err)
+	}
+	for _, out := range outs[1:] {
+		a, _ := os.ReadFile(filepath.Join(outs[0], "rss.xml"))
+		b, _ := os.ReadFile(filepath.Join(out, "rss.xml"))
+		if len(a) == 0 || string(a) != string(b) {
+			t.Errorf("%s differs from the default build's", out)
+		}
 	}
 }
 
