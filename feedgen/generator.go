@@ -60,7 +60,8 @@ type Generator struct {
 	links map[string]bool      // article files that are symbolic links
 	frags map[string]bool      // articles whose rendered item the index keeps
 
-	opened atomic.Int64 // article files opened: what a state saves is measured by it
+	opened  atomic.Int64 // article files opened: what a state saves is measured by it
+	cleaned atomic.Int64 // articles parsed and cleaned whole to render their item
 
 	indexParts indexCache // the index page's rendered rows
 	indexFile  *snapshot.File

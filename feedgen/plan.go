@@ -15,8 +15,9 @@ import (
 // shown is one item a feed shows.
 type shown struct {
 	path string
-	hdr  *index.Header
-	sum  uint64 // of the whole file the item was rendered from
+	hdr   *index.Header
+	stamp stamp  // of the file, as indexed
+	sum   uint64 // of the whole file the item was rendered from
 }
 
 // renderJob is a feed whose bytes changed.
@@ -36,6 +37,7 @@ func (g *Generator) plan() ([]*renderJob, error) {
 	tops := map[FeedKey][]shown{}
 	for len(g.dirty) > 0 {
 		var need []string
+		known := map[string]uint64{} // kept items to check against the file
 		err := g.ix.View(func(t *index.Tx) error {
 			for k := range g.dirty {
 				items, err := g.top(t, k)
@@ -46,6 +48,20 @@ func (g *Generator) plan() ([]*renderJob, error) {
 				for _, it := range items {
 					if !g.frags[it.path] {
 						need = append(need, it.path)
+						continue
+					}
+					// A kept item rendered from another stamp of the file
+					// (a fresh checkout, a copy, a touch) is checked
+					// against the file's bytes: equal bytes keep it.
+					f, ok, err := t.FragSum(it.path)
+					if err != nil {
+						return err
+					}
+					if !ok || f.Stamp != it.stamp {
+						need = append(need, it.path)
+						if ok {
+							known[it.path] = f.Sum
+						}
 					}
 				}
 			}
@@ -56,7 +72,7 @@ func (g *Generator) plan() ([]*renderJob, error) {
 		}
 		clear(g.dirty)
 		sort.Strings(need)
-		if err := g.renderItems(slices.Compact(need)); err != nil {
+		if err := g.renderItems(slices.Compact(need), known); err != nil {
 			return nil, err
 		}
 	}
@@ -116,7 +132,7 @@ func (g *Generator) kept(k FeedKey, o *feedOut) bool {
 func (g *Generator) top(t *index.Tx, k FeedKey) ([]shown, error) {
 	var items []shown
 	err := t.Top(k, func(p string, e index.Entry) (bool, error) {
-		items = append(items, shown{path: p, hdr: e.Header})
+		items = append(items, shown{path: p, hdr: e.Header, stamp: e.Stamp})
 		return g.cfg.Limit <= 0 || len(items) < g.cfg.Limit, nil
 	})
 	return items, err
@@ -127,6 +143,7 @@ type itemRead struct {
 	a     *Article
 	stamp stamp
 	frag  index.Frag
+	same  bool // the bytes are those the kept item was rendered from
 	err   error
 }
 
@@ -137,7 +154,9 @@ const itemChunk = 256
 
 // renderItems reads, cleans and renders the articles rels (sorted), and
 // files the results: their fragments, or what turned out to be wrong.
-func (g *Generator) renderItems(rels []string) error {
+// known holds the sums of kept items to check: a file whose bytes have
+// the same sum is not parsed or cleaned again.
+func (g *Generator) renderItems(rels []string, known map[string]uint64) error {
 	for len(rels) > 0 {
 		chunk := rels[:min(len(rels), itemChunk)]
 		rels = rels[len(chunk):]
@@ -145,7 +164,13 @@ func (g *Generator) renderItems(rels []string) error {
 		parallelIO(len(chunk), func(i int) {
 			data, st, err := g.readWhole(chunk[i])
 			r := itemRead{stamp: st, err: err}
+			if sum, ok := known[chunk[i]]; ok && err == nil && contentSum(data) == sum {
+				r.same = true
+				res[i] = r
+				return
+			}
 			if err == nil {
+				g.cleaned.Add(1)
 				r.a, r.err = Parse(chunk[i], data, g.popt)
 			}
 			if r.err == nil {
@@ -170,6 +195,20 @@ func (g *Generator) renderItems(rels []string) error {
 
 // fileItem files one read of a shown article.
 func (g *Generator) fileItem(t *index.Tx, rel string, r *itemRead) error {
+	if r.same {
+		// Same bytes as the kept item's: only the stamps move on.
+		e, ok, err := t.Entry(rel)
+		if err != nil || !ok || e.Header == nil {
+			return err
+		}
+		if e.Stamp != r.stamp {
+			e.Stamp = r.stamp
+			if err := t.SetStamp(rel, e); err != nil {
+				return err
+			}
+		}
+		return t.SetFragStamp(rel, r.stamp)
+	}
 	switch {
 	case errors.Is(r.err, ErrNotPublished):
 		_, _, err := g.apply(t, headerRead{rel: rel, stamp: r.stamp, err: r.err}, false)

@@ -356,12 +356,18 @@ func (g *Generator) apply(t *index.Tx, r headerRead, force bool) (bool, uint64, 
 		return !had || old.Err != e.Err, e.Seq, err
 	}
 	if had && old.Header != nil && old.Sum == r.sum {
-		if old.Stamp != r.stamp || force {
-			// Same head and tail, but the file changed: the body may have.
-			// It is read again if a feed shows it.
+		switch {
+		case force:
+			// The watcher named it: a change may keep size and times, so
+			// its kept item is not trusted at all.
 			if err := g.dropFrag(t, rel, old.Header); err != nil {
 				return false, 0, err
 			}
+		case old.Stamp != r.stamp:
+			// Same head and tail, but the file changed: the body may have.
+			// If a feed shows it, its kept item is checked against the
+			// file's bytes (plan).
+			t.Touch(old.Header)
 		}
 		old.Stamp, old.Link = r.stamp, r.link
 		return false, old.Seq, t.SetStamp(rel, old)

@@ -217,3 +217,49 @@ func TestStateUpdatesWhileRunning(t *testing.T) {
 	got, _, _ = withState(t, dir, state, cfg, nil)
 	sameFiles(t, "restart after updates", got, want)
 }
+
+// TestStateAfterFreshCheckout: a CI job that clones the repository gives
+// every file a new stamp. The state then cannot spare reading the files,
+// but an article whose bytes did not change is not parsed and cleaned
+// again: its kept item is checked against the file's sum.
+func TestStateAfterFreshCheckout(t *testing.T) {
+	dir, state := t.TempDir(), t.TempDir()
+	stateCorpus(t, dir, 40)
+	cfg := testConfig(t)
+	cfg.Limit = 5
+	want, _, _ := withState(t, dir, state, cfg, nil)
+	later := time.Now().Add(time.Hour)
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			err = os.Chtimes(p, later, later)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(dir, cfg, Options{Now: func() time.Time { return time.Unix(2e9, 0) }, StateDir: state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if _, err := g.Scan(); err != nil {
+		t.Fatal(err)
+	}
+	sameFiles(t, "after touching every file", contents(g.Snapshot().Snapshot), want)
+	if n := g.cleaned.Load(); n != 0 {
+		t.Errorf("%d articles parsed and cleaned again, want 0: their bytes did not change", n)
+	}
+	if g.opened.Load() == 0 {
+		t.Error("no file opened: new stamps must be checked")
+	}
+	// And an article whose body did change behind the same head and tail
+	// is cleaned again.
+	p := filepath.Join(dir, "y1", "039.txt")
+	b, _ := os.ReadFile(p)
+	os.WriteFile(p, bytes.Replace(b, []byte("正文内容"), []byte("新的内容"), 1), 0o644)
+	os.Chtimes(p, later, later)
+	fresh1, _ := fresh(t, dir, cfg)
+	got, _, _ := withState(t, dir, state, cfg, nil)
+	sameFiles(t, "after a body edit", got, fresh1)
+}

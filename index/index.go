@@ -41,6 +41,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"feedgen/layout"
+	"feedgen/source"
 )
 
 // Format names the layout of the stored records. Change it whenever the
@@ -134,6 +135,9 @@ func (x *Index) Path() string { return x.path }
 // open opens an existing or new file and checks that it is a state of this
 // format for this source and configuration.
 func (x *Index) open() (err error) {
+	// A truncated file makes bbolt read past the end of its mapping: a
+	// memory fault, which this turns into a recoverable panic.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer guard(&err)
 	_, statErr := os.Stat(x.path)
 	x.Fresh = statErr != nil
@@ -232,9 +236,11 @@ func (x *Index) Reset(reason error) error {
 // Release closes and reopens the file. bbolt maps the file into memory, and
 // the pages a full walk touched would otherwise count as this process's
 // resident memory until the kernel needs them.
-func (x *Index) Release() error {
+func (x *Index) Release() (err error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer guard(&err)
 	if err := x.db.Close(); err != nil {
 		return err
 	}
@@ -703,6 +709,19 @@ func (t *Tx) PutFrag(path string, f *Frag) error {
 		return err
 	}
 	return t.b(bFrags).Put([]byte(path), encodeParts(f.Parts))
+}
+
+// SetFragStamp records that the rendered item of path was found to match
+// the file of stamp st.
+func (t *Tx) SetFragStamp(path string, st source.Stamp) error {
+	f, ok, err := t.FragSum(path)
+	if err != nil || !ok {
+		return err
+	}
+	w := enc{}
+	w.stamp(st)
+	w.u64(f.Sum)
+	return t.b(bSums).Put([]byte(path), w.b)
 }
 
 // DeleteFrag forgets the rendered item of path.
