@@ -14,7 +14,7 @@ import (
 
 // shown is one item a feed shows.
 type shown struct {
-	path string
+	path  string
 	hdr   *index.Header
 	stamp stamp  // of the file, as indexed
 	sum   uint64 // of the whole file the item was rendered from
