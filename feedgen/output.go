@@ -179,7 +179,7 @@ func (g *Generator) render(jobs []*renderJob, now time.Time, emit func(*snapshot
 // index is mapped into memory, and the fragments read for many feeds would
 // otherwise count as this process's memory until the kernel wants them.
 func (g *Generator) release() {
-	if err := g.ix.Release(); err != nil {
+	if err := g.ix.DropPages(); err != nil {
 		g.log.Warn("state: cannot reopen", "err", err)
 	}
 }

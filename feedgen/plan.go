@@ -189,6 +189,7 @@ func (g *Generator) renderItems(rels []string, known map[string]uint64) error {
 		if err != nil {
 			return err
 		}
+		g.release()
 	}
 	return nil
 }

@@ -17,7 +17,7 @@ import (
 // scanChunk is how many changed files are read and filed together: enough to
 // keep both processors busy and a commit's cost shared, few enough that a
 // million-file first build never holds more than this many headers.
-const scanChunk = 512
+const scanChunk = 256
 
 // Scan reads the whole source directory, as for a first build, a restart or
 // after events were lost. A file whose stamp matches what the index holds is
@@ -39,7 +39,7 @@ func (g *Generator) Scan() (int, error) {
 		return n, err
 	}
 	// The walk touched every page of the index; let them go.
-	if err := g.ix.Release(); err != nil {
+	if err := g.ix.DropPages(); err != nil {
 		return n, err
 	}
 	return n, nil
@@ -117,7 +117,7 @@ func (g *Generator) scanTree(prefix string) (int, error) {
 		}
 	}()
 	var seen bitmap
-	changed, chunks := 0, 0
+	changed := 0
 	for c := range read {
 		if c.err != nil {
 			return changed, wrapIndex(c.err)
@@ -130,12 +130,10 @@ func (g *Generator) scanTree(prefix string) (int, error) {
 		if err != nil {
 			return changed, err
 		}
-		// Filing touches pages all over the index; let them go now and
-		// then, or a million files would map the whole index in.
-		if chunks++; chunks%4 == 0 {
-			if err := g.ix.Release(); err != nil {
-				return changed, wrapIndex(err)
-			}
+		// Filing touches pages all over the index; let them go, or a
+		// million files would map the whole index in.
+		if err := g.ix.DropPages(); err != nil {
+			return changed, wrapIndex(err)
 		}
 	}
 	n, err := g.forgetUnseen(prefix, &seen)

@@ -252,6 +252,19 @@ func (x *Index) Release() (err error) {
 	return nil
 }
 
+// DropPages lets go of the mapped pages the process touched, as Release
+// does, but without closing the file where the system allows it (Linux):
+// cheap enough to call after every batch of a million-file scan.
+func (x *Index) DropPages() error {
+	x.mu.RLock()
+	err := dropPages(x.db)
+	x.mu.RUnlock()
+	if err != nil {
+		return x.Release()
+	}
+	return nil
+}
+
 // Close closes the index; a temporary one is removed.
 func (x *Index) Close() error {
 	x.mu.Lock()

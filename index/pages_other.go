@@ -1,0 +1,16 @@
+//go:build !linux
+
+package index
+
+import (
+	"errors"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// errNoDrop makes DropPages reopen the file instead, which unmaps it.
+var errNoDrop = errors.New("not supported")
+
+// dropPages is done by reopening the file on systems where it is not
+// written for madvise.
+func dropPages(*bolt.DB) error { return errNoDrop }
