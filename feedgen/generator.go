@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"feedgen/snapshot"
+	"feedgen/source"
 )
 
 // Problem is one file that could not be published, and why.
@@ -172,12 +172,12 @@ func (g *Generator) readTree(dir string, seen map[string]bool) int {
 			return nil
 		}
 		if d.IsDir() {
-			if skipName(d.Name()) {
+			if source.SkipName(d.Name()) {
 				return filepath.SkipDir
 			}
 			return nil
 		}
-		if !IsArticlePath(rel) {
+		if !source.IsArticlePath(rel) {
 			return nil
 		}
 		seen[rel] = true
@@ -242,7 +242,7 @@ func (g *Generator) Update(paths []string) int {
 			changed += g.removeTree(rel)
 		case fi.IsDir():
 			changed += g.updateDir(rel)
-		case hasSkippedComponent(rel) || !IsArticlePath(rel):
+		case !source.IsArticlePath(rel):
 			// not an article: nothing to do
 		default:
 			files = append(files, rel)
@@ -273,7 +273,7 @@ func (g *Generator) Update(paths []string) int {
 // updateDir re-reads a directory that appeared or changed: its files are
 // read and articles below it that are gone are removed.
 func (g *Generator) updateDir(rel string) int {
-	if hasSkippedComponent(rel) {
+	if source.Skipped(rel) {
 		return 0
 	}
 	seen := map[string]bool{}
@@ -909,47 +909,4 @@ func feedSignature(fi FeedInfo, items []*Article, files map[string]*fileState) [
 	var s [32]byte
 	h.Sum(s[:0])
 	return s
-}
-
-// articleExts are the file name extensions read as articles. Everything
-// else in the source directory (images, notes, archives) is not an article
-// and is skipped without a word.
-var articleExts = map[string]bool{".txt": true, ".md": true, ".markdown": true, ".html": true, ".htm": true}
-
-// IsArticlePath reports whether the file at slash path rel (relative to the
-// source directory) is read as an article: its extension is one of .txt,
-// .md, .markdown, .html, .htm, and no part of the path is hidden or an
-// editor's temporary, swap or backup file.
-func IsArticlePath(rel string) bool {
-	if hasSkippedComponent(rel) {
-		return false
-	}
-	return articleExts[strings.ToLower(path.Ext(rel))]
-}
-
-func hasSkippedComponent(rel string) bool {
-	for _, c := range strings.Split(rel, "/") {
-		if skipName(c) {
-			return true
-		}
-	}
-	return false
-}
-
-// skipName reports whether a file or directory name is hidden or belongs to
-// an editor (swap, backup, lock and temporary files).
-func skipName(name string) bool {
-	switch {
-	case name == "":
-		return false
-	case strings.HasPrefix(name, "."), strings.HasPrefix(name, "#"), strings.HasSuffix(name, "~"):
-		return true
-	case name == "4913": // vim's write-permission probe
-		return true
-	}
-	switch strings.ToLower(path.Ext(name)) {
-	case ".swp", ".swo", ".swx", ".tmp", ".part", ".crdownload", ".bak":
-		return true
-	}
-	return false
 }
