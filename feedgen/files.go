@@ -11,7 +11,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
+
+	"feedgen/source"
 )
 
 // How much of a file is read to index it. The front matter sits at the
@@ -22,22 +23,12 @@ const (
 	tailSize = 2 << 10
 )
 
-// stamp identifies a version of a file without reading it, as make and rsync
-// do: a file whose size, modification time, change time and inode are the
-// same is taken to be unchanged by a rescan.
-type stamp struct {
-	size, mtime, ctime int64
-	ino                uint64
-}
+// stamp identifies a version of a file without reading it: a rescan skips
+// a file whose stamp did not change (see source.Stamp).
+type stamp = source.Stamp
 
-func stampOf(fi fs.FileInfo) stamp {
-	s := stamp{size: fi.Size(), mtime: fi.ModTime().UnixNano()}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		s.ino = st.Ino
-		s.ctime = st.Ctim.Sec*1e9 + st.Ctim.Nsec
-	}
-	return s
-}
+// stampOf returns the stamp of a file from its information.
+func stampOf(fi fs.FileInfo) stamp { return source.StampOf(fi) }
 
 // headerRead is the result of reading a file for the index.
 type headerRead struct {
