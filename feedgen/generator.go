@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"feedgen/layout"
 	"feedgen/snapshot"
 	"feedgen/source"
 )
@@ -573,8 +574,8 @@ func (g *Generator) Snapshot() Result {
 		o := g.out[k]
 		infos = append(infos, IndexEntry{FeedInfo: o.info, Items: len(o.items)})
 	}
-	g.indexFile = g.reuse(g.indexFile, "/index.html", snapshot.TypeHTML, renderIndex(&g.cfg, infos, g.indexParts), now)
-	g.opmlFile = g.reuse(g.opmlFile, "/feeds.opml", snapshot.TypeOPML, renderOPML(&g.cfg, infos), now)
+	g.indexFile = g.reuse(g.indexFile, layout.IndexPath, layout.TypeHTML, renderIndex(&g.cfg, infos, g.indexParts), now)
+	g.opmlFile = g.reuse(g.opmlFile, layout.OPMLPath, layout.TypeOPML, renderOPML(&g.cfg, infos), now)
 	g.stats = snapshot.Stats{Articles: g.Articles(), Invalid: g.invalid(), Feeds: len(g.out), Updated: now}
 	return Result{Snapshot: g.assemble(), Rendered: rendered, Feeds: len(g.out)}
 }
@@ -741,7 +742,6 @@ func sameHeader(a, b *Article) bool {
 // render renders the planned feeds in parallel (serialising and
 // compressing are the expensive part) and files the results.
 func (g *Generator) render(jobs []*renderJob, now time.Time) int {
-	types := [3]string{snapshot.TypeRSS, snapshot.TypeAtom, snapshot.TypeJSON}
 	parallel(len(jobs), func(i int) {
 		j := jobs[i]
 		old := g.out[j.key]
@@ -755,7 +755,7 @@ func (g *Generator) render(jobs []*renderJob, now time.Time) int {
 			if old != nil {
 				prev = old.files[f]
 			}
-			j.files[f] = g.reuse(prev, j.key.Path(f), types[f], body, now)
+			j.files[f] = g.reuse(prev, j.key.Path(f), f.ContentType(), body, now)
 		}
 	})
 	for _, j := range jobs {

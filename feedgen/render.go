@@ -148,10 +148,10 @@ func rssItemFor(cfg *Config, a *Article) *rssItem {
 		it.Content = &feeds.RssContent{Content: a.Content}
 	}
 	for _, c := range a.Categories {
-		it.Categories = append(it.Categories, rssCategory{Domain: cfg.BaseURL + "category/", Name: categoryLabel(cfg, a, c)})
+		it.Categories = append(it.Categories, rssCategory{Domain: kindURL(cfg, KindCategory), Name: categoryLabel(cfg, a, c)})
 	}
 	for _, t := range a.Tags {
-		it.Categories = append(it.Categories, rssCategory{Domain: cfg.BaseURL + "tag/", Name: t})
+		it.Categories = append(it.Categories, rssCategory{Domain: kindURL(cfg, KindTag), Name: t})
 	}
 	if a.Image != "" {
 		it.Thumbnail = &rssMediaThumb{URL: a.Image}
@@ -172,6 +172,11 @@ func itemLink(cfg *Config, a *Article) string {
 	}
 	return cfg.BaseURL
 }
+
+// kindURL is the URL of the folder that holds the feeds of kind k (ending
+// with a slash): the domain of an RSS category and the scheme of an Atom
+// category.
+func kindURL(cfg *Config, k Kind) string { return cfg.BaseURL + k.Folder() + "/" }
 
 // categoryLabel is the human name of category slug as an item shows it: the
 // configured title, else the name the article's own navigation line gives
@@ -252,10 +257,10 @@ func atomEntryFor(cfg *Config, a *Article) *atomEntry {
 		e.Author = &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: a.Author}}
 	}
 	for _, c := range a.Categories {
-		e.Categories = append(e.Categories, atomCategory{Term: c, Scheme: cfg.BaseURL + "category/", Label: categoryLabel(cfg, a, c)})
+		e.Categories = append(e.Categories, atomCategory{Term: c, Scheme: kindURL(cfg, KindCategory), Label: categoryLabel(cfg, a, c)})
 	}
 	for _, t := range a.Tags {
-		e.Categories = append(e.Categories, atomCategory{Term: t, Scheme: cfg.BaseURL + "tag/"})
+		e.Categories = append(e.Categories, atomCategory{Term: t, Scheme: kindURL(cfg, KindTag)})
 	}
 	return e
 }
