@@ -24,6 +24,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"feedgen/layout"
 	"feedgen/snapshot"
 	"feedgen/source"
 )
@@ -34,12 +35,23 @@ import (
 const TempPrefix = ".feedgen-tmp-"
 
 // Names of the files the Writer considers its own when deciding what is
-// stale. Anything else in the directory belongs to the user.
+// stale, all from package layout: the feed files at the top and in each
+// category and tag folder, and the index page and OPML list at the top.
+// Anything else in the directory belongs to the user.
 var (
-	ownedTop   = []string{"rss.xml", "atom.xml", "feed.json", "index.html", "feeds.opml"}
-	ownedFeeds = []string{"rss.xml", "atom.xml", "feed.json"}
-	ownedDirs  = []string{"category", "tag"}
+	ownedFeeds = feedFileNames()
+	ownedTop   = append(feedFileNames(), strings.TrimPrefix(layout.IndexPath, "/"), strings.TrimPrefix(layout.OPMLPath, "/"))
+	ownedDirs  = []string{layout.KindCategory.Folder(), layout.KindTag.Folder()}
 )
+
+// feedFileNames lists the file name of every feed format.
+func feedFileNames() []string {
+	names := make([]string, 0, len(layout.Formats))
+	for _, f := range layout.Formats {
+		names = append(names, f.FileName())
+	}
+	return names
+}
 
 // Writer keeps an output directory equal to the snapshots it is given,
 // either whole (Write) or file by file (Begin, Put, Finish), so that a

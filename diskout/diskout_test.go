@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"feedgen/layout"
 	"feedgen/snapshot"
 )
 
@@ -19,7 +20,7 @@ var (
 )
 
 func file(path, body string) *snapshot.File {
-	return snapshot.NewFile(path, snapshot.TypePlain, []byte(body), modTime)
+	return snapshot.NewFile(path, layout.TypePlain, []byte(body), modTime)
 }
 
 func snap(files ...*snapshot.File) *snapshot.Snapshot {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"feedgen/layout"
 	"feedgen/snapshot"
 )
 
@@ -15,7 +16,7 @@ import (
 // identity bytes exist only in its gzip form.
 func bigFile(path, word string) *snapshot.File {
 	body := strings.Repeat("<item>"+word+"</item>\n", 300)
-	f := snapshot.NewPlainFile(path, snapshot.TypeRSS, []byte(body), modTime).Compact()
+	f := snapshot.NewPlainFile(path, layout.TypeRSS, []byte(body), modTime).Compact()
 	if !f.IsCompact() {
 		panic("test file not compact")
 	}

@@ -58,106 +58,7 @@ const (
 	nsMedia   = "http://search.yahoo.com/mrss/"
 )
 
-// rssDoc wraps gorilla's channel with the namespaces it omits.
-type rssDoc struct {
-	XMLName   xml.Name   `xml:"rss"`
-	Version   string     `xml:"version,attr"`
-	NSAtom    string     `xml:"xmlns:atom,attr"`
-	NSContent string     `xml:"xmlns:content,attr"`
-	NSDC      string     `xml:"xmlns:dc,attr"`
-	NSMedia   string     `xml:"xmlns:media,attr"`
-	Channel   rssChannel `xml:"channel"`
-}
-
-// rssChannel extends gorilla's RssFeed with the atom:link rel="self" that RSS
-// best practice asks for; Items shadows gorilla's to carry the richer items.
-type rssChannel struct {
-	AtomLink rssAtomLink `xml:"atom:link"`
-	feeds.RssFeed
-	Items []*rssItem `xml:"item"`
-}
-
-type rssAtomLink struct {
-	Href string `xml:"href,attr"`
-	Rel  string `xml:"rel,attr"`
-	Type string `xml:"type,attr"`
-}
-
-// rssItem extends gorilla's item: several categories (gorilla has one),
-// dc:creator for a source that is a name and not an e-mail address, and a
-// media:thumbnail for the image (an enclosure would need a length and type
-// that we do not know, and readers treat enclosures as downloads).
-type rssItem struct {
-	feeds.RssItem
-	Creator    string         `xml:"dc:creator,omitempty"`
-	Categories []rssCategory  `xml:"category"`
-	Thumbnail  *rssMediaThumb `xml:"media:thumbnail"`
-}
-
-type rssCategory struct {
-	Domain string `xml:"domain,attr,omitempty"`
-	Name   string `xml:",chardata"`
-}
-
-type rssMediaThumb struct {
-	URL string `xml:"url,attr"`
-}
-
-func rfc822(t time.Time) string  { return t.Format(time.RFC1123Z) }
 func rfc3339(t time.Time) string { return t.Format(time.RFC3339) }
-
-// rssDocFor builds an RSS 2.0 document with the given items.
-func rssDocFor(cfg *Config, fi FeedInfo, items []*rssItem) rssDoc {
-	updated := fi.Updated
-	return rssDoc{
-		Version: "2.0", NSAtom: nsAtom, NSContent: nsContent, NSDC: nsDC, NSMedia: nsMedia,
-		Channel: rssChannel{
-			AtomLink: rssAtomLink{Href: fi.Key.URL(cfg.BaseURL, RSS), Rel: "self", Type: RSS.MediaType()},
-			RssFeed: feeds.RssFeed{
-				Title:         fi.Title,
-				Link:          fi.Link,
-				Description:   fi.Description,
-				Language:      cfg.Language,
-				LastBuildDate: rfc822(updated),
-				PubDate:       rfc822(updated),
-				Generator:     generator,
-				Docs:          "https://www.rssboard.org/rss-specification",
-			},
-			Items: items,
-		},
-	}
-}
-
-// rssItemFor builds the RSS item of an article. It depends on the article
-// and the configuration only, so it renders the same in every feed.
-func rssItemFor(cfg *Config, a *Article) *rssItem {
-	it := &rssItem{
-		RssItem: feeds.RssItem{
-			Title:       a.Title,
-			Link:        itemLink(cfg, a),
-			Description: a.Summary,
-			PubDate:     rfc822(a.Published),
-			Guid:        &feeds.RssGuid{Id: a.ID, IsPermaLink: "false"},
-		},
-		Creator: a.Author,
-	}
-	if a.ID == a.Link {
-		it.Guid.IsPermaLink = "true"
-	}
-	if a.Content != "" {
-		it.Content = &feeds.RssContent{Content: a.Content}
-	}
-	for _, c := range a.Categories {
-		it.Categories = append(it.Categories, rssCategory{Domain: cfg.BaseURL + "category/", Name: categoryLabel(cfg, a, c)})
-	}
-	for _, t := range a.Tags {
-		it.Categories = append(it.Categories, rssCategory{Domain: cfg.BaseURL + "tag/", Name: t})
-	}
-	if a.Image != "" {
-		it.Thumbnail = &rssMediaThumb{URL: a.Image}
-	}
-	return it
-}
 
 // itemLink is the item's link: the original article, else the site.
 func itemLink(cfg *Config, a *Article) string {
@@ -173,6 +74,11 @@ func itemLink(cfg *Config, a *Article) string {
 	return cfg.BaseURL
 }
 
+// kindURL is the URL of the folder that holds the feeds of kind k (ending
+// with a slash): the domain of an RSS category and the scheme of an Atom
+// category.
+func kindURL(cfg *Config, k Kind) string { return cfg.BaseURL + k.Folder() + "/" }
+
 // categoryLabel is the human name of category slug as an item shows it: the
 // configured title, else the name the article's own navigation line gives
 // its first category, else the slug. It depends on the article alone, so an
@@ -185,133 +91,6 @@ func categoryLabel(cfg *Config, a *Article, slug string) string {
 		return a.CategoryName
 	}
 	return slug
-}
-
-// atomFeed extends gorilla's AtomFeed: several links (self and alternate;
-// gorilla writes one), xml:lang, a generator, and entries with categories
-// that carry the required term attribute.
-type atomFeed struct {
-	feeds.AtomFeed
-	Lang      string           `xml:"xml:lang,attr,omitempty"`
-	Links     []feeds.AtomLink `xml:"link"`
-	Generator string           `xml:"generator,omitempty"`
-	Entries   []*atomEntry     `xml:"entry"`
-}
-
-type atomEntry struct {
-	feeds.AtomEntry
-	Categories []atomCategory `xml:"category"`
-}
-
-type atomCategory struct {
-	Term   string `xml:"term,attr"`
-	Scheme string `xml:"scheme,attr,omitempty"`
-	Label  string `xml:"label,attr,omitempty"`
-}
-
-// atomDocFor builds an Atom 1.0 feed with the given entries.
-func atomDocFor(cfg *Config, fi FeedInfo, entries []*atomEntry) atomFeed {
-	self := fi.Key.URL(cfg.BaseURL, Atom)
-	return atomFeed{
-		AtomFeed: feeds.AtomFeed{
-			Xmlns:    nsAtom,
-			Title:    fi.Title,
-			Id:       self,
-			Updated:  rfc3339(fi.Updated),
-			Subtitle: fi.Description,
-			// An author on the feed satisfies RFC 4287 for entries that name
-			// no source of their own.
-			Author: &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: cfg.Title}},
-		},
-		Lang: cfg.Language,
-		Links: []feeds.AtomLink{
-			{Href: self, Rel: "self", Type: Atom.MediaType()},
-			{Href: fi.Link, Rel: "alternate", Type: "text/html"},
-		},
-		Generator: generator,
-		Entries:   entries,
-	}
-}
-
-// atomEntryFor builds the Atom entry of an article.
-func atomEntryFor(cfg *Config, a *Article) *atomEntry {
-	e := &atomEntry{AtomEntry: feeds.AtomEntry{
-		Title:     a.Title,
-		Id:        a.ID,
-		Updated:   rfc3339(a.Updated),
-		Published: rfc3339(a.Published),
-		Links:     []feeds.AtomLink{{Href: itemLink(cfg, a), Rel: "alternate", Type: "text/html"}},
-	}}
-	if a.Summary != "" {
-		e.Summary = &feeds.AtomSummary{Content: a.Summary, Type: "text"}
-	}
-	if a.Content != "" {
-		e.Content = &feeds.AtomContent{Content: a.Content, Type: "html"}
-	}
-	if a.Author != "" {
-		e.Author = &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: a.Author}}
-	}
-	for _, c := range a.Categories {
-		e.Categories = append(e.Categories, atomCategory{Term: c, Scheme: cfg.BaseURL + "category/", Label: categoryLabel(cfg, a, c)})
-	}
-	for _, t := range a.Tags {
-		e.Categories = append(e.Categories, atomCategory{Term: t, Scheme: cfg.BaseURL + "tag/"})
-	}
-	return e
-}
-
-// jsonFeed extends gorilla's JSONFeed so that items is always written (the
-// spec requires it even when empty; gorilla omits an empty list).
-type jsonFeed struct {
-	*feeds.JSONFeed
-	Items []*feeds.JSONItem `json:"items"`
-}
-
-// jsonDocFor builds a JSON Feed 1.1 document with the given items.
-func jsonDocFor(cfg *Config, fi FeedInfo, items []*feeds.JSONItem) jsonFeed {
-	return jsonFeed{
-		JSONFeed: &feeds.JSONFeed{
-			Version:     "https://jsonfeed.org/version/1.1",
-			Title:       fi.Title,
-			Language:    cfg.Language,
-			HomePageUrl: fi.Link,
-			FeedUrl:     fi.Key.URL(cfg.BaseURL, JSON),
-			Description: fi.Description,
-			Authors:     []*feeds.JSONAuthor{{Name: cfg.Title}},
-		},
-		Items: items,
-	}
-}
-
-// jsonItemFor builds the JSON Feed item of an article.
-func jsonItemFor(cfg *Config, a *Article) *feeds.JSONItem {
-	pub, upd := a.Published, a.Updated
-	it := &feeds.JSONItem{
-		Id:            a.ID,
-		Url:           itemLink(cfg, a),
-		Title:         a.Title,
-		ContentHTML:   a.Content,
-		Summary:       a.Summary,
-		Image:         a.Image,
-		PublishedDate: &pub,
-		ModifiedDate:  &upd,
-	}
-	if a.Author != "" {
-		it.Authors = []*feeds.JSONAuthor{{Name: a.Author}}
-	}
-	for _, c := range a.Categories {
-		it.Tags = append(it.Tags, categoryLabel(cfg, a, c))
-	}
-	for _, t := range a.Tags {
-		if !contains(it.Tags, t) {
-			it.Tags = append(it.Tags, t)
-		}
-	}
-	if it.ContentHTML == "" {
-		// JSON Feed requires content_html or content_text on every item.
-		it.ContentText = a.Summary
-	}
-	return it
 }
 
 // Item fragments. A feed is its header with the rendered items spliced in;
@@ -395,15 +174,6 @@ func tight(b []byte) []byte {
 		return bytes.Clone(b)
 	}
 	return b
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // marshalXML writes v as an indented XML document with a declaration.

@@ -69,6 +69,19 @@ const (
 	KindTag
 )
 
+// Folder is the name of the top-level folder that holds one folder per feed
+// of this kind ("category", "tag"), or "" for the global feed, whose files
+// sit at the root.
+func (k Kind) Folder() string {
+	switch k {
+	case KindCategory:
+		return "category"
+	case KindTag:
+		return "tag"
+	}
+	return ""
+}
+
 // FeedKey names a feed: the global one, or a category or tag by name.
 type FeedKey struct {
 	Kind Kind
@@ -79,11 +92,8 @@ type FeedKey struct {
 // leading slash and no trailing slash ("" for the global feed). The name is
 // kept as UTF-8: it is a file path, not a URL.
 func (k FeedKey) Dir() string {
-	switch k.Kind {
-	case KindCategory:
-		return "/category/" + k.Name
-	case KindTag:
-		return "/tag/" + k.Name
+	if d := k.Kind.Folder(); d != "" {
+		return "/" + d + "/" + k.Name
 	}
 	return ""
 }
@@ -95,11 +105,8 @@ func (k FeedKey) Path(f Format) string { return k.Dir() + "/" + f.FileName() }
 // ends with a slash); the name is percent-encoded. With base "" it is the
 // URL relative to the site root.
 func (k FeedKey) URL(base string, f Format) string {
-	switch k.Kind {
-	case KindCategory:
-		return base + "category/" + url.PathEscape(k.Name) + "/" + f.FileName()
-	case KindTag:
-		return base + "tag/" + url.PathEscape(k.Name) + "/" + f.FileName()
+	if d := k.Kind.Folder(); d != "" {
+		return base + d + "/" + url.PathEscape(k.Name) + "/" + f.FileName()
 	}
 	return base + f.FileName()
 }

@@ -43,8 +43,8 @@ var (
 	}
 	poolBaseNames = []string{"n01", "n02", "n03", "n04", "n05", "n06", "n07", "n08", "n09", "n10", "2024-05-15-dated", "文章", "a b"}
 	poolExts      = []string{".txt", ".txt", ".md", ".html", ".markdown", ".HTM"}
-	// "old.md" is a folder named like an article, "x.bak" one the
-	// generator skips but the watcher does not.
+	// "old.md" is a folder named like an article, "x.bak" one whose name
+	// hides everything below it (source.SkipName).
 	poolDirNames = []string{"sub", "2024", "七月", "x y", "deep", "arch", "old.md", "x.bak"}
 )
 

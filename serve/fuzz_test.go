@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"feedgen/layout"
 	"feedgen/snapshot"
 )
 
@@ -27,7 +28,7 @@ func fuzzSnapshot() *snapshot.Snapshot {
 		files = append(files, f)
 	}
 	for _, p := range []string{"/tag/../secret", "/../etc/passwd", `/tag/a\b/rss.xml`, "/tag/\x00/rss.xml"} {
-		files = append(files, snapshot.NewFile(p, snapshot.TypePlain, []byte("SECRET "+p), modTime))
+		files = append(files, snapshot.NewFile(p, layout.TypePlain, []byte("SECRET "+p), modTime))
 	}
 	return snapshot.New(files, s.Stats())
 }

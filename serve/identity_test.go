@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"feedgen/layout"
 	"feedgen/snapshot"
 )
 
@@ -173,7 +174,7 @@ func TestIdentityCacheReuses(t *testing.T) {
 func TestIdentityCacheBound(t *testing.T) {
 	var files []*snapshot.File
 	for i := range 10 {
-		files = append(files, snapshot.NewFile(fmt.Sprintf("/f%d", i), snapshot.TypeRSS, bigBody(fmt.Sprint("file ", i)), modTime).Compact())
+		files = append(files, snapshot.NewFile(fmt.Sprintf("/f%d", i), layout.TypeRSS, bigBody(fmt.Sprint("file ", i)), modTime).Compact())
 	}
 	size := int64(files[0].Size())
 	for _, f := range files {
@@ -214,7 +215,7 @@ func TestIdentityCacheBound(t *testing.T) {
 		}
 	}
 	// Larger than the bound: served, never cached.
-	huge := snapshot.NewFile("/huge", snapshot.TypeRSS, []byte(strings.Repeat("<x>big</x>", int(max))), modTime).Compact()
+	huge := snapshot.NewFile("/huge", layout.TypeRSS, []byte(strings.Repeat("<x>big</x>", int(max))), modTime).Compact()
 	h.Swap(snapshot.New([]*snapshot.File{huge}, snapshot.Stats{}))
 	resp := do(h, "GET", "/huge", nil)
 	if b := body(t, resp); resp.StatusCode != 200 || !bytes.Equal(b, identity(t, huge)) {

@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"feedgen/layout"
 	"feedgen/snapshot"
 )
 
@@ -94,7 +95,7 @@ var (
 	hdrNosniff   = one("nosniff")
 	hdrGzip      = one("gzip")
 	hdrNoStore   = one("no-store")
-	hdrPlain     = one(snapshot.TypePlain)
+	hdrPlain     = one(layout.TypePlain)
 	hdrJSON      = one("application/json")
 	hdrAllow     = one("GET, HEAD")
 	hdrRetry     = one("1")
@@ -250,7 +251,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p == "/" {
-		p = "/index.html"
+		p = layout.IndexPath
 	}
 	var e *entry
 	if validPath(p) {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"feedgen/layout"
 	"feedgen/snapshot"
 )
 
@@ -27,12 +28,12 @@ func bigBody(tag string) []byte {
 
 func testSnapshot(tag string) *snapshot.Snapshot {
 	files := []*snapshot.File{
-		snapshot.NewFile("/index.html", snapshot.TypeHTML, bigBody("index "+tag), modTime),
-		snapshot.NewFile("/rss.xml", snapshot.TypeRSS, bigBody("rss "+tag), modTime),
-		snapshot.NewFile("/category/hebeiribao/atom.xml", snapshot.TypeAtom, bigBody("atom "+tag), modTime),
-		snapshot.NewFile("/tag/河北日报新闻/feed.json", snapshot.TypeJSON, bigBody("json "+tag), modTime),
-		snapshot.NewFile("/tag/with space/rss.xml", snapshot.TypeRSS, bigBody("space "+tag), modTime),
-		snapshot.NewFile("/feeds.opml", snapshot.TypeOPML, []byte("x"+tag), modTime), // too small to gzip
+		snapshot.NewFile("/index.html", layout.TypeHTML, bigBody("index "+tag), modTime),
+		snapshot.NewFile("/rss.xml", layout.TypeRSS, bigBody("rss "+tag), modTime),
+		snapshot.NewFile("/category/hebeiribao/atom.xml", layout.TypeAtom, bigBody("atom "+tag), modTime),
+		snapshot.NewFile("/tag/河北日报新闻/feed.json", layout.TypeJSON, bigBody("json "+tag), modTime),
+		snapshot.NewFile("/tag/with space/rss.xml", layout.TypeRSS, bigBody("space "+tag), modTime),
+		snapshot.NewFile("/feeds.opml", layout.TypeOPML, []byte("x"+tag), modTime), // too small to gzip
 	}
 	return snapshot.New(files, snapshot.Stats{Articles: 42, Invalid: 3, Feeds: 7, Updated: modTime})
 }
@@ -647,7 +648,7 @@ func BenchmarkServe(b *testing.B) {
 
 func TestPreconditions(t *testing.T) {
 	body := []byte(strings.Repeat("<rss>precondition</rss>", 100))
-	f := snapshot.NewFile("/rss.xml", snapshot.TypeRSS, body, time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC))
+	f := snapshot.NewFile("/rss.xml", layout.TypeRSS, body, time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC))
 	h := NewHandler(Options{})
 	h.Swap(snapshot.New([]*snapshot.File{f}, snapshot.Stats{}))
 	before := "Tue, 30 Apr 2024 08:00:00 GMT"

@@ -27,18 +27,8 @@ import (
 	"time"
 )
 
-// Content types of the files feedgen produces. Go's MIME table maps .xml to
-// text/xml and knows no feed types, so they are set explicitly.
-const (
-	TypeRSS   = "application/rss+xml; charset=utf-8"
-	TypeAtom  = "application/atom+xml; charset=utf-8"
-	TypeJSON  = "application/feed+json; charset=utf-8"
-	TypeHTML  = "text/html; charset=utf-8"
-	TypeOPML  = "text/x-opml; charset=utf-8"
-	TypePlain = "text/plain; charset=utf-8"
-)
-
-// File is one published file. Path is the slash-separated path below the
+// File is one published file. ContentType is one of the layout.Type*
+// values. Path is the slash-separated path below the
 // site root as it appears both in URLs (before percent-encoding) and under
 // the output directory, always with a leading slash: "/rss.xml",
 // "/tag/河北日报新闻/atom.xml", "/index.html".

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"feedgen/layout"
 )
 
 // feedLike is a body shaped like a feed of CJK articles.
@@ -25,7 +27,7 @@ func feedLike(n int) []byte {
 
 func TestNewFile(t *testing.T) {
 	body := feedLike(64 << 10)
-	f := NewFile("/rss.xml", TypeRSS, body, time.Unix(1e9, 5e8))
+	f := NewFile("/rss.xml", layout.TypeRSS, body, time.Unix(1e9, 5e8))
 	if f.Gzip == nil {
 		t.Fatal("compressible body has no gzip form")
 	}
@@ -37,7 +39,7 @@ func TestNewFile(t *testing.T) {
 	if err != nil || !bytes.Equal(got, body) {
 		t.Fatalf("gzip form does not decode to the body (err %v)", err)
 	}
-	if g := NewFile("/rss.xml", TypeRSS, body, time.Unix(2e9, 0)); !bytes.Equal(g.Gzip, f.Gzip) || g.ETag != f.ETag {
+	if g := NewFile("/rss.xml", layout.TypeRSS, body, time.Unix(2e9, 0)); !bytes.Equal(g.Gzip, f.Gzip) || g.ETag != f.ETag {
 		t.Error("same bytes must give the same gzip bytes and ETag")
 	}
 	if f.ETag == f.GzipETag || !strings.HasPrefix(f.ETag, `"`) {
@@ -46,13 +48,13 @@ func TestNewFile(t *testing.T) {
 	if !f.ModTime.Equal(time.Unix(1e9, 0)) {
 		t.Errorf("modtime %v not truncated to the second (HTTP dates have no fraction)", f.ModTime)
 	}
-	if p := NewPlainFile("/a.xml", TypeRSS, body, time.Unix(1e9, 0)); p.Gzip != nil || p.ETag != f.ETag {
+	if p := NewPlainFile("/a.xml", layout.TypeRSS, body, time.Unix(1e9, 0)); p.Gzip != nil || p.ETag != f.ETag {
 		t.Error("plain file must have the same ETag and no gzip")
 	}
-	if tiny := NewFile("/t", TypePlain, []byte("x"), time.Time{}); tiny.Gzip != nil {
+	if tiny := NewFile("/t", layout.TypePlain, []byte("x"), time.Time{}); tiny.Gzip != nil {
 		t.Error("gzip kept although larger than the body")
 	}
-	s := New([]*File{f, NewFile("/a", TypePlain, []byte("a"), time.Time{})}, Stats{Articles: 3})
+	s := New([]*File{f, NewFile("/a", layout.TypePlain, []byte("a"), time.Time{})}, Stats{Articles: 3})
 	if s.Len() != 2 || s.Paths()[0] != "/a" || s.Get("/rss.xml") != f || s.Get("/nope") != nil || s.Stats().Articles != 3 {
 		t.Error("snapshot lookups")
 	}
@@ -67,13 +69,13 @@ func BenchmarkNewFile(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		NewFile("/rss.xml", TypeRSS, body, time.Time{})
+		NewFile("/rss.xml", layout.TypeRSS, body, time.Time{})
 	}
 }
 
 func TestWithGzip(t *testing.T) {
 	body := feedLike(8 << 10)
-	p := NewPlainFile("/rss.xml", TypeRSS, body, time.Unix(1e9, 0))
+	p := NewPlainFile("/rss.xml", layout.TypeRSS, body, time.Unix(1e9, 0))
 	if p.Compressed || p.Gzip != nil {
 		t.Fatal("plain file compressed")
 	}
@@ -94,7 +96,7 @@ func TestWithGzip(t *testing.T) {
 // those bytes, and that the validators do not change with the form.
 func TestCompact(t *testing.T) {
 	body := feedLike(64 << 10)
-	p := NewPlainFile("/rss.xml", TypeRSS, body, time.Unix(1e9, 0))
+	p := NewPlainFile("/rss.xml", layout.TypeRSS, body, time.Unix(1e9, 0))
 	c := p.Compact()
 	if c == p || p.Body == nil || p.Gzip != nil || p.Compressed {
 		t.Fatal("Compact must return a copy and leave the original alone")
@@ -125,7 +127,7 @@ func TestCompact(t *testing.T) {
 		t.Error("Compact of a compressed file")
 	}
 	// A body that gzip does not shrink keeps its identity bytes.
-	tiny := NewPlainFile("/t", TypePlain, []byte("x"), time.Time{})
+	tiny := NewPlainFile("/t", layout.TypePlain, []byte("x"), time.Time{})
 	if tc := tiny.Compact(); tc.IsCompact() || string(tc.Body) != "x" || !tc.Compressed || tc.Compact() != tc {
 		t.Error("a file without a gzip form must keep its body")
 	}
@@ -137,7 +139,7 @@ func TestCompact(t *testing.T) {
 	if n, err := p.WriteIdentity(&buf); err != nil || n != int64(len(body)) || !bytes.Equal(buf.Bytes(), body) {
 		t.Error("WriteIdentity of a plain file")
 	}
-	empty := NewFile("/e", TypePlain, nil, time.Time{}).Compact()
+	empty := NewFile("/e", layout.TypePlain, nil, time.Time{}).Compact()
 	if id, err := empty.Identity(); err != nil || len(id) != 0 || empty.Size() != 0 || empty.ETag != ETagOf(nil) {
 		t.Error("empty file")
 	}
@@ -147,7 +149,7 @@ func TestCompact(t *testing.T) {
 // wrong identity bytes: gzip's CRC and length are checked.
 func TestCompactCorrupt(t *testing.T) {
 	body := feedLike(16 << 10)
-	c := NewFile("/rss.xml", TypeRSS, body, time.Time{}).Compact()
+	c := NewFile("/rss.xml", layout.TypeRSS, body, time.Time{}).Compact()
 	flipped := *c
 	flipped.Gzip = bytes.Clone(c.Gzip)
 	flipped.Gzip[len(flipped.Gzip)-6] ^= 0xff // inside the CRC-32 trailer
@@ -173,7 +175,7 @@ func TestCompactCorrupt(t *testing.T) {
 
 func BenchmarkIdentity(b *testing.B) {
 	body := feedLike(350 << 10)
-	c := NewFile("/rss.xml", TypeRSS, body, time.Time{}).Compact()
+	c := NewFile("/rss.xml", layout.TypeRSS, body, time.Time{}).Compact()
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {

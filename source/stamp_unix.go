@@ -1,4 +1,4 @@
-//go:build linux || openbsd
+//go:build linux || openbsd || dragonfly || solaris
 
 package source
 
@@ -10,7 +10,7 @@ import (
 // sysStamp returns the change time (in nanoseconds) and inode of a file.
 func sysStamp(fi fs.FileInfo) (int64, uint64) {
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return st.Ctim.Sec*1e9 + st.Ctim.Nsec, st.Ino
+		return st.Ctim.Nano(), uint64(st.Ino)
 	}
 	return 0, 0
 }

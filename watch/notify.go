@@ -7,10 +7,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"feedgen/source"
 )
 
 // batcher accumulates paths until the quiet window or the max delay ends.
@@ -234,16 +235,14 @@ func (w *Watcher) dropDirs(dir string) {
 	}
 }
 
-// inodeOf is the inode of path, or 0.
+// inodeOf is the inode of path, or 0 (also where the system has none:
+// moved watches are then not re-added by inode).
 func inodeOf(path string) uint64 {
 	fi, err := os.Lstat(path)
 	if err != nil {
 		return 0
 	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return st.Ino
-	}
-	return 0
+	return source.Inode(fi)
 }
 
 // resync makes the watch set match the tree after events were lost. What

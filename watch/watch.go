@@ -25,6 +25,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"feedgen/source"
 )
 
 // Defaults used when the corresponding Options field is zero.
@@ -55,8 +57,10 @@ type Options struct {
 	// Poll, for mounts where the kernel never sees the writes.
 	Poll time.Duration
 	// Ignore is an optional extra filter, given the path relative to the
-	// root (OS separators, as from filepath.Rel); DefaultIgnore always
-	// applies as well. Ignored directories are not descended into.
+	// root (OS separators, as from filepath.Rel). The rule of package
+	// source always applies as well: paths that source.Skipped skips
+	// (hidden, editor, VCS and download helper files) are never reported.
+	// Ignored directories are not descended into.
 	Ignore func(relPath string) bool
 	// Logger receives diagnostics; nil discards them.
 	Logger *slog.Logger
@@ -153,7 +157,7 @@ func New(root string, opts Options) (*Watcher, error) {
 	w.log = w.log.With("root", abs)
 	extra := opts.Ignore
 	w.ignore = func(rel string) bool {
-		return DefaultIgnore(rel) || (extra != nil && extra(rel))
+		return source.Skipped(filepath.ToSlash(rel)) || (extra != nil && extra(rel))
 	}
 
 	if w.poll > 0 {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"feedgen/source"
 )
 
 // waitTimeout is generous because the test machine may be busy; batches
@@ -158,41 +160,6 @@ func countContaining(bs []Batch, p string) int {
 		}
 	}
 	return n
-}
-
-func TestDefaultIgnore(t *testing.T) {
-	t.Parallel()
-	cases := map[string]bool{
-		"post.md":                  false,
-		"2024/01/post.md":          false,
-		"notes.txt":                false,
-		"a#b":                      false,
-		"#":                        false,
-		".hidden":                  true,
-		".git/objects/ab":          true,
-		"sub/.draft.md":            true,
-		"post.md.swp":              true,
-		"post.md.swo":              true,
-		"post.md.swx":              true,
-		"post.md~":                 true,
-		"#post.md#":                true,
-		".#post.md":                true,
-		"4913":                     true,
-		"sub/4913":                 true,
-		"post.tmp":                 true,
-		"POST.TMP":                 true,
-		"big.part":                 true,
-		"dl.crdownload":            true,
-		"tmpdir.tmp/post.md":       true,
-		"backup~/post.md":          true,
-		filepath.Join("a", ".b"):   true,
-		filepath.Join("a", "b.md"): false,
-	}
-	for in, want := range cases {
-		if got := DefaultIgnore(in); got != want {
-			t.Errorf("DefaultIgnore(%q) = %v, want %v", in, got, want)
-		}
-	}
 }
 
 func TestNewRejectsBadRoot(t *testing.T) {
@@ -377,7 +344,7 @@ func TestAtomicSave(t *testing.T) {
 	got := waitPaths(t, w, post)
 	got = append(got, untilSentinel(t, w, root)...)
 	for _, p := range allPaths(got) {
-		if DefaultIgnore(filepath.Base(p)) {
+		if source.SkipName(filepath.Base(p)) {
 			t.Errorf("ignored name reported: %s", p)
 		}
 	}
@@ -662,7 +629,7 @@ func TestPollMode(t *testing.T) {
 	got := waitPaths(t, w, filepath.Join(root, "new"), d, g)
 	got = append(got, untilSentinel(t, w, root)...)
 	for _, p := range allPaths(got) {
-		if DefaultIgnore(filepath.Base(p)) {
+		if source.SkipName(filepath.Base(p)) {
 			t.Errorf("ignored name reported: %s", p)
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"syscall"
 	"time"
 )
 
@@ -149,7 +148,3 @@ func (b *bench) benchBuild(ctx context.Context, ci corpusInfo) (*buildResult, er
 	}
 	return r, nil
 }
-
-// syncFS flushes dirty pages so that write-back of the previous step does
-// not land in the next measurement.
-func syncFS() { syscall.Sync() }

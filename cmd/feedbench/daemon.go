@@ -18,6 +18,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"feedgen/layout"
 )
 
 // daemon is a running "feedgen serve".
@@ -199,7 +201,7 @@ func (b *bench) benchDaemon(ctx context.Context, ci corpusInfo) (res *daemonResu
 		return res
 	}
 	defer d.stop()
-	cs, err := d.waitOK(ctx, "/rss.xml", b.cfg.buildTimeout)
+	cs, err := d.waitOK(ctx, layout.FeedKey{}.Path(layout.RSS), b.cfg.buildTimeout)
 	if err != nil {
 		res.Err = err
 		return res
@@ -296,7 +298,7 @@ func (b *bench) benchDaemon(ctx context.Context, ci corpusInfo) (res *daemonResu
 		title := fmt.Sprintf("基准更新 %s E%03d", nonce, k)
 		newData := titleLineRE.ReplaceAll(data, []byte(`title: "`+title+`"`))
 		newData = dateLineRE.ReplaceAll(newData, []byte("date: "+editDate.Add(time.Duration(k)*time.Minute).Format("2006-01-02 15:04:05 -0700")))
-		catLat, mainLat, err := b.editOnce(ctx, d, path, newData, title, "/category/"+cat+"/rss.xml", "/rss.xml")
+		catLat, mainLat, err := b.editOnce(ctx, d, path, newData, title, categoryFeed(cat), layout.FeedKey{}.Path(layout.RSS))
 		if err != nil {
 			if d.exited() {
 				res.Err = d.deadErr()

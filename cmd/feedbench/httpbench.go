@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"feedgen/layout"
 )
 
 // wrkResult is one wrk run.
@@ -80,18 +82,23 @@ func (b *bench) ensureTools(ctx context.Context) error {
 
 // rssSizes returns the size of every category rss.xml under out, by slug.
 func rssSizes(out string) (map[string]int, error) {
-	ents, err := os.ReadDir(filepath.Join(out, "category"))
+	ents, err := os.ReadDir(filepath.Join(out, layout.KindCategory.Folder()))
 	if err != nil {
 		return nil, err
 	}
 	m := map[string]int{}
 	for _, e := range ents {
-		fi, err := os.Stat(filepath.Join(out, "category", e.Name(), "rss.xml"))
+		fi, err := os.Stat(filepath.Join(out, filepath.FromSlash(categoryFeed(e.Name()))))
 		if err == nil {
 			m[e.Name()] = int(fi.Size())
 		}
 	}
 	return m, nil
+}
+
+// categoryFeed is the slash path of the RSS feed of category slug.
+func categoryFeed(slug string) string {
+	return layout.FeedKey{Kind: layout.KindCategory, Name: slug}.Path(layout.RSS)
 }
 
 // closest returns the slug whose size is closest to target (ties by name).
@@ -431,8 +438,8 @@ func (b *bench) benchHTTP(ctx context.Context, ci corpusInfo) *httpResult {
 		return res
 	}
 	res.Limit, res.FeedBytes = limit, size
-	res.Path = "/category/" + slug + "/rss.xml"
-	file := filepath.Join(root, "category", slug, "rss.xml")
+	res.Path = categoryFeed(slug)
+	file := filepath.Join(root, filepath.FromSlash(res.Path))
 	b.logf("http: -limit %d, %s (%d bytes)", limit, res.Path, size)
 	if err := gzipFile(file); err != nil {
 		res.Err = err

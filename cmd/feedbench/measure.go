@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -122,9 +121,7 @@ func runProc(ctx context.Context, timeout time.Duration, name string, args ...st
 	res.Wall = time.Since(start)
 	res.Stderr = errBuf.String()
 	if ps := cmd.ProcessState; ps != nil {
-		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-			res.MaxRSSKB = ru.Maxrss
-		}
+		res.MaxRSSKB = maxRSSKB(ps)
 		res.User, res.Sys = ps.UserTime(), ps.SystemTime()
 	}
 	if ctx.Err() == context.DeadlineExceeded {
@@ -155,7 +152,7 @@ func catCorpus(ctx context.Context, timeout time.Duration, dir string) (procResu
 // dropCaches syncs and drops the page cache, dentries and inodes. It fails
 // without root or in most containers.
 func dropCaches() error {
-	syscall.Sync()
+	syncFS()
 	return os.WriteFile("/proc/sys/vm/drop_caches", []byte("3\n"), 0o200)
 }
 

@@ -9,12 +9,15 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"path"
 	"regexp"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"feedgen/layout"
 )
 
 // Load polls a daemon the way a crowd of feed readers does: Workers
@@ -49,7 +52,7 @@ var hrefRE = regexp.MustCompile(`href="([^"]+)"`)
 // IndexPaths returns the request paths (escaped, with a leading slash) of
 // every feed the index page links to, sorted.
 func IndexPaths(client *http.Client, base string) ([]string, error) {
-	res, err := client.Get(base + "/index.html")
+	res, err := client.Get(base + layout.IndexPath)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +62,7 @@ func IndexPaths(client *http.Client, base string) ([]string, error) {
 		return nil, err
 	}
 	if res.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET /index.html: %d", res.StatusCode)
+		return nil, fmt.Errorf("GET %s: %d", layout.IndexPath, res.StatusCode)
 	}
 	seen := map[string]bool{}
 	var out []string
@@ -72,7 +75,7 @@ func IndexPaths(client *http.Client, base string) ([]string, error) {
 		if !strings.HasPrefix(p, "/") {
 			p = "/" + p
 		}
-		if !strings.HasSuffix(p, ".xml") && !strings.HasSuffix(p, ".json") && !strings.HasSuffix(p, ".opml") {
+		if !isFeedFile(p) {
 			continue
 		}
 		if !seen[p] {
@@ -82,6 +85,20 @@ func IndexPaths(client *http.Client, base string) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// isFeedFile reports whether the request path p names a feed file or the
+// OPML list.
+func isFeedFile(p string) bool {
+	if p == layout.OPMLPath {
+		return true
+	}
+	for _, f := range layout.Formats {
+		if path.Base(p) == f.FileName() {
+			return true
+		}
+	}
+	return false
 }
 
 func (l *Load) fail(format string, args ...any) {
