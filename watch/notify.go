@@ -168,19 +168,23 @@ func (w *Watcher) addTree(dir string, b *batcher) {
 	if !w.addWatch(dir, b) {
 		return
 	}
-	w.walk(dir, func(p string, fi os.FileInfo) {
-		if fi.IsDir() {
-			w.addWatch(p, b)
-		}
-		if b != nil {
-			b.add(p)
-		}
-	}, func(d string, err error) {
+	onErr := func(d string, err error) {
 		w.reportErr(fmt.Errorf("watch %s: %w", d, err))
 		if b != nil {
 			b.setRescan()
 		}
-	})
+	}
+	if b == nil {
+		// Nothing to report: only the folders need watches.
+		w.walkDirs(dir, func(p string) { w.addWatch(p, nil) }, onErr)
+		return
+	}
+	w.walk(dir, func(p string, fi os.FileInfo) {
+		if fi.IsDir() {
+			w.addWatch(p, b)
+		}
+		b.add(p)
+	}, onErr)
 }
 
 // addWatch adds one directory watch. It reports false when the directory is
@@ -261,8 +265,8 @@ func (w *Watcher) resync() {
 	if !watched[w.root] {
 		w.addWatch(w.root, nil)
 	}
-	w.walk(w.root, func(p string, fi os.FileInfo) {
-		if fi.IsDir() && !watched[p] {
+	w.walkDirs(w.root, func(p string) {
+		if !watched[p] {
 			w.log.Debug("re-adding lost watch", "path", p)
 			w.addWatch(p, nil)
 		}
