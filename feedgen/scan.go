@@ -132,7 +132,7 @@ func (g *Generator) scanTree(prefix string) (int, error) {
 		}
 		// Filing touches pages all over the index; let them go, or a
 		// million files would map the whole index in.
-		if err := g.ix.DropPages(); err != nil {
+		if err := g.ix.Trim(); err != nil {
 			return changed, wrapIndex(err)
 		}
 	}
@@ -299,33 +299,43 @@ func (g *Generator) forgetUnseen(prefix string, seen *bitmap) (int, error) {
 	removed, after := 0, ""
 	for {
 		var gone []string
+		visited, done := 0, true
 		err := g.ix.View(func(t *index.Tx) error {
 			return t.Walk(prefix, after, func(p string, e index.Entry) (bool, error) {
 				after = p
 				if !seen.has(e.Seq) {
 					gone = append(gone, p)
 				}
-				return len(gone) < scanChunk, nil
+				// A bounded stretch per transaction, so that the pages
+				// it maps can be let go in between.
+				visited++
+				done = false
+				return len(gone) < scanChunk && visited < 16*scanChunk, nil
 			})
 		})
 		if err != nil {
 			return removed, wrapIndex(err)
 		}
-		if len(gone) == 0 {
+		if done {
 			return removed, nil
 		}
-		if err := g.update(func(t *index.Tx) error {
-			for _, p := range gone {
-				delete(g.links, p)
-				if err := t.Delete(p); err != nil {
-					return err
+		if len(gone) > 0 {
+			if err := g.update(func(t *index.Tx) error {
+				for _, p := range gone {
+					delete(g.links, p)
+					if err := t.Delete(p); err != nil {
+						return err
+					}
 				}
+				return nil
+			}); err != nil {
+				return removed, err
 			}
-			return nil
-		}); err != nil {
-			return removed, err
+			removed += len(gone)
 		}
-		removed += len(gone)
+		if err := g.ix.Trim(); err != nil {
+			return removed, wrapIndex(err)
+		}
 	}
 }
 

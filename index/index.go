@@ -98,6 +98,7 @@ type Index struct {
 	// Fresh says the index was created empty when it was opened (no state,
 	// or a state that could not be used).
 	Fresh bool
+	trims int
 }
 
 // Open opens the index in opts.Dir, or creates it. A state it cannot use is
@@ -263,6 +264,27 @@ func (x *Index) DropPages() error {
 		return x.Release()
 	}
 	return nil
+}
+
+// trimBudget is how much of the mapped index may stay resident between
+// two Trim calls that drop it: enough to keep the tree's upper levels
+// mapped across batches (dropping them after every batch makes every
+// lookup fault them in again), little next to the targets.
+const trimBudget = 48 << 20
+
+// Trim drops the mapped pages when they take more than a budget of the
+// process's memory (on Linux, where that is cheap to know), or every
+// sixteenth call elsewhere. A long scan calls it after every batch.
+func (x *Index) Trim() error {
+	x.trims++
+	if n, ok := mappedResident(); ok {
+		if n < trimBudget {
+			return nil
+		}
+	} else if x.trims%16 != 0 {
+		return nil
+	}
+	return x.DropPages()
 }
 
 // Close closes the index; a temporary one is removed.
