@@ -202,16 +202,20 @@ func (g *Generator) walk(dir, rel string, fn func(candidate) bool) bool {
 // of those whose stamp matches the index. Only files the index knows are
 // stat'ed, many at a time: on a cold disk each stat may be a read.
 func (g *Generator) sortOut(batch []candidate) (todo []candidate, seen []uint64, err error) {
-	known := make([]index.Entry, len(batch))
+	type stamped struct {
+		seq   uint64
+		stamp stamp
+	}
+	known := make([]stamped, len(batch))
 	has := make([]bool, len(batch))
 	err = g.ix.View(func(t *index.Tx) error {
 		for i, c := range batch {
 			if c.regular {
-				e, ok, err := t.Entry(c.rel)
+				seq, st, link, ok, err := t.Stamp(c.rel)
 				if err != nil {
 					return err
 				}
-				known[i], has[i] = e, ok && !e.Link
+				known[i], has[i] = stamped{seq, st}, ok && !link
 			}
 		}
 		return nil
@@ -223,12 +227,12 @@ func (g *Generator) sortOut(batch []candidate) (todo []candidate, seen []uint64,
 	parallelIO(len(batch), func(i int) {
 		if has[i] {
 			fi, err := os.Lstat(filepath.Join(g.abs, filepath.FromSlash(batch[i].rel)))
-			same[i] = err == nil && fi.Mode().IsRegular() && source.StampOf(fi) == known[i].Stamp
+			same[i] = err == nil && fi.Mode().IsRegular() && source.StampOf(fi) == known[i].stamp
 		}
 	})
 	for i, c := range batch {
 		if same[i] {
-			seen = append(seen, known[i].Seq)
+			seen = append(seen, known[i].seq)
 		} else {
 			todo = append(todo, c)
 		}
@@ -301,9 +305,9 @@ func (g *Generator) forgetUnseen(prefix string, seen *bitmap) (int, error) {
 		var gone []string
 		visited, done := 0, true
 		err := g.ix.View(func(t *index.Tx) error {
-			return t.Walk(prefix, after, func(p string, e index.Entry) (bool, error) {
+			return t.Seqs(prefix, after, func(p string, seq uint64) (bool, error) {
 				after = p
-				if !seen.has(e.Seq) {
+				if !seen.has(seq) {
 					gone = append(gone, p)
 				}
 				// A bounded stretch per transaction, so that the pages

@@ -362,6 +362,23 @@ func (t *Tx) Entry(path string) (Entry, bool, error) {
 	return e, true, nil
 }
 
+// Stamp returns the sequence number, stamp and link flag of path, without
+// decoding the rest of its entry: what a rescan compares, a million times.
+func (t *Tx) Stamp(path string) (seq uint64, st source.Stamp, link, ok bool, err error) {
+	v := t.b(bFiles).Get([]byte(path))
+	if v == nil {
+		return 0, st, false, false, nil
+	}
+	d := dec{b: v}
+	seq = d.uv()
+	flags := d.byte()
+	st = d.stamp()
+	if d.err != nil {
+		return 0, st, false, false, fmt.Errorf("state record of %s: %w", path, d.err)
+	}
+	return seq, st, flags&flagLink != 0, true, nil
+}
+
 // Put files e as what is known of path, replacing what was, and keeps the
 // feeds, ids, duplicates and errors in step. e.Seq is assigned.
 func (t *Tx) Put(path string, e Entry) (Entry, error) {
@@ -672,6 +689,32 @@ func (t *Tx) Walk(prefix, after string, fn func(path string, e Entry) (more bool
 			return fmt.Errorf("state record of %s: %w", k, err)
 		}
 		more, err := fn(string(k), e)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
+// Seqs is Walk for callers that need only each file's sequence number
+// (a rescan looking for the files it did not meet): nothing else is
+// decoded.
+func (t *Tx) Seqs(prefix, after string, fn func(path string, seq uint64) (more bool, err error)) error {
+	c := t.b(bFiles).Cursor()
+	start := prefix
+	if after > start {
+		start = after
+	}
+	k, v := c.Seek([]byte(start))
+	if after != "" && k != nil && string(k) == after {
+		k, v = c.Next()
+	}
+	for ; k != nil && bytes.HasPrefix(k, []byte(prefix)); k, v = c.Next() {
+		seq, n := binary.Uvarint(v)
+		if n <= 0 {
+			return fmt.Errorf("state record of %s: %w", k, errCorrupt)
+		}
+		more, err := fn(string(k), seq)
 		if err != nil || !more {
 			return err
 		}
