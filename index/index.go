@@ -13,7 +13,8 @@
 // Layout (bbolt buckets):
 //
 //	meta    format, source, config → strings; articles → count of published ids
-//	files   path → Entry
+//	files   path → an Entry's file record: sequence number, flags, stamp, sum, error
+//	heads   sequence number (8 bytes) → an Entry's header (id, dates, categories, tags, names)
 //	feeds   one bucket per feed (kind byte + name):
 //	        inverted published time (12 bytes) + id + "\x00" + path → ""
 //	ids     id + "\x00" + path → ""   (several paths: a duplicate id; the smallest wins)
@@ -47,7 +48,7 @@ import (
 // Format names the layout of the stored records. Change it whenever the
 // encoding or the meaning of a record changes: a state of another format is
 // rebuilt, never read.
-const Format = "feedgen-index-5"
+const Format = "feedgen-index-6"
 
 // FileName is the index's file inside the state directory.
 const FileName = "index.db"
@@ -55,6 +56,7 @@ const FileName = "index.db"
 var (
 	bMeta  = []byte("meta")
 	bFiles = []byte("files")
+	bHeads = []byte("heads")
 	bFeeds = []byte("feeds")
 	bIDs   = []byte("ids")
 	bDups  = []byte("dups")
@@ -64,7 +66,7 @@ var (
 	bShown = []byte("shown")
 	bOuts  = []byte("outputs")
 
-	buckets = [][]byte{bMeta, bFiles, bFeeds, bIDs, bDups, bErrs, bFrags, bSums, bShown, bOuts}
+	buckets = [][]byte{bMeta, bFiles, bHeads, bFeeds, bIDs, bDups, bErrs, bFrags, bSums, bShown, bOuts}
 
 	kFormat   = []byte("format")
 	kSource   = []byte("source")
@@ -355,11 +357,42 @@ func (t *Tx) Entry(path string) (Entry, bool, error) {
 	if v == nil {
 		return Entry{}, false, nil
 	}
-	e, err := decodeEntry(v)
+	e, err := t.decode(v)
 	if err != nil {
 		return Entry{}, false, fmt.Errorf("state record of %s: %w", path, err)
 	}
 	return e, true, nil
+}
+
+// decode decodes a file record and the header it points to.
+func (t *Tx) decode(file []byte) (Entry, error) {
+	e, hasHead, err := decodeFile(file)
+	if err != nil || !hasHead {
+		return e, err
+	}
+	head := t.b(bHeads).Get(seqKey(e.Seq))
+	if head == nil {
+		return e, errCorrupt
+	}
+	e.Header, err = decodeHead(head)
+	return e, err
+}
+
+func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+
+// putEntry writes both records of e.
+func (t *Tx) putEntry(path string, e *Entry) error {
+	file, head := encodeEntry(e)
+	if err := t.b(bFiles).Put([]byte(path), file); err != nil {
+		return err
+	}
+	hb := t.b(bHeads)
+	if head == nil {
+		return hb.Delete(seqKey(e.Seq))
+	}
+	// New files take ever larger numbers: fill pages as for an append.
+	hb.FillPercent = 0.9
+	return hb.Put(seqKey(e.Seq), head)
 }
 
 // Stamp returns the sequence number, stamp and link flag of path, without
@@ -404,7 +437,7 @@ func (t *Tx) Put(path string, e Entry) (Entry, error) {
 			return e, err
 		}
 	}
-	if err := t.b(bFiles).Put([]byte(path), encodeEntry(&e)); err != nil {
+	if err := t.putEntry(path, &e); err != nil {
 		return e, err
 	}
 	return e, t.file(path, &e)
@@ -413,7 +446,8 @@ func (t *Tx) Put(path string, e Entry) (Entry, error) {
 // SetStamp records a new stamp (and link flag) for a file whose indexed
 // content did not change.
 func (t *Tx) SetStamp(path string, e Entry) error {
-	return t.b(bFiles).Put([]byte(path), encodeEntry(&e))
+	file, _ := encodeEntry(&e)
+	return t.b(bFiles).Put([]byte(path), file)
 }
 
 // Touch marks the feeds of h dirty: what they show must be rendered again
@@ -437,6 +471,9 @@ func (t *Tx) Delete(path string) error {
 		return err
 	}
 	if err := t.DeleteFrag(path); err != nil {
+		return err
+	}
+	if err := t.b(bHeads).Delete(seqKey(old.Seq)); err != nil {
 		return err
 	}
 	return t.b(bFiles).Delete([]byte(path))
@@ -684,7 +721,7 @@ func (t *Tx) Walk(prefix, after string, fn func(path string, e Entry) (more bool
 		k, v = c.Next()
 	}
 	for ; k != nil && bytes.HasPrefix(k, []byte(prefix)); k, v = c.Next() {
-		e, err := decodeEntry(v)
+		e, err := t.decode(v)
 		if err != nil {
 			return fmt.Errorf("state record of %s: %w", k, err)
 		}

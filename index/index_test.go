@@ -177,10 +177,15 @@ func TestRecordsRoundTrip(t *testing.T) {
 			t.Errorf("round trip\n got %+v\nwant %+v", got, e)
 		}
 		// Every truncation is an error, never a panic.
-		b := encodeEntry(&e)
-		for i := range b {
-			if _, err := decodeEntry(b[:i]); err == nil {
-				t.Errorf("%+v cut at %d decoded without error", e, i)
+		file, head := encodeEntry(&e)
+		for i := range file {
+			if _, err := decodeEntry(file[:i], head); err == nil {
+				t.Errorf("%+v: file record cut at %d decoded without error", e, i)
+			}
+		}
+		for i := range head {
+			if _, err := decodeEntry(file, head[:i]); err == nil {
+				t.Errorf("%+v: header cut at %d decoded without error", e, i)
 			}
 		}
 	}
@@ -210,15 +215,16 @@ func sameEntry(a, b Entry) bool {
 
 func FuzzDecodeEntry(f *testing.F) {
 	e := Entry{Seq: 1, Header: hdr("https://x/1", 2, []string{"a"}, []string{"b"})}
-	f.Add(encodeEntry(&e))
-	f.Add([]byte{})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		if e, err := decodeEntry(b); err == nil {
+	file, head := encodeEntry(&e)
+	f.Add(file, head)
+	f.Add([]byte{}, []byte{})
+	f.Fuzz(func(t *testing.T, file, head []byte) {
+		if e, err := decodeEntry(file, head); err == nil {
 			if got, err := decodeEntry(encodeEntry(&e)); err != nil || !sameEntry(got, e) {
 				t.Fatalf("re-encoding %+v gives %+v, %v", e, got, err)
 			}
 		}
-		_, _ = decodeParts(b)
+		_, _ = decodeParts(file)
 	})
 }
 

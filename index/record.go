@@ -172,8 +172,12 @@ func (d *dec) stamp() source.Stamp {
 	return source.Stamp{Size: d.sv(), MTime: d.sv(), CTime: d.sv(), Ino: d.uv()}
 }
 
-func encodeEntry(e *Entry) []byte {
-	w := enc{b: make([]byte, 0, 128)}
+// encodeEntry encodes e as its file record (what a rescan compares: the
+// sequence number, flags, stamp, sum and error) and, for a published
+// article, its header record, kept apart under the sequence number so that
+// the records a rescan reads a million times stay small.
+func encodeEntry(e *Entry) (file, head []byte) {
+	w := enc{b: make([]byte, 0, 48)}
 	w.uv(e.Seq)
 	var flags byte
 	switch {
@@ -190,26 +194,29 @@ func encodeEntry(e *Entry) []byte {
 	w.b = append(w.b, flags)
 	w.stamp(e.Stamp)
 	w.u64(e.Sum)
-	switch {
-	case flags&flagErr != 0:
+	if flags&flagErr != 0 {
 		w.str(e.Err)
-	case flags&flagHeader != 0:
-		h := e.Header
-		w.str(h.ID)
-		w.time(h.Published)
-		w.time(h.Updated)
-		w.strs(h.Categories)
-		w.strs(h.Tags)
-		w.str(h.CategoryName)
-		w.str(h.CategoryHome)
-		w.str(h.SiteHome)
 	}
-	return w.b
+	if flags&flagHeader == 0 {
+		return w.b, nil
+	}
+	h := e.Header
+	hw := enc{b: make([]byte, 0, 192)}
+	hw.str(h.ID)
+	hw.time(h.Published)
+	hw.time(h.Updated)
+	hw.strs(h.Categories)
+	hw.strs(h.Tags)
+	hw.str(h.CategoryName)
+	hw.str(h.CategoryHome)
+	hw.str(h.SiteHome)
+	return w.b, hw.b
 }
 
-func decodeEntry(b []byte) (Entry, error) {
+// decodeFile decodes a file record; when it says the file has a header,
+// hasHead is set and decodeHead must complete the entry.
+func decodeFile(b []byte) (e Entry, hasHead bool, err error) {
 	d := dec{b: b}
-	var e Entry
 	e.Seq = d.uv()
 	flags := d.byte()
 	e.Link = flags&flagLink != 0
@@ -224,18 +231,41 @@ func decodeEntry(b []byte) (Entry, error) {
 	case flagHidden:
 		e.Hidden = true
 	case flagHeader:
-		h := &Header{ID: d.str()}
-		h.Published, h.Updated = d.time(), d.time()
-		h.Categories, h.Tags = d.strs(), d.strs()
-		h.CategoryName, h.CategoryHome, h.SiteHome = d.str(), d.str(), d.str()
-		e.Header = h
+		hasHead = true
 	default:
 		d.fail()
 	}
 	if d.err == nil && len(d.b) != 0 {
 		d.fail()
 	}
-	return e, d.err
+	return e, hasHead, d.err
+}
+
+// decodeHead decodes a header record.
+func decodeHead(b []byte) (*Header, error) {
+	d := dec{b: b}
+	h := &Header{ID: d.str()}
+	h.Published, h.Updated = d.time(), d.time()
+	h.Categories, h.Tags = d.strs(), d.strs()
+	h.CategoryName, h.CategoryHome, h.SiteHome = d.str(), d.str(), d.str()
+	if d.err == nil && (len(d.b) != 0 || h.ID == "") {
+		d.fail()
+	}
+	return h, d.err
+}
+
+// decodeEntry decodes both records of an entry (head is nil when the file
+// record says there is none).
+func decodeEntry(file, head []byte) (Entry, error) {
+	e, hasHead, err := decodeFile(file)
+	if err != nil || !hasHead {
+		return e, err
+	}
+	if head == nil {
+		return e, errCorrupt
+	}
+	e.Header, err = decodeHead(head)
+	return e, err
 }
 
 func encodeParts(parts [3][]byte) []byte {
