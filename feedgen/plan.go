@@ -38,8 +38,8 @@ func (g *Generator) plan() ([]*renderJob, error) {
 	for len(g.dirty) > 0 {
 		var need []string
 		known := map[string]uint64{} // kept items to check against the file
-		err := g.ix.View(func(t *index.Tx) error {
-			for k := range g.dirty {
+		for k := range g.dirty {
+			err := g.ix.View(func(t *index.Tx) error {
 				items, err := g.top(t, k)
 				if err != nil {
 					return err
@@ -64,11 +64,16 @@ func (g *Generator) plan() ([]*renderJob, error) {
 						}
 					}
 				}
+				return nil
+			})
+			if err == nil {
+				// Each item costs a few pages all over the index; a few
+				// thousand items would keep a hundred megabytes mapped.
+				err = g.ix.Trim()
 			}
-			return nil
-		})
-		if err != nil {
-			return nil, wrapIndex(err)
+			if err != nil {
+				return nil, wrapIndex(err)
+			}
 		}
 		clear(g.dirty)
 		sort.Strings(need)
