@@ -15,8 +15,10 @@
 //	meta    format, source, config → strings; articles → count of published ids
 //	files   path → an Entry's file record: sequence number, flags, stamp, sum, error
 //	heads   sequence number (8 bytes) → an Entry's header (id, dates, categories, tags, names)
-//	feeds   one bucket per feed (kind byte + name):
-//	        inverted published time (12 bytes) + id + "\x00" + path → ""
+//	feeds   feed (kind byte + name) → number of members
+//	members feed + "\x00" + inverted published time (12 bytes) + id + "\x00" + path → ""
+//	        (one bucket for all feeds: a feed is a key range, and the list of
+//	        feeds with their sizes is the small bucket above)
 //	ids     id + "\x00" + path → ""   (several paths: a duplicate id; the smallest wins)
 //	dups    id → ""                   (ids claimed by more than one path)
 //	errs    path → reason             (files that are bad input)
@@ -36,6 +38,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -48,7 +51,7 @@ import (
 // Format names the layout of the stored records. Change it whenever the
 // encoding or the meaning of a record changes: a state of another format is
 // rebuilt, never read.
-const Format = "feedgen-index-6"
+const Format = "feedgen-index-7"
 
 // FileName is the index's file inside the state directory.
 const FileName = "index.db"
@@ -58,6 +61,7 @@ var (
 	bFiles = []byte("files")
 	bHeads = []byte("heads")
 	bFeeds = []byte("feeds")
+	bMembs = []byte("members")
 	bIDs   = []byte("ids")
 	bDups  = []byte("dups")
 	bErrs  = []byte("errs")
@@ -66,7 +70,7 @@ var (
 	bShown = []byte("shown")
 	bOuts  = []byte("outputs")
 
-	buckets = [][]byte{bMeta, bFiles, bHeads, bFeeds, bIDs, bDups, bErrs, bFrags, bSums, bShown, bOuts}
+	buckets = [][]byte{bMeta, bFiles, bHeads, bFeeds, bMembs, bIDs, bDups, bErrs, bFrags, bSums, bShown, bOuts}
 
 	kFormat   = []byte("format")
 	kSource   = []byte("source")
@@ -497,12 +501,15 @@ func (t *Tx) file(path string, e *Entry) error {
 	if h == nil {
 		return nil
 	}
-	for _, k := range FeedsOf(h) {
-		fb, err := t.b(bFeeds).CreateBucketIfNotExists(feedName(k))
-		if err != nil {
+	for _, k := range dedup(FeedsOf(h)) {
+		key := memberKey(k, h, path)
+		if t.b(bMembs).Get(key) != nil {
+			continue
+		}
+		if err := t.b(bMembs).Put(key, nil); err != nil {
 			return err
 		}
-		if err := fb.Put(memberKey(h, path), nil); err != nil {
+		if err := t.count(k, 1); err != nil {
 			return err
 		}
 	}
@@ -518,20 +525,17 @@ func (t *Tx) unfile(path string, e *Entry) error {
 	if h == nil {
 		return nil
 	}
-	for _, k := range FeedsOf(h) {
+	for _, k := range dedup(FeedsOf(h)) {
 		t.dirty[k] = true
-		name := feedName(k)
-		fb := t.b(bFeeds).Bucket(name)
-		if fb == nil {
+		key := memberKey(k, h, path)
+		if t.b(bMembs).Get(key) == nil {
 			continue
 		}
-		if err := fb.Delete(memberKey(h, path)); err != nil {
+		if err := t.b(bMembs).Delete(key); err != nil {
 			return err
 		}
-		if k, _ := fb.Cursor().First(); k == nil {
-			if err := t.b(bFeeds).DeleteBucket(name); err != nil {
-				return err
-			}
+		if err := t.count(k, -1); err != nil {
+			return err
 		}
 	}
 	return t.claim(h.ID, path, false)
@@ -643,14 +647,44 @@ func feedKeyOf(name []byte) (layout.FeedKey, bool) {
 	return layout.FeedKey{}, false
 }
 
+// memberPrefix starts the keys of feed k's members.
+func memberPrefix(k layout.FeedKey) []byte { return append(feedName(k), 0) }
+
 // memberKey orders a feed's members newest first, then by id, then by path.
-func memberKey(h *Header, path string) []byte {
-	k := make([]byte, 12, 12+len(h.ID)+1+len(path))
-	binary.BigEndian.PutUint64(k, math.MaxUint64-uint64(h.Published.Unix()-math.MinInt64))
-	binary.BigEndian.PutUint32(k[8:], math.MaxUint32-uint32(h.Published.Nanosecond()))
+func memberKey(f layout.FeedKey, h *Header, path string) []byte {
+	k := memberPrefix(f)
+	n := len(k)
+	k = append(k, make([]byte, 12)...)
+	binary.BigEndian.PutUint64(k[n:], math.MaxUint64-uint64(h.Published.Unix()-math.MinInt64))
+	binary.BigEndian.PutUint32(k[n+8:], math.MaxUint32-uint32(h.Published.Nanosecond()))
 	k = append(k, h.ID...)
 	k = append(k, 0)
 	return append(k, path...)
+}
+
+// count adds d to the number of members of feed k, forgetting a feed that
+// has none left.
+func (t *Tx) count(k layout.FeedKey, d int64) error {
+	name := feedName(k)
+	n := int64(0)
+	if v := t.b(bFeeds).Get(name); len(v) == 8 {
+		n = int64(binary.BigEndian.Uint64(v))
+	}
+	if n += d; n <= 0 {
+		return t.b(bFeeds).Delete(name)
+	}
+	return t.b(bFeeds).Put(name, binary.BigEndian.AppendUint64(nil, uint64(n)))
+}
+
+// dedup drops repeated feeds (an article that names a tag twice).
+func dedup(keys []layout.FeedKey) []layout.FeedKey {
+	out := keys[:0]
+	for _, k := range keys {
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 func idKey(id, path string) []byte {
@@ -662,7 +696,7 @@ func idKey(id, path string) []byte {
 
 // Feeds calls fn for every feed that has members, in key order.
 func (t *Tx) Feeds(fn func(layout.FeedKey) error) error {
-	return t.b(bFeeds).ForEachBucket(func(name []byte) error {
+	return t.b(bFeeds).ForEach(func(name, _ []byte) error {
 		k, ok := feedKeyOf(name)
 		if !ok {
 			return fmt.Errorf("state: unknown feed %q", name)
@@ -675,12 +709,10 @@ func (t *Tx) Feeds(fn func(layout.FeedKey) error) error {
 // (ties broken by id), until fn returns false. It costs what fn consumes,
 // not the size of the feed.
 func (t *Tx) Top(k layout.FeedKey, fn func(path string, e Entry) (more bool, err error)) error {
-	fb := t.b(bFeeds).Bucket(feedName(k))
-	if fb == nil {
-		return nil
-	}
-	c := fb.Cursor()
-	for key, _ := c.First(); key != nil; key, _ = c.Next() {
+	prefix := memberPrefix(k)
+	c := t.b(bMembs).Cursor()
+	for key, _ := c.Seek(prefix); key != nil && bytes.HasPrefix(key, prefix); key, _ = c.Next() {
+		key = key[len(prefix):]
 		if len(key) < 12 {
 			return fmt.Errorf("state: feed %s: %w", k.Name, errCorrupt)
 		}
