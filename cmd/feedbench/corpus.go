@@ -70,15 +70,11 @@ func articleRand(seed uint64, i int) *rand.Rand {
 
 func pick(r *rand.Rand, s []string) string { return s[r.IntN(len(s))] }
 
-// genArticle renders article i of the corpus with the given seed into buf
-// (reset first) and returns its file name and the grown buffer. File names
-// are numbered in index order while dates are drawn at random, so file
-// name order and date order are unrelated.
-func genArticle(seed uint64, i int, buf []byte) (string, []byte) {
-	r := articleRand(seed, i)
-	buf = buf[:0]
-
-	// Everything that decides the article's identity is drawn first.
+// articleHead draws, from the random stream r of article i, what decides
+// the article's identity: its category, date and file name. It is the first
+// thing genArticle draws, so articleName can find a file name without
+// rendering the article or listing the directory.
+func articleHead(r *rand.Rand, i int) (category, time.Time, string) {
 	u := r.Float64()
 	cat := categories[len(categories)-1]
 	for k, c := range zipfCum {
@@ -89,6 +85,24 @@ func genArticle(seed uint64, i int, buf []byte) (string, []byte) {
 	}
 	date := dateBase.Add(time.Duration(r.Int64N(dateSpanDays*86400)) * time.Second)
 	name := fmt.Sprintf("%06d_%016x.txt", i, r.Uint64())
+	return cat, date, name
+}
+
+// articleName is the file name of article i of the corpus with seed.
+func articleName(seed uint64, i int) string {
+	_, _, name := articleHead(articleRand(seed, i), i)
+	return name
+}
+
+// genArticle renders article i of the corpus with the given seed into buf
+// (reset first) and returns its file name and the grown buffer. File names
+// are numbered in index order while dates are drawn at random, so file
+// name order and date order are unrelated.
+func genArticle(seed uint64, i int, buf []byte) (string, []byte) {
+	r := articleRand(seed, i)
+	buf = buf[:0]
+
+	cat, date, name := articleHead(r, i)
 	target := int(math.Exp(math.Log(medianSize) + sizeSigma*r.NormFloat64()))
 	target = min(max(target, minSize), maxSize)
 	stock := r.Float64() < stockShare
@@ -252,24 +266,53 @@ func writeMarker(dir string, n int, seed uint64) error {
 	return os.WriteFile(markerPath(dir), []byte(markerText(n, seed)), 0o644)
 }
 
-// dirBytes is the total size of the regular files directly in dir.
+// dirBytes is the total size of the regular files directly in dir. It
+// reads the directory in batches, so that a corpus of a million files is
+// never listed in memory at once.
 func dirBytes(dir string) (int64, error) {
-	ents, err := os.ReadDir(dir)
+	f, err := os.Open(dir)
 	if err != nil {
 		return 0, err
 	}
+	defer f.Close()
 	var total int64
-	for _, e := range ents {
-		if !e.Type().IsRegular() {
-			continue
+	for {
+		ents, err := f.ReadDir(4096)
+		for _, e := range ents {
+			if !e.Type().IsRegular() {
+				continue
+			}
+			fi, err := e.Info()
+			if err != nil {
+				return 0, err
+			}
+			total += fi.Size()
 		}
-		fi, err := e.Info()
+		if err == io.EOF {
+			return total, nil
+		}
 		if err != nil {
 			return 0, err
 		}
-		total += fi.Size()
 	}
-	return total, nil
+}
+
+// hasEntries reports whether dir exists and has at least one entry. It
+// reads one entry, not the whole listing.
+func hasEntries(dir string) (bool, error) {
+	f, err := os.Open(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	_, err = f.ReadDir(1)
+	if err == io.EOF {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // cmdCorpus implements "feedbench corpus".
@@ -278,20 +321,36 @@ func cmdCorpus(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	n := fs.Int("n", 50000, "number of articles")
 	out := fs.String("out", "", "output `directory` (created; must be empty unless -force)")
+	workdir := fs.String("workdir", "", "instead of -out: generate into the corpus cache of \"feedbench run -workdir `DIR`\" (DIR/corpus/nN-sSEED, plus its marker), so that run reuses it; a valid cached corpus is kept")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed and -n give byte-identical files")
 	force := fs.Bool("force", false, "delete -out first if it exists")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	if *out == "" || fs.NArg() > 0 || *n < 1 {
+	if (*out == "") == (*workdir == "") || fs.NArg() > 0 || *n < 1 {
+		fmt.Fprintln(stderr, "feedbench corpus: give exactly one of -out and -workdir")
 		fs.Usage()
 		return errUsage
+	}
+	if *workdir != "" {
+		ci, err := ensureCorpus(*workdir, *n, *seed, stderr)
+		if err != nil {
+			return err
+		}
+		if ci.Generated {
+			fmt.Fprintf(stdout, "wrote %d articles (%s) to %s in %s\n", *n, fmtBytes(ci.Bytes), ci.Dir, ci.GenTime.Round(time.Millisecond))
+		} else {
+			fmt.Fprintf(stdout, "%s: cached corpus of %d articles (%s) kept\n", ci.Dir, *n, fmtBytes(ci.Bytes))
+		}
+		return nil
 	}
 	if *force {
 		if err := os.RemoveAll(*out); err != nil {
 			return err
 		}
-	} else if ents, err := os.ReadDir(*out); err == nil && len(ents) > 0 {
+	} else if full, err := hasEntries(*out); err != nil {
+		return err
+	} else if full {
 		return fmt.Errorf("%s is not empty (use -force to replace it)", *out)
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {

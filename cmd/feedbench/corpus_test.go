@@ -103,3 +103,70 @@ func TestCorpusDeterministicAndWellFormed(t *testing.T) {
 		t.Error("seed 8 gives the same file names as seed 7")
 	}
 }
+
+// TestArticleName checks that articleName, which the edits use instead of
+// listing the directory, names the files writeCorpus writes.
+func TestArticleName(t *testing.T) {
+	const n = 30
+	dir := t.TempDir()
+	if _, err := writeCorpus(dir, n, 3); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		name := articleName(3, i)
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("article %d: %v", i, err)
+		}
+		if gen, _ := genArticle(3, i, nil); gen != name {
+			t.Errorf("article %d: articleName %q, genArticle %q", i, name, gen)
+		}
+	}
+}
+
+func TestDirBytesAndHasEntries(t *testing.T) {
+	dir := t.TempDir()
+	if full, err := hasEntries(dir); err != nil || full {
+		t.Errorf("empty dir: %v %v", full, err)
+	}
+	if full, err := hasEntries(filepath.Join(dir, "missing")); err != nil || full {
+		t.Errorf("missing dir: %v %v", full, err)
+	}
+	total, err := writeCorpus(dir, 4100, 1) // more than one ReadDir batch
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	got, err := dirBytes(dir)
+	if err != nil || got != total {
+		t.Errorf("dirBytes = %d, %v; want %d", got, err, total)
+	}
+	if full, err := hasEntries(dir); err != nil || !full {
+		t.Errorf("full dir: %v %v", full, err)
+	}
+}
+
+// TestCorpusCommandWorkdir checks that "feedbench corpus -workdir" writes
+// the cache layout "feedbench run" reuses, and keeps a valid cached corpus.
+func TestCorpusCommandWorkdir(t *testing.T) {
+	wd := t.TempDir()
+	var out, errw strings.Builder
+	if code := realMain([]string{"corpus", "-n", "20", "-seed", "4", "-workdir", wd}, &out, &errw); code != 0 {
+		t.Fatalf("exit %d: %s", code, errw.String())
+	}
+	ci, err := ensureCorpus(wd, 20, 4, &errw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ci.Generated || ci.Bytes == 0 || ci.Dir != filepath.Join(wd, "corpus", "n20-s4") {
+		t.Errorf("cached corpus not reused: %+v", ci)
+	}
+	out.Reset()
+	if code := realMain([]string{"corpus", "-n", "20", "-seed", "4", "-workdir", wd}, &out, &errw); code != 0 || !strings.Contains(out.String(), "kept") {
+		t.Errorf("second run: exit %d, %q", code, out.String())
+	}
+	if code := realMain([]string{"corpus", "-n", "20", "-workdir", wd, "-out", wd}, &out, &errw); code != 2 {
+		t.Errorf("-out and -workdir: exit %d, want 2", code)
+	}
+}

@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -152,6 +151,16 @@ func (d *daemon) stop() {
 	}
 }
 
+// stopClean stops the daemon and fails unless it exited with status 0
+// (a graceful shutdown, which is when a state is expected to be saved).
+func (d *daemon) stopClean() error {
+	d.stop()
+	if d.waitErr != nil {
+		return d.deadErr()
+	}
+	return nil
+}
+
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -163,21 +172,28 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// daemonResult holds the daemon measurements of one corpus size. Times are
-// in seconds, memory in KiB.
+// editStats are the edits made on one daemon.
+type editStats struct {
+	Requested, Made          int
+	Latency, CatLat, MainLat []float64 // seconds
+	Timeouts                 int
+	Categories               []string // categories edited, in order
+}
+
+// daemonResult holds the daemon measurements of one corpus size: a start
+// without state (the state directory, when feedgen has -state, is removed
+// first). Times are in seconds.
 type daemonResult struct {
-	N                          int
-	ColdStart                  float64 // process start to first 200 on /rss.xml
-	HealthArticles             int
-	RSSSettle, HWMSettle       int64
-	RSSAfter, HWMAfter         int64
-	Latency, CatLat, MainLat   []float64
-	Timeouts                   int
-	Categories                 []string // categories edited, in order
-	Debounce                   time.Duration
-	Err                        error
-	EditsRequested, EditsMade  int
-	SettleWait, EditGapSetting time.Duration
+	N              int
+	ColdStart      float64 // process start to first 200 on /rss.xml
+	GzipReady      float64 // process start to the first gzip answer on /rss.xml
+	IOReady        ioStats // the daemon's /proc/PID/io when gzip was ready
+	HealthArticles int
+	MemStart       memStats // -settle after gzip was ready
+	MemAfter       memStats // -settle after the last edit
+	Edits          editStats
+	State          string // -state passed, "" when feedgen has none
+	Err            error
 }
 
 var (
@@ -185,17 +201,79 @@ var (
 	dateLineRE  = regexp.MustCompile(`(?m)^date:.*$`)
 )
 
-// benchDaemon starts feedgen serve on the corpus, measures cold start and
-// memory, then edits -edits articles one at a time and measures how long
-// each takes to show up in its category feed and the main feed. Edited
-// files are restored afterwards; the corpus cache marker is removed while
-// the corpus differs from what the generator wrote.
+// waitGzip polls path with Accept-Encoding: gzip every 10ms until the
+// answer is a 200 with Content-Encoding: gzip (feedgen may serve identity
+// bodies until its gzip forms are ready) and returns the time since the
+// process was started.
+func (d *daemon) waitGzip(ctx context.Context, path string, timeout time.Duration) (time.Duration, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		if d.exited() {
+			return 0, d.deadErr()
+		}
+		req, err := http.NewRequest(http.MethodGet, d.base+path, nil)
+		if err != nil {
+			return 0, err
+		}
+		req.Header.Set("Accept-Encoding", "gzip")
+		if resp, err := d.client.Do(req); err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK && resp.Header.Get("Content-Encoding") == "gzip" {
+				return time.Since(d.start), nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("%s%s: no gzip answer within %s", d.base, path, timeout)
+		}
+		if err := sleepCtx(ctx, 10*time.Millisecond); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// checkHealth checks that /healthz reports n articles and none invalid.
+func (d *daemon) checkHealth(n int) (int, error) {
+	code, body, _, err := d.get("/healthz", "")
+	if err != nil || code != http.StatusOK {
+		return 0, fmt.Errorf("/healthz: %d %v", code, err)
+	}
+	var h struct {
+		Articles, Invalid int
+	}
+	if err := json.Unmarshal(body, &h); err != nil {
+		return 0, fmt.Errorf("/healthz: %v: %s", err, body)
+	}
+	if h.Articles != n || h.Invalid != 0 {
+		return h.Articles, fmt.Errorf("/healthz reports %d articles, %d invalid; want %d and 0", h.Articles, h.Invalid, n)
+	}
+	return h.Articles, nil
+}
+
+// serveStateDir is the -state directory of the daemons of one corpus size.
+func (b *bench) serveStateDir(n int) string {
+	return filepath.Join(b.cfg.workdir, "state", fmt.Sprintf("serve-n%d", n))
+}
+
+// benchDaemon starts feedgen serve on the corpus without state, measures
+// cold start and memory, then edits -edits articles one at a time and
+// measures how long each takes to show up in its category feed and the
+// main feed. Edited files are restored afterwards; the corpus cache marker
+// is removed while the corpus differs from what the generator wrote.
 func (b *bench) benchDaemon(ctx context.Context, ci corpusInfo) (res *daemonResult) {
-	res = &daemonResult{N: ci.N, Debounce: b.cfg.debounce, EditsRequested: b.cfg.edits,
-		SettleWait: b.cfg.settle, EditGapSetting: b.cfg.editGap}
+	res = &daemonResult{N: ci.N}
 	logPath := filepath.Join(b.cfg.workdir, "logs", fmt.Sprintf("serve-n%d.log", ci.N))
+	extra := []string{"-debounce", b.cfg.debounce.String()}
+	if b.stateServe {
+		res.State = b.serveStateDir(ci.N)
+		if err := os.RemoveAll(res.State); err != nil {
+			res.Err = err
+			return res
+		}
+		extra = append(extra, "-state", res.State)
+	}
 	b.logf("serve n=%d: starting (log %s)", ci.N, logPath)
-	d, err := b.startDaemon(ctx, ci.Dir, logPath, "-debounce", b.cfg.debounce.String())
+	d, err := b.startDaemon(ctx, ci.Dir, logPath, extra...)
 	if err != nil {
 		res.Err = err
 		return res
@@ -208,91 +286,112 @@ func (b *bench) benchDaemon(ctx context.Context, ci corpusInfo) (res *daemonResu
 	}
 	res.ColdStart = cs.Seconds()
 	b.logf("serve n=%d: first 200 on /rss.xml after %s", ci.N, fmtSec(res.ColdStart))
-	code, body, _, err := d.get("/healthz", "")
-	if err != nil || code != http.StatusOK {
-		res.Err = fmt.Errorf("/healthz: %d %v", code, err)
+	gz, err := d.waitGzip(ctx, "/rss.xml", b.cfg.buildTimeout)
+	if err != nil {
+		res.Err = err
 		return res
 	}
-	var h struct {
-		Articles, Invalid int
-	}
-	if err := json.Unmarshal(body, &h); err != nil {
-		res.Err = fmt.Errorf("/healthz: %v: %s", err, body)
-		return res
-	}
-	res.HealthArticles = h.Articles
-	if h.Articles != ci.N || h.Invalid != 0 {
-		res.Err = fmt.Errorf("/healthz reports %d articles, %d invalid; want %d and 0", h.Articles, h.Invalid, ci.N)
+	res.GzipReady = gz.Seconds()
+	res.IOReady, _ = readProcIO(d.cmd.Process.Pid)
+	if res.HealthArticles, err = d.checkHealth(ci.N); err != nil {
+		res.Err = err
 		return res
 	}
 	if err := sleepCtx(ctx, b.cfg.settle); err != nil {
 		res.Err = err
 		return res
 	}
-	if res.RSSSettle, res.HWMSettle, err = procStatus(d.cmd.Process.Pid); err != nil {
+	if res.MemStart, err = procMem(d.cmd.Process.Pid); err != nil {
 		res.Err = err
 		return res
 	}
 
-	// Edits. The corpus is no longer the cached one until restored.
-	if err := os.Remove(markerPath(ci.Dir)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		res.Err = err
-		return res
-	}
-	originals := map[string][]byte{}
-	restore := func() {
-		for path, data := range originals {
-			if err := replaceFile(path, data); err != nil {
-				b.logf("serve n=%d: cannot restore %s: %v (the corpus will be regenerated next time)", ci.N, path, err)
-				return
-			}
-		}
-		if err := writeMarker(ci.Dir, ci.N, ci.Seed); err != nil {
-			b.logf("serve n=%d: %v", ci.N, err)
-		}
-		originals = nil
-	}
-	b.addCleanup(func() {
-		if originals != nil {
-			restore()
-		}
-	})
-	defer func() {
-		d.stop()
-		restore()
-	}()
-
-	ents, err := os.ReadDir(ci.Dir)
+	ed, err := b.newEditor(ci)
 	if err != nil {
 		res.Err = err
 		return res
 	}
-	var names []string
-	for _, e := range ents {
-		if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".txt") {
-			names = append(names, e.Name())
+	defer func() {
+		d.stop()
+		ed.restore()
+	}()
+	if err := ed.run(ctx, d, b.cfg.edits, &res.Edits); err != nil {
+		res.Err = err
+		return res
+	}
+	if err := sleepCtx(ctx, b.cfg.settle); err != nil {
+		res.Err = err
+		return res
+	}
+	if res.MemAfter, err = procMem(d.cmd.Process.Pid); err != nil {
+		res.Err = err
+	}
+	return res
+}
+
+// editor edits articles of a cached corpus and restores them. While it
+// has edits outstanding the corpus cache marker is removed, so that an
+// interrupted run makes the next one regenerate the corpus.
+type editor struct {
+	b         *bench
+	ci        corpusInfo
+	originals map[string][]byte
+}
+
+func (b *bench) newEditor(ci corpusInfo) (*editor, error) {
+	if err := os.Remove(markerPath(ci.Dir)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	e := &editor{b: b, ci: ci, originals: map[string][]byte{}}
+	b.addCleanup(e.restore)
+	return e, nil
+}
+
+// restore puts every edited file back and writes the marker. It is
+// idempotent.
+func (e *editor) restore() {
+	if e.originals == nil {
+		return
+	}
+	for path, data := range e.originals {
+		if err := replaceFile(path, data); err != nil {
+			e.b.logf("n=%d: cannot restore %s: %v (the corpus will be regenerated next time)", e.ci.N, path, err)
+			e.originals = nil
+			return
 		}
 	}
-	slices.Sort(names)
+	if err := writeMarker(e.ci.Dir, e.ci.N, e.ci.Seed); err != nil {
+		e.b.logf("n=%d: %v", e.ci.N, err)
+	}
+	e.originals = nil
+}
+
+// run makes n edits on the daemon, one at a time: an article (random,
+// seeded by the corpus seed, so every run edits the same ones) gets a new
+// unique title and a date in 2030. Its file name comes from the generator,
+// not from a listing of the directory. An edit that does not show up
+// within -edit-timeout is counted and skipped; the error is for a dead
+// daemon or an interrupted run.
+func (e *editor) run(ctx context.Context, d *daemon, n int, st *editStats) error {
+	b, ci := e.b, e.ci
+	st.Requested = n
 	rng := rand.New(rand.NewPCG(ci.Seed, 0xED17))
 	nonce := strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
 	editDate := time.Date(2030, 1, 1, 0, 0, 0, 0, cst)
-	for k := 1; k <= b.cfg.edits; k++ {
-		path := filepath.Join(ci.Dir, names[rng.IntN(len(names))])
+	for k := 1; k <= n; k++ {
+		path := filepath.Join(ci.Dir, articleName(ci.Seed, rng.IntN(ci.N)))
 		data, err := os.ReadFile(path)
 		if err != nil {
-			res.Err = err
-			return res
+			return err
 		}
-		if _, ok := originals[path]; !ok {
-			originals[path] = data
+		if _, ok := e.originals[path]; !ok {
+			e.originals[path] = data
 		}
 		cats := strings.FieldsFunc(frontMatterValue(data, "categories"), func(r rune) bool {
 			return r == ',' || r == ' ' || r == '[' || r == ']'
 		})
 		if len(cats) == 0 {
-			res.Err = fmt.Errorf("%s: no category in front matter", path)
-			return res
+			return fmt.Errorf("%s: no category in front matter", path)
 		}
 		cat := cats[0]
 		title := fmt.Sprintf("基准更新 %s E%03d", nonce, k)
@@ -301,36 +400,28 @@ func (b *bench) benchDaemon(ctx context.Context, ci corpusInfo) (res *daemonResu
 		catLat, mainLat, err := b.editOnce(ctx, d, path, newData, title, categoryFeed(cat), layout.FeedKey{}.Path(layout.RSS))
 		if err != nil {
 			if d.exited() {
-				res.Err = d.deadErr()
-				return res
+				return d.deadErr()
 			}
 			b.logf("serve n=%d: edit %d: %v", ci.N, k, err)
-			res.Timeouts++
+			st.Timeouts++
 			if ctx.Err() != nil {
-				res.Err = ctx.Err()
-				return res
+				return ctx.Err()
 			}
 			continue
 		}
-		res.EditsMade++
-		res.Categories = append(res.Categories, cat)
-		res.CatLat = append(res.CatLat, catLat.Seconds())
-		res.MainLat = append(res.MainLat, mainLat.Seconds())
-		res.Latency = append(res.Latency, max(catLat, mainLat).Seconds())
-		b.logf("serve n=%d: edit %d/%d (%s): %s", ci.N, k, b.cfg.edits, cat, fmtSec(max(catLat, mainLat).Seconds()))
+		st.Made++
+		st.Categories = append(st.Categories, cat)
+		st.CatLat = append(st.CatLat, catLat.Seconds())
+		st.MainLat = append(st.MainLat, mainLat.Seconds())
+		st.Latency = append(st.Latency, max(catLat, mainLat).Seconds())
+		if k%10 == 0 || k == n {
+			b.logf("serve n=%d: edit %d/%d (%s): %s", ci.N, k, n, cat, fmtSec(max(catLat, mainLat).Seconds()))
+		}
 		if err := sleepCtx(ctx, b.cfg.editGap); err != nil {
-			res.Err = err
-			return res
+			return err
 		}
 	}
-	if err := sleepCtx(ctx, b.cfg.settle); err != nil {
-		res.Err = err
-		return res
-	}
-	if res.RSSAfter, res.HWMAfter, err = procStatus(d.cmd.Process.Pid); err != nil {
-		res.Err = err
-	}
-	return res
+	return nil
 }
 
 // editOnce replaces path with data (temporary hidden file in the same

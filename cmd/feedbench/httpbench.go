@@ -138,7 +138,7 @@ func (b *bench) chooseFeed(ctx context.Context, ci corpusInfo) (int, string, int
 			return nil
 		}
 		out := filepath.Join(dir, fmt.Sprintf("root-limit%d", limit))
-		if _, _, _, err := b.buildOnce(ctx, ci.Dir, out, true, "-limit", strconv.Itoa(limit)); err != nil {
+		if _, _, _, err := b.buildOnce(ctx, ci.Dir, out, "", true, "-limit", strconv.Itoa(limit)); err != nil {
 			return err
 		}
 		s, err := rssSizes(out)
@@ -446,7 +446,11 @@ func (b *bench) benchHTTP(ctx context.Context, ci corpusInfo) *httpResult {
 		return res
 	}
 
-	d, err := b.startDaemon(ctx, ci.Dir, filepath.Join(b.cfg.workdir, "logs", "serve-http.log"), "-limit", strconv.Itoa(limit))
+	extra := []string{"-limit", strconv.Itoa(limit)}
+	if b.stateServe {
+		extra = append(extra, "-state", "") // throwaway state: never the default one under the user's cache
+	}
+	d, err := b.startDaemon(ctx, ci.Dir, filepath.Join(b.cfg.workdir, "logs", "serve-http.log"), extra...)
 	if err != nil {
 		res.Err = err
 		return res

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -103,6 +102,11 @@ type procResult struct {
 	MaxRSSKB  int64 // ru_maxrss of the child (KiB on Linux)
 	User, Sys time.Duration
 	Stderr    string // the last 64 KiB of its standard error
+	// IO is the child's /proc/PID/io read after it exited and before it
+	// was reaped, so it is final and includes the children it reaped
+	// (a shell pipeline's find, xargs and cat). IO.OK is false when it
+	// could not be read.
+	IO ioStats
 }
 
 // runProc runs name with args, standard output discarded, and measures it.
@@ -117,8 +121,19 @@ func runProc(ctx context.Context, timeout time.Duration, name string, args ...st
 	cmd.Stderr = errBuf
 	cmd.WaitDelay = 5 * time.Second
 	start := time.Now()
-	err := cmd.Run()
-	res.Wall = time.Since(start)
+	err := cmd.Start()
+	if err == nil {
+		// Exited but not reaped: its /proc entry still holds the final
+		// counters. Timing stops here; reaping is not the child's cost.
+		if werr := waitExited(cmd.Process.Pid); werr == nil {
+			res.Wall = time.Since(start)
+			res.IO, _ = readProcIO(cmd.Process.Pid)
+		}
+		err = cmd.Wait()
+	}
+	if res.Wall == 0 {
+		res.Wall = time.Since(start)
+	}
 	res.Stderr = errBuf.String()
 	if ps := cmd.ProcessState; ps != nil {
 		res.MaxRSSKB = maxRSSKB(ps)
@@ -146,40 +161,17 @@ func lastLines(s string, n int) string {
 // would, without overflowing the argument list:
 // find DIR -type f -print0 | xargs -0 cat > /dev/null.
 func catCorpus(ctx context.Context, timeout time.Duration, dir string) (procResult, error) {
-	return runProc(ctx, timeout, "/bin/sh", "-c", `find "$1" -type f -print0 | xargs -0 cat > /dev/null`, "sh", dir)
+	return runProc(ctx, timeout, "/bin/sh", "-c", catScript, "sh", dir)
 }
+
+// catScript is the shell script of catCorpus; $1 is the directory.
+const catScript = `find "$1" -type f -print0 | xargs -0 cat > /dev/null`
 
 // dropCaches syncs and drops the page cache, dentries and inodes. It fails
 // without root or in most containers.
 func dropCaches() error {
 	syncFS()
 	return os.WriteFile("/proc/sys/vm/drop_caches", []byte("3\n"), 0o200)
-}
-
-// procStatus returns VmRSS and VmHWM of pid, in KiB.
-func procStatus(pid int) (rss, hwm int64, err error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0, err
-	}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		k, v, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		f := strings.Fields(v)
-		if len(f) == 0 {
-			continue
-		}
-		n, _ := strconv.ParseInt(f[0], 10, 64)
-		switch k {
-		case "VmRSS":
-			rss = n
-		case "VmHWM":
-			hwm = n
-		}
-	}
-	return rss, hwm, nil
 }
 
 // freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
