@@ -743,32 +743,30 @@ func (t *Tx) Top(k layout.FeedKey, fn func(path string, e Entry) (more bool, err
 // Walk calls fn for every file whose path starts with prefix, in path
 // order, starting after the path after ("" for the first).
 func (t *Tx) Walk(prefix, after string, fn func(path string, e Entry) (more bool, err error)) error {
-	c := t.b(bFiles).Cursor()
-	start := prefix
-	if after > start {
-		start = after
-	}
-	k, v := c.Seek([]byte(start))
-	if after != "" && k != nil && string(k) == after {
-		k, v = c.Next()
-	}
-	for ; k != nil && bytes.HasPrefix(k, []byte(prefix)); k, v = c.Next() {
+	return t.files(prefix, after, func(k, v []byte) (bool, error) {
 		e, err := t.decode(v)
 		if err != nil {
-			return fmt.Errorf("state record of %s: %w", k, err)
+			return false, fmt.Errorf("state record of %s: %w", k, err)
 		}
-		more, err := fn(string(k), e)
-		if err != nil || !more {
-			return err
-		}
-	}
-	return nil
+		return fn(string(k), e)
+	})
 }
 
 // Seqs is Walk for callers that need only each file's sequence number
 // (a rescan looking for the files it did not meet): nothing else is
 // decoded.
 func (t *Tx) Seqs(prefix, after string, fn func(path string, seq uint64) (more bool, err error)) error {
+	return t.files(prefix, after, func(k, v []byte) (bool, error) {
+		seq, n := binary.Uvarint(v)
+		if n <= 0 {
+			return false, fmt.Errorf("state record of %s: %w", k, errCorrupt)
+		}
+		return fn(string(k), seq)
+	})
+}
+
+// files runs fn over the file records below prefix, after the key after.
+func (t *Tx) files(prefix, after string, fn func(k, v []byte) (more bool, err error)) error {
 	c := t.b(bFiles).Cursor()
 	start := prefix
 	if after > start {
@@ -779,11 +777,7 @@ func (t *Tx) Seqs(prefix, after string, fn func(path string, seq uint64) (more b
 		k, v = c.Next()
 	}
 	for ; k != nil && bytes.HasPrefix(k, []byte(prefix)); k, v = c.Next() {
-		seq, n := binary.Uvarint(v)
-		if n <= 0 {
-			return fmt.Errorf("state record of %s: %w", k, errCorrupt)
-		}
-		more, err := fn(string(k), seq)
+		more, err := fn(k, v)
 		if err != nil || !more {
 			return err
 		}
