@@ -43,6 +43,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"feedgen/layout"
 	"feedgen/source"
@@ -126,7 +127,20 @@ func Open(opts Options) (*Index, error) {
 		return nil, fmt.Errorf("state directory %s: %w", dir, err)
 	}
 	x.path = filepath.Join(dir, FileName)
-	if err := x.open(); err != nil {
+	if err := x.open(); errors.Is(err, berrors.ErrTimeout) && x.temp == "" {
+		// Another feedgen holds this state (a daemon, while a build runs on
+		// the same source): leave it alone and keep nothing this time.
+		x.opts.Logger.Warn("state: in use by another feedgen, running without it", "path", x.path)
+		tmp, err := os.MkdirTemp("", "feedgen-state-")
+		if err != nil {
+			return nil, fmt.Errorf("temporary state directory: %w", err)
+		}
+		x.temp, x.path = tmp, filepath.Join(tmp, FileName)
+		if err := x.open(); err != nil {
+			x.removeTemp()
+			return nil, err
+		}
+	} else if err != nil {
 		x.opts.Logger.Warn("state: cannot be used, rebuilding it from the articles", "path", x.path, "reason", err.Error())
 		if err := x.recreate(); err != nil {
 			x.removeTemp()

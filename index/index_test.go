@@ -347,3 +347,23 @@ func TestTemporaryStateIsRemoved(t *testing.T) {
 		t.Errorf("temporary state %s left behind (%v)", dir, err)
 	}
 }
+
+// TestStateInUse: a second process on a state another one holds leaves it
+// alone (no deletion, no waiting forever) and runs with a temporary one.
+func TestStateInUse(t *testing.T) {
+	dir := t.TempDir()
+	x := open(t, dir)
+	put(t, x, "a.txt", Entry{Header: hdr("id:a", 1, nil, nil)})
+	var logs bytes.Buffer
+	y := open(t, dir, func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	if !strings.Contains(logs.String(), "in use by another feedgen") {
+		t.Errorf("log: %q", logs.String())
+	}
+	if filepath.Dir(y.Path()) == dir {
+		t.Fatalf("second index opened the held state %s", y.Path())
+	}
+	put(t, y, "b.txt", Entry{Header: hdr("id:b", 2, nil, nil)})
+	if got := top(t, x, all, 5); !slices.Equal(got, []string{"a.txt"}) {
+		t.Errorf("the holder's state changed: %v", got)
+	}
+}
