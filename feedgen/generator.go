@@ -25,6 +25,7 @@ type Problem struct {
 	Reason string
 }
 
+// String is the problem as feedgen reports it: "path: reason".
 func (p Problem) String() string { return p.Path + ": " + p.Reason }
 
 // Generator turns a source directory into snapshots of feeds. Build and
