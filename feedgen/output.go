@@ -68,7 +68,6 @@ func (g *Generator) renderAll(emit func(*snapshot.File)) int {
 	}
 	rendered := g.render(jobs, now, emit)
 	g.remember(jobs)
-	g.evict()
 	infos := make([]IndexEntry, 0, len(g.out))
 	for _, k := range g.feedKeysSorted() {
 		o := g.out[k]
@@ -219,9 +218,23 @@ func (g *Generator) renderJob(j *renderJob, now time.Time) ([3]*snapshot.File, e
 
 // remember records in the state what the rendered feeds show and forgets
 // the feeds that are gone, so that a later build knows them without
-// rendering them.
+// rendering them; and it drops the rendered items no feed shows any more,
+// so that what the index keeps follows what is published, not the size of
+// the archive. One transaction: each costs a synced commit.
 func (g *Generator) remember(jobs []*renderJob) {
-	if len(jobs) == 0 && len(g.gone) == 0 {
+	shownBy := map[string]bool{}
+	for _, o := range g.out {
+		for _, p := range o.items {
+			shownBy[p] = true
+		}
+	}
+	var unshown []string
+	for p := range g.frags {
+		if !shownBy[p] {
+			unshown = append(unshown, p)
+		}
+	}
+	if len(jobs) == 0 && len(g.gone) == 0 && len(unshown) == 0 {
 		return
 	}
 	_, err := g.ix.Update(func(t *index.Tx) error {
@@ -241,44 +254,20 @@ func (g *Generator) remember(jobs []*renderJob) {
 				return err
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		g.log.Warn("state: cannot record the rendered feeds", "err", err)
-	}
-	g.gone = g.gone[:0]
-}
-
-// evict drops the rendered items that no feed shows any more: what the
-// index keeps follows what is published, not the size of the archive.
-func (g *Generator) evict() {
-	shownBy := map[string]bool{}
-	for _, o := range g.out {
-		for _, p := range o.items {
-			shownBy[p] = true
-		}
-	}
-	var gone []string
-	for p := range g.frags {
-		if !shownBy[p] {
-			gone = append(gone, p)
-		}
-	}
-	if len(gone) == 0 {
-		return
-	}
-	_, err := g.ix.Update(func(t *index.Tx) error {
-		for _, p := range gone {
+		for _, p := range unshown {
 			if err := t.DeleteFrag(p); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	if err == nil {
-		for _, p := range gone {
-			delete(g.frags, p)
-		}
+	if err != nil {
+		g.log.Warn("state: cannot record the rendered feeds", "err", err)
+		return
+	}
+	g.gone = g.gone[:0]
+	for _, p := range unshown {
+		delete(g.frags, p)
 	}
 }
 
