@@ -22,9 +22,9 @@
 # sections also run at 1k, for the 1M / 1k update-latency ratio. Cold-cache
 # runs and strace counts are left out (-cold=false -strace=false): at 1M a
 # cold cat alone takes ~6 min here, and the system calls per article are
-# those of 100k. With today's feedgen (no -state) one 1M build takes ~4.5 min
-# of CPU and 6 GB, so allow an hour or more; run it detached (setsid nohup)
-# from an interactive shell that may go away:
+# those of 100k. With today's feedgen (no -state) one 1M build takes ~4 min
+# and 6 GB, the daemon ~6 min to start; the whole command took 24 min here.
+# Run it detached (setsid nohup) from a shell that may go away:
 #
 #   scripts/bench.sh -workdir /work/feedbench -sizes 1000000 -daemon-sizes 1000,1000000 -sections build,daemon,restart -runs 1 -cold=false -strace=false -build-timeout 30m -out BENCHMARKS-1M.md
 #
