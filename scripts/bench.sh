@@ -22,8 +22,9 @@
 # sections also run at 1k, for the 1M / 1k update-latency ratio. Cold-cache
 # runs and strace counts are left out (-cold=false -strace=false): at 1M a
 # cold cat alone takes ~6 min here, and the system calls per article are
-# those of 100k. With today's feedgen (no -state) one 1M build takes ~4 min
-# and 6 GB, the daemon ~6 min to start; the whole command took 24 min here.
+# those of 100k. With feedgen before the state directory (063953d) one 1M build took ~4 min
+# and 6 GB, the daemon ~6 min to start; the whole command took 24 min. With the state, the first
+# build takes ~8 min; scripts/scale1m.sh measures the state-specific 1M figures in ~15 min.
 # Run it detached (setsid nohup) from a shell that may go away:
 #
 #   scripts/bench.sh -workdir /work/feedbench -sizes 1000000 -daemon-sizes 1000,1000000 -sections build,daemon,restart -runs 1 -cold=false -strace=false -build-timeout 30m -out BENCHMARKS-1M.md
