@@ -14,9 +14,11 @@ import (
 	"feedgen/source"
 )
 
-// scanChunk is how many changed files are read and filed together: enough to
-// keep both processors busy and a commit's cost shared, few enough that a
-// million-file first build never holds more than this many headers.
+// scanChunk is how many files are read and filed together, in one index
+// transaction. Bigger batches share more B+tree page rewrites between
+// articles and make a first build faster, but bbolt holds every page a
+// transaction touches until it commits: 256 keeps a build near 100 MB
+// (BENCHMARKS.md has the trade-off measured).
 const scanChunk = 256
 
 // Scan reads the whole source directory, as for a first build, a restart or
@@ -45,6 +47,8 @@ func (g *Generator) Scan() (int, error) {
 	return n, nil
 }
 
+// pathError names the source directory in an error about it, without the
+// path the os package repeats.
 func pathError(name string, err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
@@ -57,7 +61,6 @@ func pathError(name string, err error) error {
 type candidate struct {
 	rel     string
 	regular bool // a symbolic link is read every time: its target may have changed
-	err     error
 }
 
 // scanTree reads every article file below prefix ("" for the whole tree,
@@ -246,11 +249,7 @@ func (g *Generator) readHeaders(todo []candidate) []headerRead {
 	todo = slices.CompactFunc(todo, func(a, b candidate) bool { return a.rel == b.rel })
 	results := make([]headerRead, len(todo))
 	parallelIO(len(todo), func(i int) {
-		if c := todo[i]; c.err != nil {
-			results[i] = headerRead{rel: c.rel, err: c.err}
-		} else {
-			results[i] = g.readHeader(c.rel)
-		}
+		results[i] = g.readHeader(todo[i].rel)
 	})
 	return results
 }
