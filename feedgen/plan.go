@@ -162,6 +162,15 @@ const itemChunk = 256
 // known holds the sums of kept items to check: a file whose bytes have
 // the same sum is not parsed or cleaned again.
 func (g *Generator) renderItems(rels []string, known map[string]uint64) error {
+	if len(rels) > itemChunk {
+		_, err := g.bulk(func() (int, error) { return 0, g.renderChunks(rels, known) })
+		return err
+	}
+	return g.renderChunks(rels, known)
+}
+
+// renderChunks is renderItems, a chunk at a time.
+func (g *Generator) renderChunks(rels []string, known map[string]uint64) error {
 	for len(rels) > 0 {
 		chunk := rels[:min(len(rels), itemChunk)]
 		rels = rels[len(chunk):]

@@ -30,7 +30,7 @@ func (g *Generator) Scan() (int, error) {
 	} else if !fi.IsDir() {
 		return 0, errors.New(g.root + ": not a directory")
 	}
-	n, err := g.scanTree("")
+	n, err := g.bulk(func() (int, error) { return g.scanTree("") })
 	if err != nil {
 		if errors.Is(err, errIndex) {
 			if err := g.damaged(err); err != nil {
@@ -45,6 +45,20 @@ func (g *Generator) Scan() (int, error) {
 		return n, err
 	}
 	return n, nil
+}
+
+// bulk runs fn, which makes many index transactions, with bulk writing on
+// (index.Index.Bulk): a first build's batches then do not each wait for
+// the disk.
+func (g *Generator) bulk(fn func() (int, error)) (int, error) {
+	if err := g.ix.Bulk(true); err != nil {
+		return 0, wrapIndex(err)
+	}
+	n, err := fn()
+	if berr := g.ix.Bulk(false); berr != nil && err == nil {
+		err = wrapIndex(berr)
+	}
+	return n, err
 }
 
 // pathError names the source directory in an error about it, without the

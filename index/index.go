@@ -77,6 +77,7 @@ var (
 	kSource   = []byte("source")
 	kConfig   = []byte("config")
 	kArticles = []byte("articles")
+	kBulk     = []byte("bulk")
 )
 
 // Options say where the index lives and what it must match.
@@ -106,6 +107,7 @@ type Index struct {
 	// or a state that could not be used).
 	Fresh bool
 	trims int
+	bulk  bool // commits are not synced (Bulk)
 }
 
 // Open opens the index in opts.Dir, or creates it. A state it cannot use is
@@ -185,6 +187,9 @@ func (x *Index) open() (err error) {
 				return errors.New(c.what)
 			}
 		}
+		if m.Get(kBulk) != nil {
+			return errors.New("the run that wrote it stopped in the middle of a bulk write")
+		}
 		for _, b := range buckets {
 			if tx.Bucket(b) == nil {
 				return fmt.Errorf("bucket %s is missing", b)
@@ -238,6 +243,7 @@ func (x *Index) recreate() error {
 	if err := os.Remove(x.path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("state %s: %w", x.path, err)
 	}
+	x.bulk = false
 	if err := x.open(); err != nil {
 		return fmt.Errorf("state %s: %w", x.path, err)
 	}
@@ -269,8 +275,40 @@ func (x *Index) Release() (err error) {
 	if err != nil {
 		return fmt.Errorf("state %s: %w", x.path, err)
 	}
+	db.NoSync = db.NoSync || x.bulk
 	x.db = db
 	return nil
+}
+
+// Bulk switches bulk writing on or off. Many commits in a row (a first
+// build's thousands of batches) each wait for the disk twice; in bulk they
+// do not. A marker written and synced before the first unsynced commit, and
+// removed by a synced commit after a full sync at the end, makes a state
+// whose bulk write was cut short by a machine crash be rebuilt rather than
+// trusted. A process killed meanwhile loses nothing: its writes are in the
+// page cache. A temporary state is never synced anyway.
+func (x *Index) Bulk(on bool) error {
+	if x.temp != "" || x.bulk == on {
+		return nil
+	}
+	if on {
+		if _, err := x.Update(func(t *Tx) error { return t.b(bMeta).Put(kBulk, []byte{1}) }); err != nil {
+			return err
+		}
+		x.mu.Lock()
+		x.db.NoSync, x.bulk = true, true
+		x.mu.Unlock()
+		return nil
+	}
+	x.mu.Lock()
+	x.db.NoSync, x.bulk = false, false
+	err := x.db.Sync()
+	x.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	_, err = x.Update(func(t *Tx) error { return t.b(bMeta).Delete(kBulk) })
+	return err
 }
 
 // DropPages lets go of the mapped pages the process touched, as Release

@@ -367,3 +367,36 @@ func TestStateInUse(t *testing.T) {
 		t.Errorf("the holder's state changed: %v", got)
 	}
 }
+
+// TestBulkMarker: a state whose bulk write did not finish (the machine
+// crashed: unsynced commits may be torn) is rebuilt, not trusted; one that
+// finished is kept.
+func TestBulkMarker(t *testing.T) {
+	dir := t.TempDir()
+	x := open(t, dir)
+	if err := x.Bulk(true); err != nil {
+		t.Fatal(err)
+	}
+	put(t, x, "a.txt", Entry{Header: hdr("id:a", 1, nil, nil)})
+	x.Close() // without Bulk(false): as if the run stopped midway
+	var logs bytes.Buffer
+	y := open(t, dir, func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	if !y.Fresh || !strings.Contains(logs.String(), "bulk write") {
+		t.Fatalf("an unfinished bulk state was trusted (fresh %v, log %q)", y.Fresh, logs.String())
+	}
+	if err := y.Bulk(true); err != nil {
+		t.Fatal(err)
+	}
+	put(t, y, "b.txt", Entry{Header: hdr("id:b", 1, nil, nil)})
+	if err := y.Bulk(false); err != nil {
+		t.Fatal(err)
+	}
+	y.Close()
+	z := open(t, dir)
+	if z.Fresh {
+		t.Fatal("a finished bulk state was rebuilt")
+	}
+	if got := top(t, z, all, 5); !slices.Equal(got, []string{"b.txt"}) {
+		t.Errorf("after a finished bulk write: %v", got)
+	}
+}
