@@ -189,9 +189,6 @@ func (g *Generator) Warm() bool { return !g.ix.Fresh }
 // Close releases the index; a temporary state is removed.
 func (g *Generator) Close() error { return g.ix.Close() }
 
-// StatePath is the index file (for messages and tests).
-func (g *Generator) StatePath() string { return g.ix.Path() }
-
 func firstNonEmpty(s ...string) string {
 	for _, v := range s {
 		if v != "" {

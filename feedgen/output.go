@@ -28,28 +28,20 @@ func (g *Generator) Snapshot() Result {
 // Emit renders every feed whose items changed and hands each file to emit
 // as soon as it is rendered, keeping none of them: a build writes a million
 // articles' feeds with the memory of a few. After Emit the Generator only
-// serves further Emit calls (not Snapshot). It stops at the first error of
-// emit.
+// serves further Emit calls (not Snapshot). emit keeps its own errors (a
+// disk writer reports them when it finishes): one file that cannot be
+// written must not stop the others.
 //
 // keep, when not nil, is asked whether an unchanged feed's file is already
 // where it belongs (diskout.Stream.Keep); a feed whose three files are is
 // neither rendered nor emitted.
-func (g *Generator) Emit(emit func(*snapshot.File) error, keep func(path, etag string) bool) (Result, error) {
+func (g *Generator) Emit(emit func(*snapshot.File), keep func(path, etag string) bool) Result {
 	g.keep = keep
 	defer func() { g.keep = nil }()
-	var first error
-	rendered := g.renderAll(func(f *snapshot.File) {
-		if first == nil {
-			first = emit(f)
-		}
-	})
-	if first == nil {
-		first = emit(g.indexFile)
-	}
-	if first == nil {
-		first = emit(g.opmlFile)
-	}
-	return Result{Rendered: rendered, Feeds: len(g.out)}, first
+	rendered := g.renderAll(emit)
+	emit(g.indexFile)
+	emit(g.opmlFile)
+	return Result{Rendered: rendered, Feeds: len(g.out)}
 }
 
 // renderAll plans and renders the dirty feeds, the index page and the OPML

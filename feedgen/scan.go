@@ -339,8 +339,7 @@ func (g *Generator) forgetUnseen(prefix string, seen *bitmap) (int, error) {
 		if len(gone) > 0 {
 			if err := g.update(func(t *index.Tx) error {
 				for _, p := range gone {
-					delete(g.links, p)
-					if err := t.Delete(p); err != nil {
+					if err := g.forget(t, p); err != nil {
 						return err
 					}
 				}
@@ -517,9 +516,7 @@ func (g *Generator) removeTree(rel string) (int, error) {
 			return err
 		}
 		for _, p := range gone {
-			delete(g.links, p)
-			delete(g.frags, p)
-			if err := t.Delete(p); err != nil {
+			if err := g.forget(t, p); err != nil {
 				return err
 			}
 		}
@@ -527,6 +524,14 @@ func (g *Generator) removeTree(rel string) (int, error) {
 		return nil
 	})
 	return n, err
+}
+
+// forget removes the file rel from the index and from what the generator
+// keeps of it.
+func (g *Generator) forget(t *index.Tx, rel string) error {
+	delete(g.links, rel)
+	delete(g.frags, rel)
+	return t.Delete(rel)
 }
 
 // bitmap is a set of sequence numbers.

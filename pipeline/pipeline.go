@@ -78,10 +78,7 @@ func Build(opts BuildOptions) (BuildResult, error) {
 	// Each file is written as soon as it is rendered and then dropped: a
 	// build holds a few feeds at a time, not the whole output. A file that
 	// cannot be written is reported by Finish; the others are still written.
-	res, _ := g.Emit(func(f *snapshot.File) error {
-		_, _ = st.Put(f)
-		return nil
-	}, st.Keep)
+	res := g.Emit(func(f *snapshot.File) { _, _ = st.Put(f) }, st.Keep) // Finish returns Put's errors
 	wr, err := st.Finish()
 	r = BuildResult{Articles: g.Articles(), Feeds: res.Feeds, Written: wr.Written, Removed: wr.Removed, Problems: g.Problems()}
 	return r, err
