@@ -45,6 +45,9 @@ type Config struct {
 	MaxArticleSize int64
 	// Categories holds per-category overrides, keyed by slug.
 	Categories map[string]CategoryConfig
+	// Archive publishes every feed's older items as RFC 5005 archive
+	// documents (archive.go).
+	Archive bool
 }
 
 // CategoryConfig overrides what the articles say about a category.
@@ -63,6 +66,7 @@ type fileConfig struct {
 	Language    string                    `yaml:"language"`
 	TimeZone    string                    `yaml:"timezone"`
 	Limit       *int                      `yaml:"limit"`
+	Archive     *bool                     `yaml:"archive"`
 	Categories  map[string]CategoryConfig `yaml:"categories"`
 }
 
@@ -104,6 +108,9 @@ func LoadConfigFile(path string, c *Config) error {
 	}
 	if fc.Limit != nil {
 		c.Limit = *fc.Limit
+	}
+	if fc.Archive != nil {
+		c.Archive = *fc.Archive
 	}
 	if len(fc.Categories) > 0 {
 		if c.Categories == nil {
@@ -174,6 +181,10 @@ func (c *Config) fingerprint() string {
 		loc = c.Location.String()
 	}
 	fmt.Fprintf(h, "%q %q %q %q %q %q %d\n", c.BaseURL, c.Title, c.Description, c.Link, c.Language, loc, c.MaxArticleSize)
+	if c.Archive {
+		// The feeds' signatures do not say whether they link an archive.
+		fmt.Fprintf(h, "archive\n")
+	}
 	slugs := make([]string, 0, len(c.Categories))
 	for s := range c.Categories {
 		slugs = append(slugs, s)

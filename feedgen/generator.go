@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"feedgen/index"
+	"feedgen/layout"
 	"feedgen/snapshot"
 )
 
@@ -60,6 +61,12 @@ type Generator struct {
 	gone  []FeedKey            // feeds removed since the state last heard of them
 	links map[string]bool      // article files that are symbolic links
 	frags map[string]bool      // articles whose rendered item the index keeps
+
+	// Archive documents (archive.go): rendered or known from the state,
+	// planned, rendered since the state last heard, and gone.
+	arch               map[FeedKey]map[layout.Month]*archOut
+	archJobs           []*archJob
+	archDone, archGone []archRef
 
 	opened  atomic.Int64 // article files opened: what a state saves is measured by it
 	cleaned atomic.Int64 // articles parsed and cleaned whole to render their item
@@ -116,6 +123,7 @@ func New(root string, cfg Config, opt Options) (*Generator, error) {
 		out:        map[FeedKey]*feedOut{},
 		links:      map[string]bool{},
 		frags:      map[string]bool{},
+		arch:       map[FeedKey]map[layout.Month]*archOut{},
 		indexParts: indexCache{},
 	}
 	if g.now == nil {
@@ -151,6 +159,9 @@ func (g *Generator) load() error {
 			}}
 			return nil
 		}); err != nil {
+			return err
+		}
+		if err := g.loadArchives(t); err != nil {
 			return err
 		}
 		return t.FragPaths(func(p string) error { g.frags[p] = true; return nil })
@@ -236,6 +247,7 @@ func (g *Generator) damaged(cause error) error {
 		}
 	}
 	g.dirty[FeedKey{Kind: KindAll}] = true
+	g.forgetUnheldArchives()
 	if _, err := g.scanTree(""); err != nil {
 		return fmt.Errorf("rebuilding the state: %w", err)
 	}

@@ -59,6 +59,7 @@ func (g *Generator) renderAll(emit func(*snapshot.File)) int {
 		g.log.Error("state: planning failed", "err", err)
 	}
 	rendered := g.render(jobs, now, emit)
+	rendered += g.renderArchives(now, emit)
 	g.remember(jobs)
 	infos := make([]IndexEntry, 0, len(g.out))
 	for _, k := range g.feedKeysSorted() {
@@ -88,6 +89,7 @@ func (g *Generator) assemble() *snapshot.Snapshot {
 		files = append(files, o.files[:]...)
 	}
 	files = append(files, g.indexFile, g.opmlFile)
+	files = g.archiveFiles(files)
 	return snapshot.New(files, g.stats)
 }
 
@@ -112,6 +114,7 @@ func (g *Generator) Compress() *snapshot.Snapshot {
 			slots = append(slots, f)
 		}
 	}
+	slots = g.archiveSlots(slots)
 	if len(slots) == 0 {
 		return nil
 	}
@@ -220,13 +223,14 @@ func (g *Generator) remember(jobs []*renderJob) {
 			shownBy[p] = true
 		}
 	}
+	g.archiveShown(shownBy)
 	var unshown []string
 	for p := range g.frags {
 		if !shownBy[p] {
 			unshown = append(unshown, p)
 		}
 	}
-	if len(jobs) == 0 && len(g.gone) == 0 && len(unshown) == 0 {
+	if len(jobs) == 0 && len(g.gone) == 0 && len(unshown) == 0 && len(g.archDone) == 0 && len(g.archGone) == 0 {
 		return
 	}
 	_, err := g.ix.Update(func(t *index.Tx) error {
@@ -251,13 +255,14 @@ func (g *Generator) remember(jobs []*renderJob) {
 				return err
 			}
 		}
-		return nil
+		return g.rememberArchives(t)
 	})
 	if err != nil {
 		g.log.Warn("state: cannot record the rendered feeds", "err", err)
 		return
 	}
 	g.gone = g.gone[:0]
+	g.archiveRemembered()
 	for _, p := range unshown {
 		delete(g.frags, p)
 	}

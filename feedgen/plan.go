@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"feedgen/index"
+	"feedgen/layout"
 )
 
 // shown is one item a feed shows.
@@ -81,6 +82,7 @@ func (g *Generator) plan() ([]*renderJob, error) {
 			return nil, err
 		}
 	}
+	rest := g.splitArchive(tops)
 	jobs := make([]*renderJob, 0, len(tops))
 	err := g.ix.View(func(t *index.Tx) error {
 		for k, items := range tops {
@@ -89,6 +91,7 @@ func (g *Generator) plan() ([]*renderJob, error) {
 					delete(g.out, k)
 					g.gone = append(g.gone, k)
 				}
+				g.dropArchive(k, layout.Month{})
 				continue
 			}
 			for i := range items {
@@ -102,6 +105,11 @@ func (g *Generator) plan() ([]*renderJob, error) {
 				items[i].sum = f.Sum
 			}
 			j := &renderJob{key: k, items: items, info: g.feedInfo(k, items)}
+			if g.archiving() {
+				if err := g.planArchive(t, j, rest[k]); err != nil {
+					return err
+				}
+			}
 			j.sig = feedSignature(j.info, items)
 			if old := g.out[k]; old != nil && old.sig == j.sig && (old.files[0] != nil || g.kept(k, old)) {
 				continue
@@ -131,14 +139,15 @@ func (g *Generator) kept(k FeedKey, o *feedOut) bool {
 	return true
 }
 
-// top returns the newest Limit published articles of feed k: newest first,
+// top returns the newest Limit published articles of feed k (all of them
+// with archives, see splitArchive): newest first,
 // ties broken by id, so that the order never depends on reading order. The
 // index is kept in that order, so this costs the limit, not the archive.
 func (g *Generator) top(t *index.Tx, k FeedKey) ([]shown, error) {
 	var items []shown
 	err := t.Top(k, func(p string, e index.Entry) (bool, error) {
 		items = append(items, shown{path: p, hdr: e.Header, stamp: e.Stamp})
-		return g.cfg.Limit <= 0 || len(items) < g.cfg.Limit, nil
+		return g.cfg.Limit <= 0 || g.archiving() || len(items) < g.cfg.Limit, nil
 	})
 	return items, err
 }
@@ -324,6 +333,9 @@ func (g *Generator) feedInfo(k FeedKey, items []shown) FeedInfo {
 func feedSignature(fi FeedInfo, items []shown) [32]byte {
 	h := sha256.New()
 	fmt.Fprintf(h, "%d\x00%s\x00%s\x00%s\x00%s\x00%s\x00", fi.Key.Kind, fi.Key.Name, fi.Title, fi.Description, fi.Link, fi.Updated.Format(time.RFC3339Nano))
+	if fi.Archive != (ArchiveInfo{}) {
+		fmt.Fprintf(h, "archive %v\x00", fi.Archive)
+	}
 	for _, it := range items {
 		h.Write([]byte(it.path))
 		h.Write(binary.LittleEndian.AppendUint64(nil, it.sum))

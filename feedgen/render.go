@@ -42,6 +42,7 @@ type FeedInfo struct {
 	Description string
 	Link        string    // the home page the feed belongs to (absolute)
 	Updated     time.Time // the newest item's updated time
+	Archive     ArchiveInfo // its place in an RFC 5005 archive chain (archive.go); zero without archives
 }
 
 // epoch stands in for the updated time of a feed with no item. Atom requires
@@ -137,6 +138,7 @@ func renderFeed(cfg *Config, f Format, fi FeedInfo, frags [][]byte) []byte {
 		head = marshalJSON(jsonDocFor(cfg, fi, []*feeds.JSONItem{}))
 		at = bytes.LastIndex(head, []byte("[]")) + 1
 	}
+	head, at = archiveHead(cfg, f, fi, head, at)
 	n := len(head)
 	for _, fr := range frags {
 		n += len(fr) + 2

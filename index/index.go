@@ -26,6 +26,7 @@
 //	fragsums path → a Frag's stamp and sum (read without touching the parts)
 //	shown   feed → Shown                (what each feed showed when last rendered)
 //	outputs output directory + "\x00" + path → Output (what a build left there)
+//	archives feed + "\x00" + month (6 digits) → ArchiveDoc (what each archive document showed)
 package index
 
 import (
@@ -52,7 +53,7 @@ import (
 // Format names the layout of the stored records. Change it whenever the
 // encoding or the meaning of a record changes: a state of another format is
 // rebuilt, never read.
-const Format = "feedgen-index-7"
+const Format = "feedgen-index-8"
 
 // FileName is the index's file inside the state directory.
 const FileName = "index.db"
@@ -70,8 +71,9 @@ var (
 	bSums  = []byte("fragsums")
 	bShown = []byte("shown")
 	bOuts  = []byte("outputs")
+	bArch  = []byte("archives") // archive.go
 
-	buckets = [][]byte{bMeta, bFiles, bHeads, bFeeds, bMembs, bIDs, bDups, bErrs, bFrags, bSums, bShown, bOuts}
+	buckets = [][]byte{bMeta, bFiles, bHeads, bFeeds, bMembs, bIDs, bDups, bErrs, bFrags, bSums, bShown, bOuts, bArch}
 
 	kFormat   = []byte("format")
 	kSource   = []byte("source")

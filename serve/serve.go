@@ -78,6 +78,7 @@ type entry struct {
 	// If-None-Match: a cache may hold either coding, and both are still
 	// valid, so either one earns a 304.
 	etag, gzETag string
+	cc           []string // the file's own Cache-Control, else nil
 }
 
 // rep is one representation: the bytes and their precomputed headers.
@@ -191,6 +192,9 @@ func newState(s *snapshot.Snapshot) *state {
 		if f.IsCompact() {
 			e.compact = f
 		}
+		if f.CacheControl != "" {
+			e.cc = one(f.CacheControl)
+		}
 		if f.ContentType == "" {
 			// Never let the client sniff: an unknown type is bytes.
 			e.ctype = one("application/octet-stream")
@@ -268,6 +272,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	hdr[kVary] = hdrVary
 	hdr[kCC] = h.cacheControl
+	if e.cc != nil {
+		hdr[kCC] = e.cc
+	}
 	if rp.etag != nil {
 		hdr[kETag] = rp.etag
 	}

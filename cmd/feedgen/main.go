@@ -69,6 +69,7 @@ type common struct {
 	src, baseURL, config, logFormat, state string
 	limit                                  int
 	maxSize                                int64
+	archive                                bool
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -76,6 +77,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.baseURL, "base-url", "", "absolute `URL` the feeds are served under (build: default http://localhost:8080/; serve: derived from -addr)")
 	fs.StringVar(&c.config, "config", "", "optional YAML `file`: title, description, link, language, timezone, limit, categories")
 	fs.IntVar(&c.limit, "limit", feedgen.DefaultLimit, "items per feed (0: no limit)")
+	fs.BoolVar(&c.archive, "archive", false, "also publish every feed's older items as RFC 5005 archive documents, by month")
 	fs.Int64Var(&c.maxSize, "max-article-size", feedgen.DefaultMaxArticleSize, "largest article file read, in `bytes`")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.state, "state", "", "state `directory`: what was learned about each article, so that a restart or rebuild reads only what changed (default: a folder under the user cache directory named after -src; -state \"\" keeps none)")
@@ -115,6 +117,9 @@ func (c *common) site(fs *flag.FlagSet, defaultBase string) (feedgen.Config, err
 	}
 	if set["limit"] {
 		cfg.Limit = c.limit
+	}
+	if set["archive"] {
+		cfg.Archive = c.archive
 	}
 	if err := cfg.Normalize(); err != nil {
 		return cfg, err

@@ -1,0 +1,386 @@
+package feedgen
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"feedgen/index"
+	"feedgen/layout"
+	"feedgen/snapshot"
+)
+
+// Archived feeds (RFC 5005 section 4), with Config.Archive.
+//
+// A feed's subscription document shows its newest Limit items; every older
+// item is in exactly one archive document, the one of its month of
+// publication in UTC (layout.MonthOf). The chain therefore partitions the
+// feed: following prev-archive from the subscription document visits every
+// item once. A month is one contiguous range of the feed's members (they
+// are kept in order of the instant), and its document depends on that range
+// only, so an edit, a deletion or a backdated addition rewrites the
+// documents of its own month; an edit of an article the subscription
+// document shows rewrites none. The one document that moves with new
+// articles is a feed's newest archive document, the month the items leaving
+// the subscription document roll into; it is served with the feeds' own
+// short Cache-Control, the others with layout.ArchiveCacheControl.
+//
+// The archive documents of a feed carry its title, description and links,
+// the items of their month newest first, <fh:archive/>, and links rel
+// "self", "current" (the subscription document) and "prev-archive" /
+// "next-archive" to the neighbouring months that have items; JSON Feed
+// walks the same chain with next_url. Items are the same rendered
+// fragments the feeds use, kept in the index: an article is read and
+// rendered once for every document that shows it.
+
+// ArchiveInfo places a document in its feed's archive chain. Zero months
+// mean "none".
+type ArchiveInfo struct {
+	Doc        layout.Month // the month this archive document holds; zero in a subscription document
+	Prev, Next layout.Month // the neighbouring archive documents (Next only in archive documents)
+}
+
+// archOut is a rendered archive document.
+type archOut struct {
+	sig   [32]byte
+	etags [3]string
+	items []string
+	// files are nil for a document known from the state or handed over by
+	// Emit.
+	files [3]*snapshot.File
+}
+
+// archJob is an archive document whose bytes changed.
+type archJob struct {
+	key   FeedKey
+	month layout.Month
+	items []shown
+	info  FeedInfo
+	sig   [32]byte
+}
+
+// archRef names one archive document.
+type archRef struct {
+	key   FeedKey
+	month layout.Month
+}
+
+// archiving reports whether feeds have archives at all: with no limit the
+// subscription document shows everything.
+func (g *Generator) archiving() bool { return g.cfg.Archive && g.cfg.Limit > 0 }
+
+// splitArchive cuts every planned feed to its newest Limit items and
+// returns the rest, the items of its archive documents (newest first).
+func (g *Generator) splitArchive(tops map[FeedKey][]shown) map[FeedKey][]shown {
+	rest := map[FeedKey][]shown{}
+	if !g.archiving() {
+		return rest
+	}
+	for k, items := range tops {
+		if len(items) > g.cfg.Limit {
+			rest[k] = items[g.cfg.Limit:]
+			tops[k] = items[:g.cfg.Limit:g.cfg.Limit]
+		}
+	}
+	return rest
+}
+
+// planArchive plans the archive documents of the feed of job j from its
+// archived items rest (newest first), sets the subscription document's
+// prev-archive, queues the documents whose bytes change and forgets the
+// months that have no item left.
+func (g *Generator) planArchive(t *index.Tx, j *renderJob, rest []shown) error {
+	for i := range rest {
+		f, ok, err := t.FragSum(rest[i].path)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("no rendered item for %s", rest[i].path)
+		}
+		rest[i].sum = f.Sum
+	}
+	type month struct {
+		m     layout.Month
+		items []shown
+	}
+	var months []month // newest first
+	for start := 0; start < len(rest); {
+		m := layout.MonthOf(rest[start].hdr.Published)
+		end := start + 1
+		for end < len(rest) && layout.MonthOf(rest[end].hdr.Published) == m {
+			end++
+		}
+		months = append(months, month{m, rest[start:end:end]})
+		start = end
+	}
+	if len(months) > 0 {
+		j.info.Archive.Prev = months[0].m
+	}
+	held := g.arch[j.key]
+	live := map[layout.Month]bool{}
+	for i, mo := range months {
+		live[mo.m] = true
+		info := j.info
+		info.Updated = epoch
+		for n, it := range mo.items {
+			if n == 0 || it.hdr.Updated.After(info.Updated) {
+				info.Updated = it.hdr.Updated
+			}
+		}
+		info.Archive = ArchiveInfo{Doc: mo.m}
+		if i+1 < len(months) {
+			info.Archive.Prev = months[i+1].m
+		}
+		if i > 0 {
+			info.Archive.Next = months[i-1].m
+		}
+		aj := &archJob{key: j.key, month: mo.m, items: mo.items, info: info, sig: feedSignature(info, mo.items)}
+		if old := held[mo.m]; old != nil && old.sig == aj.sig && (old.files[0] != nil || g.keptArchive(j.key, mo.m, old)) {
+			continue
+		}
+		g.archJobs = append(g.archJobs, aj)
+	}
+	for m := range held {
+		if !live[m] {
+			g.dropArchive(j.key, m)
+		}
+	}
+	return nil
+}
+
+// dropArchive forgets one archive document (m zero: all of feed k's).
+func (g *Generator) dropArchive(k FeedKey, m layout.Month) {
+	for mm := range g.arch[k] {
+		if m.IsZero() || mm == m {
+			delete(g.arch[k], mm)
+			g.archGone = append(g.archGone, archRef{k, mm})
+		}
+	}
+	if len(g.arch[k]) == 0 {
+		delete(g.arch, k)
+	}
+}
+
+// keptArchive is kept for an archive document.
+func (g *Generator) keptArchive(k FeedKey, m layout.Month, o *archOut) bool {
+	if g.keep == nil {
+		return false
+	}
+	for _, f := range Formats {
+		if !g.keep(k.ArchivePath(m, f), o.etags[f]) {
+			return false
+		}
+	}
+	return true
+}
+
+// renderArchives renders the planned archive documents, a few at a time in
+// parallel (a busy month is megabytes), like render does the feeds.
+func (g *Generator) renderArchives(now time.Time, emit func(*snapshot.File)) int {
+	jobs := g.archJobs
+	g.archJobs = nil
+	sort.Slice(jobs, func(i, k int) bool {
+		if jobs[i].key != jobs[k].key {
+			return jobs[i].key.Less(jobs[k].key)
+		}
+		return jobs[k].month.Before(jobs[i].month)
+	})
+	step := max(1, parallelism())
+	for start := 0; start < len(jobs); start += step {
+		group := jobs[start:min(len(jobs), start+step)]
+		files := make([][3]*snapshot.File, len(group))
+		errs := make([]error, len(group))
+		parallel(len(group), func(i int) { files[i], errs[i] = g.renderArchJob(group[i], now) })
+		for i, j := range group {
+			if errs[i] != nil {
+				g.log.Error("rendering an archive document", "path", j.key.ArchivePath(j.month, RSS), "err", errs[i])
+				continue
+			}
+			o := &archOut{sig: j.sig, items: make([]string, len(j.items)), files: files[i]}
+			for n, it := range j.items {
+				o.items[n] = it.path
+			}
+			for f, file := range files[i] {
+				o.etags[f] = file.ETag
+			}
+			if emit != nil {
+				for _, f := range files[i] {
+					emit(f)
+				}
+				o.files = [3]*snapshot.File{}
+			}
+			if g.arch[j.key] == nil {
+				g.arch[j.key] = map[layout.Month]*archOut{}
+			}
+			g.arch[j.key][j.month] = o
+			g.archDone = append(g.archDone, archRef{j.key, j.month})
+		}
+		g.release()
+	}
+	return len(jobs)
+}
+
+// renderArchJob renders one archive document in the three formats.
+func (g *Generator) renderArchJob(j *archJob, now time.Time) ([3]*snapshot.File, error) {
+	var files [3]*snapshot.File
+	var old *archOut
+	if o := g.arch[j.key]; o != nil {
+		old = o[j.month]
+	}
+	// Only the newest document changes as items roll into it; the others
+	// change with an edit in their month alone.
+	cc := layout.ArchiveCacheControl
+	if j.info.Archive.Next.IsZero() {
+		cc = ""
+	}
+	err := g.ix.View(func(t *index.Tx) error {
+		frags := make([][3][]byte, len(j.items))
+		for i, it := range j.items {
+			f, ok, err := t.Frag(it.path)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return errors.New("no rendered item for " + it.path)
+			}
+			frags[i] = f.Parts
+		}
+		parts := make([][]byte, len(frags))
+		for _, f := range Formats {
+			for i := range frags {
+				parts[i] = frags[i][f]
+			}
+			body := renderFeed(&g.cfg, f, j.info, parts)
+			var prev *snapshot.File
+			if old != nil {
+				prev = old.files[f]
+			}
+			file := g.reuse(prev, j.key.ArchivePath(j.month, f), f.ContentType(), body, now)
+			if file.CacheControl != cc {
+				c := *file
+				c.CacheControl = cc
+				file = &c
+			}
+			files[f] = file
+		}
+		return nil
+	})
+	return files, err
+}
+
+// archiveShown adds the items of every archive document to shown.
+func (g *Generator) archiveShown(shown map[string]bool) {
+	for _, ms := range g.arch {
+		for _, o := range ms {
+			for _, p := range o.items {
+				shown[p] = true
+			}
+		}
+	}
+}
+
+// rememberArchives records the rendered archive documents in the state and
+// forgets the ones that are gone.
+func (g *Generator) rememberArchives(t *index.Tx) error {
+	for _, r := range g.archDone {
+		o := g.arch[r.key][r.month]
+		if o == nil {
+			continue
+		}
+		if err := t.PutArchive(r.key, r.month, &index.ArchiveDoc{Sig: o.sig, ETags: o.etags, Items: o.items}); err != nil {
+			return err
+		}
+	}
+	for _, r := range g.archGone {
+		if g.arch[r.key][r.month] != nil {
+			continue // back since
+		}
+		if err := t.PutArchive(r.key, r.month, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// archiveRemembered clears what rememberArchives recorded.
+func (g *Generator) archiveRemembered() {
+	g.archDone, g.archGone = g.archDone[:0], g.archGone[:0]
+}
+
+// loadArchives takes the archive documents known from the state.
+func (g *Generator) loadArchives(t *index.Tx) error {
+	return t.EachArchive(func(k FeedKey, m layout.Month, d index.ArchiveDoc) error {
+		if g.arch[k] == nil {
+			g.arch[k] = map[layout.Month]*archOut{}
+		}
+		g.arch[k][m] = &archOut{sig: d.Sig, etags: d.ETags, items: d.Items}
+		return nil
+	})
+}
+
+// forgetUnheldArchives drops the documents known only from a state that is
+// gone (damaged): they are planned again from the articles.
+func (g *Generator) forgetUnheldArchives() {
+	for k, ms := range g.arch {
+		for m, o := range ms {
+			if o.files[0] == nil {
+				delete(ms, m)
+			}
+		}
+		if len(ms) == 0 {
+			delete(g.arch, k)
+		}
+	}
+	g.archDone, g.archGone = nil, nil
+}
+
+// archiveFiles lists the held files of every archive document.
+func (g *Generator) archiveFiles(files []*snapshot.File) []*snapshot.File {
+	for _, ms := range g.arch {
+		for _, o := range ms {
+			if o.files[0] != nil {
+				files = append(files, o.files[:]...)
+			}
+		}
+	}
+	return files
+}
+
+// archiveSlots lists the held archive files not yet compressed.
+func (g *Generator) archiveSlots(slots []**snapshot.File) []**snapshot.File {
+	for _, ms := range g.arch {
+		for _, o := range ms {
+			for i := range o.files {
+				if o.files[i] != nil && !o.files[i].Compressed {
+					slots = append(slots, &o.files[i])
+				}
+			}
+		}
+	}
+	return slots
+}
+
+// ArchiveSpan is the first and last month of feed k's archive and the
+// number of its documents; zero months when it has none.
+func (g *Generator) ArchiveSpan(k FeedKey) (first, last layout.Month, n int) {
+	ms := make([]layout.Month, 0, len(g.arch[k]))
+	for m := range g.arch[k] {
+		ms = append(ms, m)
+	}
+	if len(ms) == 0 {
+		return
+	}
+	slices.SortFunc(ms, func(a, b layout.Month) int {
+		if a.Before(b) {
+			return -1
+		}
+		if b.Before(a) {
+			return 1
+		}
+		return 0
+	})
+	return ms[0], ms[len(ms)-1], len(ms)
+}
