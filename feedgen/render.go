@@ -40,8 +40,8 @@ type FeedInfo struct {
 	Key         FeedKey
 	Title       string
 	Description string
-	Link        string    // the home page the feed belongs to (absolute)
-	Updated     time.Time // the newest item's updated time
+	Link        string      // the home page the feed belongs to (absolute)
+	Updated     time.Time   // the newest item's updated time
 	Archive     ArchiveInfo // its place in an RFC 5005 archive chain (archive.go); zero without archives
 }
 
