@@ -40,9 +40,12 @@ type FeedInfo struct {
 	Key         FeedKey
 	Title       string
 	Description string
-	Link        string      // the home page the feed belongs to (absolute)
-	Updated     time.Time   // the newest item's updated time
-	Archive     ArchiveInfo // its place in an RFC 5005 archive chain (archive.go); zero without archives
+	Link        string    // the home page the feed belongs to (absolute)
+	Updated     time.Time // the newest item's updated time
+
+	// Archive is the document's place in an RFC 5005 archive chain
+	// (archive.go); zero without archives.
+	Archive ArchiveInfo
 }
 
 // epoch stands in for the updated time of a feed with no item. Atom requires
