@@ -384,3 +384,16 @@ func (g *Generator) ArchiveSpan(k FeedKey) (first, last layout.Month, n int) {
 	})
 	return ms[0], ms[len(ms)-1], len(ms)
 }
+
+// archiveSpanText is what the index page says of feed k's archive: the
+// months it spans and how many archive documents it has, or "".
+func (g *Generator) archiveSpanText(k FeedKey) string {
+	first, last, n := g.ArchiveSpan(k)
+	switch {
+	case n == 0:
+		return ""
+	case n == 1:
+		return "archive: " + first.String()
+	}
+	return fmt.Sprintf("archive: %s – %s, %d months", first, last, n)
+}

@@ -167,6 +167,16 @@ func TestArchiveChainsPartition(t *testing.T) {
 		_, s := generate(t, dir, cfg)
 		files := contents(s)
 		walkChains(t, files, cfg.BaseURL, expectedFeeds(as))
+		checkAll(t, s)
+		if strings.Contains(files[layout.OPMLPath], "/archive/") {
+			t.Error("the OPML list names archive documents")
+		}
+		if first, last, n := (&Generator{arch: map[FeedKey]map[layout.Month]*archOut{}}).ArchiveSpan(FeedKey{}); n != 0 || !first.IsZero() || !last.IsZero() {
+			t.Error("ArchiveSpan of nothing")
+		}
+		if span := "archive: 2024-01 – 2024-07, 7 months"; limit == 1 && !strings.Contains(files[layout.IndexPath], span) {
+			t.Errorf("the index page does not say %q", span)
+		}
 		n := 0
 		for p := range files {
 			if layout.IsArchive(p) {

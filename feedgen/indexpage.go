@@ -12,6 +12,8 @@ import (
 type IndexEntry struct {
 	FeedInfo
 	Items int
+	// Archive says what the feed's RFC 5005 archive spans ("" for none).
+	Archive string
 }
 
 // relURL is the feed file's URL relative to the site root, so that the index
@@ -29,6 +31,7 @@ type indexRow struct {
 	Updated string
 	Home    string
 	Links   []indexLink
+	Archive string
 }
 
 type indexAlt struct {
@@ -69,7 +72,7 @@ td.n{text-align:right}a{color:#0645ad}
 var (
 	altTmpl = template.Must(template.New("alt").Parse(`{{range .}}<link rel="alternate" type="{{.Type}}" title="{{.Title}}" href="{{.Href}}">
 {{end}}`))
-	rowTmpl = template.Must(template.New("row").Parse(`<tr class="feed" data-kind="{{.Kind}}"><td><a href="{{.Home}}">{{.Title}}</a></td><td class="n">{{.Items}}</td><td><time>{{.Updated}}</time></td><td>{{range $i, $l := .Links}}{{if $i}} · {{end}}<a class="feed-link" type="{{$l.Type}}" href="{{$l.Href}}">{{$l.Label}}</a>{{end}}</td></tr>
+	rowTmpl = template.Must(template.New("row").Parse(`<tr class="feed" data-kind="{{.Kind}}"><td><a href="{{.Home}}">{{.Title}}</a></td><td class="n">{{.Items}}{{if .Archive}}<br><small class="archive">{{.Archive}}</small>{{end}}</td><td><time>{{.Updated}}</time></td><td>{{range $i, $l := .Links}}{{if $i}} · {{end}}<a class="feed-link" type="{{$l.Type}}" href="{{$l.Href}}">{{$l.Label}}</a>{{end}}</td></tr>
 `))
 )
 
@@ -94,7 +97,7 @@ type indexParts struct {
 }
 
 func sameEntry(a, b IndexEntry) bool {
-	return a.Key == b.Key && a.Title == b.Title && a.Link == b.Link && a.Items == b.Items && a.Updated.Equal(b.Updated) &&
+	return a.Key == b.Key && a.Archive == b.Archive && a.Title == b.Title && a.Link == b.Link && a.Items == b.Items && a.Updated.Equal(b.Updated) &&
 		rfc3339(a.Updated) == rfc3339(b.Updated)
 }
 
@@ -104,7 +107,7 @@ func (c indexCache) parts(e IndexEntry) indexParts {
 		return p
 	}
 	kinds := map[Kind]string{KindAll: "all", KindCategory: "category", KindTag: "tag"}
-	row := indexRow{Title: e.Title, Kind: kinds[e.Key.Kind], Items: e.Items, Home: e.Link}
+	row := indexRow{Title: e.Title, Kind: kinds[e.Key.Kind], Items: e.Items, Home: e.Link, Archive: e.Archive}
 	if e.Items > 0 {
 		row.Updated = rfc3339(e.Updated)
 	}

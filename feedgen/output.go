@@ -64,7 +64,7 @@ func (g *Generator) renderAll(emit func(*snapshot.File)) int {
 	infos := make([]IndexEntry, 0, len(g.out))
 	for _, k := range g.feedKeysSorted() {
 		o := g.out[k]
-		infos = append(infos, IndexEntry{FeedInfo: o.info, Items: len(o.items)})
+		infos = append(infos, IndexEntry{FeedInfo: o.info, Items: len(o.items), Archive: g.archiveSpanText(k)})
 	}
 	g.indexFile = g.reuse(g.indexFile, layout.IndexPath, layout.TypeHTML, renderIndex(&g.cfg, infos, g.indexParts), now)
 	g.opmlFile = g.reuse(g.opmlFile, layout.OPMLPath, layout.TypeOPML, renderOPML(&g.cfg, infos), now)
