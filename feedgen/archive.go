@@ -72,8 +72,10 @@ type archRef struct {
 func (g *Generator) archiving() bool { return g.cfg.Archive && g.cfg.Limit > 0 }
 
 // splitArchive cuts every planned feed to its newest Limit items and
-// returns the rest, the items of its archive documents (newest first).
+// returns the rest, the items of its archive documents (newest first). It
+// starts the planning of archive documents.
 func (g *Generator) splitArchive(tops map[FeedKey][]shown) map[FeedKey][]shown {
+	g.archJobs = g.archJobs[:0] // left by a plan that failed part way
 	rest := map[FeedKey][]shown{}
 	if !g.archiving() {
 		return rest

@@ -294,9 +294,15 @@ func TestArchiveState(t *testing.T) {
 		got, _, _ := withState(t, dir, state, cfg, nil)
 		sameFiles(t, fmt.Sprintf("run %d", i), got, want)
 	}
+	// A damaged state is rebuilt, to the same bytes.
+	if err := os.WriteFile(filepath.Join(state, "index.db"), []byte(strings.Repeat("garbage", 1000)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, _, _ := withState(t, dir, state, cfg, nil)
+	sameFiles(t, "damaged state", got, want)
 	// Without archives the same state is rebuilt: no archive survives.
 	cfg.Archive = false
-	got, _, _ := withState(t, dir, state, cfg, nil)
+	got, _, _ = withState(t, dir, state, cfg, nil)
 	for p := range got {
 		if layout.IsArchive(p) {
 			t.Fatalf("%s published without -archive", p)
