@@ -45,6 +45,7 @@ type ArchiveInfo struct {
 // archOut is a rendered archive document.
 type archOut struct {
 	sig   [32]byte
+	links ArchiveInfo // its month and neighbours
 	etags [3]string
 	items []string
 	// files are nil for a document known from the state or handed over by
@@ -71,85 +72,203 @@ type archRef struct {
 // subscription document shows everything.
 func (g *Generator) archiving() bool { return g.cfg.Archive && g.cfg.Limit > 0 }
 
-// splitArchive cuts every planned feed to its newest Limit items and
-// returns the rest, the items of its archive documents (newest first). It
-// starts the planning of archive documents.
-func (g *Generator) splitArchive(tops map[FeedKey][]shown) map[FeedKey][]shown {
-	g.archJobs = g.archJobs[:0] // left by a plan that failed part way
-	rest := map[FeedKey][]shown{}
-	if !g.archiving() {
-		return rest
-	}
-	for k, items := range tops {
-		if len(items) > g.cfg.Limit {
-			rest[k] = items[g.cfg.Limit:]
-			tops[k] = items[:g.cfg.Limit:g.cfg.Limit]
-		}
-	}
-	return rest
+// archPlan is what the dirty loop of plan found for a feed's archive: the
+// months to plan again with their archived items (newest first; none for
+// a month left empty), and whether that is every month of the feed.
+type archPlan struct {
+	full   bool
+	months map[layout.Month][]shown
 }
 
-// planArchive plans the archive documents of the feed of job j from its
-// archived items rest (newest first), sets the subscription document's
-// prev-archive, queues the documents whose bytes change and forgets the
-// months that have no item left.
-func (g *Generator) planArchive(t *index.Tx, j *renderJob, rest []shown) error {
-	for i := range rest {
-		f, ok, err := t.FragSum(rest[i].path)
+// takeMonths collects the feed months the index saw change.
+func (g *Generator) takeMonths() {
+	for fm := range g.ix.TakeMonths() {
+		if g.dirtyMonths[fm.Feed] == nil {
+			g.dirtyMonths[fm.Feed] = map[layout.Month]bool{}
+		}
+		g.dirtyMonths[fm.Feed][fm.Month] = true
+	}
+}
+
+// archiveCandidates decides which archive months of feed k must be planned
+// again, now that its subscription document shows top, and returns their
+// archived items so that plan makes sure their rendered items are current.
+// The months are those the index saw change, and those of the items that
+// entered or left the subscription document; every month when nothing is
+// known of the feed's archive or the feed's own fields changed (a full pass
+// over the feed: a first build, a new feed). So a change costs its months,
+// not the archive.
+func (g *Generator) archiveCandidates(t *index.Tx, k FeedKey, top []shown) ([]shown, error) {
+	inTop := make(map[string]bool, len(top))
+	for _, it := range top {
+		inTop[it.path] = true
+	}
+	p := &archPlan{months: map[layout.Month][]shown{}}
+	g.archPlans[k] = p
+	old := g.out[k]
+	if len(top) < g.cfg.Limit {
+		p.full = true // no archive: every month of it is gone
+		return nil, nil
+	}
+	if g.archFull || old == nil || (g.arch[k] == nil && t.Members(k) > len(top)) || !sameFeedFields(old.info, g.feedInfo(k, top)) {
+		p.full = true
+		var all []shown
+		err := t.Top(k, func(path string, e index.Entry) (bool, error) {
+			if !inTop[path] {
+				it := shown{path: path, hdr: e.Header, stamp: e.Stamp}
+				m := layout.MonthOf(e.Header.Published)
+				p.months[m] = append(p.months[m], it)
+				all = append(all, it)
+			}
+			return true, nil
+		})
+		return all, err
+	}
+	months := map[layout.Month]bool{}
+	for m := range g.dirtyMonths[k] {
+		months[m] = true
+	}
+	for _, it := range top {
+		if !slices.Contains(old.items, it.path) {
+			months[layout.MonthOf(it.hdr.Published)] = true
+		}
+	}
+	for _, path := range old.items {
+		if inTop[path] {
+			continue
+		}
+		e, ok, err := t.Entry(path)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if !ok {
-			return fmt.Errorf("no rendered item for %s", rest[i].path)
-		}
-		rest[i].sum = f.Sum
+		if ok && e.Header != nil {
+			months[layout.MonthOf(e.Header.Published)] = true
+		} // else: gone, and its month was marked when it went
 	}
-	type month struct {
-		m     layout.Month
-		items []shown
-	}
-	var months []month // newest first
-	for start := 0; start < len(rest); {
-		m := layout.MonthOf(rest[start].hdr.Published)
-		end := start + 1
-		for end < len(rest) && layout.MonthOf(rest[end].hdr.Published) == m {
-			end++
+	var more []shown
+	for m := range months {
+		items, err := g.monthItems(t, k, m, inTop)
+		if err != nil {
+			return nil, err
 		}
-		months = append(months, month{m, rest[start:end:end]})
-		start = end
+		p.months[m] = items
+		more = append(more, items...)
+	}
+	return more, nil
+}
+
+// sameFeedFields reports whether two renderings of a feed share the fields
+// its archive documents copy.
+func sameFeedFields(a, b FeedInfo) bool {
+	return a.Title == b.Title && a.Description == b.Description && a.Link == b.Link
+}
+
+// monthItems lists the archived items of feed k in month m: its members of
+// that month that the subscription document (inTop) does not show.
+func (g *Generator) monthItems(t *index.Tx, k FeedKey, m layout.Month, inTop map[string]bool) ([]shown, error) {
+	var items []shown
+	err := t.MonthMembers(k, m, func(path string, e index.Entry) (bool, error) {
+		if !inTop[path] {
+			items = append(items, shown{path: path, hdr: e.Header, stamp: e.Stamp})
+		}
+		return true, nil
+	})
+	return items, err
+}
+
+// planArchive plans the archive documents of the feed of job j, sets the
+// subscription document's prev-archive, queues the documents whose bytes
+// change (those of the months archiveCandidates chose, and those whose
+// neighbours changed or whose files are not in place) and forgets the
+// months that have no item left.
+func (g *Generator) planArchive(t *index.Tx, j *renderJob) error {
+	k := j.key
+	p := g.archPlans[k]
+	if p == nil {
+		return fmt.Errorf("archive of %s: not planned", k.Path(RSS))
+	}
+	delete(g.archPlans, k)
+	held := g.arch[k]
+	set := map[layout.Month]bool{}
+	if !p.full {
+		for m := range held {
+			set[m] = true
+		}
+	}
+	for m, items := range p.months {
+		set[m] = len(items) > 0
+	}
+	var months []layout.Month // newest first
+	for m, ok := range set {
+		if ok {
+			months = append(months, m)
+		}
+	}
+	slices.SortFunc(months, func(a, b layout.Month) int {
+		if b.Before(a) {
+			return -1
+		}
+		if a.Before(b) {
+			return 1
+		}
+		return 0
+	})
+	for m := range held {
+		if !set[m] {
+			g.dropArchive(k, m)
+		}
 	}
 	if len(months) > 0 {
-		j.info.Archive.Prev = months[0].m
+		j.info.Archive.Prev = months[0]
 	}
-	held := g.arch[j.key]
-	live := map[layout.Month]bool{}
-	for i, mo := range months {
-		live[mo.m] = true
+	inTop := make(map[string]bool, len(j.items))
+	for _, it := range j.items {
+		inTop[it.path] = true
+	}
+	for i, m := range months {
+		a := ArchiveInfo{Doc: m}
+		if i+1 < len(months) {
+			a.Prev = months[i+1]
+		}
+		if i > 0 {
+			a.Next = months[i-1]
+		}
+		old := held[m]
+		items, replan := p.months[m]
+		if !replan {
+			if old != nil && old.links == a && (old.files[0] != nil || g.keptArchive(k, m, old)) {
+				continue // unchanged, in place
+			}
+			var err error
+			if items, err = g.monthItems(t, k, m, inTop); err != nil {
+				return err
+			}
+		}
+		for n := range items {
+			f, ok, err := t.FragSum(items[n].path)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return fmt.Errorf("no rendered item for %s", items[n].path)
+			}
+			items[n].sum = f.Sum
+		}
 		info := j.info
 		info.Updated = epoch
-		for n, it := range mo.items {
+		for n, it := range items {
 			if n == 0 || it.hdr.Updated.After(info.Updated) {
 				info.Updated = it.hdr.Updated
 			}
 		}
-		info.Archive = ArchiveInfo{Doc: mo.m}
-		if i+1 < len(months) {
-			info.Archive.Prev = months[i+1].m
-		}
-		if i > 0 {
-			info.Archive.Next = months[i-1].m
-		}
-		aj := &archJob{key: j.key, month: mo.m, items: mo.items, info: info, sig: feedSignature(info, mo.items)}
-		if old := held[mo.m]; old != nil && old.sig == aj.sig && (old.files[0] != nil || g.keptArchive(j.key, mo.m, old)) {
+		info.Archive = a
+		aj := &archJob{key: k, month: m, items: items, info: info, sig: feedSignature(info, items)}
+		if old != nil && old.sig == aj.sig && (old.files[0] != nil || g.keptArchive(k, m, old)) {
 			continue
 		}
 		g.archJobs = append(g.archJobs, aj)
 	}
-	for m := range held {
-		if !live[m] {
-			g.dropArchive(j.key, m)
-		}
-	}
+	delete(g.dirtyMonths, k)
 	return nil
 }
 
@@ -201,7 +320,7 @@ func (g *Generator) renderArchives(now time.Time, emit func(*snapshot.File)) int
 				g.log.Error("rendering an archive document", "path", j.key.ArchivePath(j.month, RSS), "err", errs[i])
 				continue
 			}
-			o := &archOut{sig: j.sig, items: make([]string, len(j.items)), files: files[i]}
+			o := &archOut{sig: j.sig, links: j.info.Archive, items: make([]string, len(j.items)), files: files[i]}
 			for n, it := range j.items {
 				o.items[n] = it.path
 			}
@@ -292,7 +411,8 @@ func (g *Generator) rememberArchives(t *index.Tx) error {
 		if o == nil {
 			continue
 		}
-		if err := t.PutArchive(r.key, r.month, &index.ArchiveDoc{Sig: o.sig, ETags: o.etags, Items: o.items}); err != nil {
+		d := &index.ArchiveDoc{Sig: o.sig, ETags: o.etags, Items: o.items, Prev: o.links.Prev, Next: o.links.Next}
+		if err := t.PutArchive(r.key, r.month, d); err != nil {
 			return err
 		}
 	}
@@ -318,7 +438,7 @@ func (g *Generator) loadArchives(t *index.Tx) error {
 		if g.arch[k] == nil {
 			g.arch[k] = map[layout.Month]*archOut{}
 		}
-		g.arch[k][m] = &archOut{sig: d.Sig, etags: d.ETags, items: d.Items}
+		g.arch[k][m] = &archOut{sig: d.Sig, links: ArchiveInfo{Doc: m, Prev: d.Prev, Next: d.Next}, etags: d.ETags, items: d.Items}
 		return nil
 	})
 }
@@ -337,6 +457,7 @@ func (g *Generator) forgetUnheldArchives() {
 		}
 	}
 	g.archDone, g.archGone = nil, nil
+	g.archFull = true // the months the index saw change are lost with it
 }
 
 // archiveFiles lists the held files of every archive document.

@@ -300,6 +300,12 @@ func TestArchiveState(t *testing.T) {
 	}
 	got, _, _ := withState(t, dir, state, cfg, nil)
 	sameFiles(t, "damaged state", got, want)
+	// Another limit moves items between documents: the same state gives
+	// what a fresh build gives.
+	cfg.Limit = 9
+	want, _ = fresh(t, dir, cfg)
+	got, _, _ = withState(t, dir, state, cfg, nil)
+	sameFiles(t, "another limit", got, want)
 	// Without archives the same state is rebuilt: no archive survives.
 	cfg.Archive = false
 	got, _, _ = withState(t, dir, state, cfg, nil)

@@ -173,7 +173,8 @@ func (c *Config) Normalize() error {
 // index keeps: a parsed header (zone, tag authority, base for relative
 // URLs, size limit) or a rendered item (base URL, category titles). A state
 // made under another fingerprint is rebuilt. The limit is left out: it
-// only chooses how many indexed items a feed shows.
+// only chooses how many indexed items a feed shows (except with archives,
+// whose documents the state keeps by month).
 func (c *Config) fingerprint() string {
 	h := sha256.New()
 	loc := ""
@@ -182,8 +183,9 @@ func (c *Config) fingerprint() string {
 	}
 	fmt.Fprintf(h, "%q %q %q %q %q %q %d\n", c.BaseURL, c.Title, c.Description, c.Link, c.Language, loc, c.MaxArticleSize)
 	if c.Archive {
-		// The feeds' signatures do not say whether they link an archive.
-		fmt.Fprintf(h, "archive\n")
+		// The feeds' signatures do not say whether they link an archive,
+		// and the archive documents kept in the state follow the limit.
+		fmt.Fprintf(h, "archive %d\n", c.Limit)
 	}
 	slugs := make([]string, 0, len(c.Categories))
 	for s := range c.Categories {

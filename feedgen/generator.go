@@ -67,6 +67,9 @@ type Generator struct {
 	arch               map[FeedKey]map[layout.Month]*archOut
 	archJobs           []*archJob
 	archDone, archGone []archRef
+	archPlans          map[FeedKey]*archPlan
+	dirtyMonths        map[FeedKey]map[layout.Month]bool // months the index saw change, per feed
+	archFull           bool                              // plan every month of every feed (the index was rebuilt)
 
 	opened  atomic.Int64 // article files opened: what a state saves is measured by it
 	cleaned atomic.Int64 // articles parsed and cleaned whole to render their item
@@ -113,18 +116,20 @@ func New(root string, cfg Config, opt Options) (*Generator, error) {
 		host = u.Hostname()
 	}
 	g := &Generator{
-		cfg:        cfg,
-		root:       root,
-		abs:        abs,
-		popt:       ParseOptions{Location: cfg.Location, TagAuthority: host, DefaultBase: firstNonEmpty(cfg.Link, cfg.BaseURL)},
-		now:        opt.Now,
-		log:        opt.Logger,
-		dirty:      map[FeedKey]bool{{Kind: KindAll}: true},
-		out:        map[FeedKey]*feedOut{},
-		links:      map[string]bool{},
-		frags:      map[string]bool{},
-		arch:       map[FeedKey]map[layout.Month]*archOut{},
-		indexParts: indexCache{},
+		cfg:         cfg,
+		root:        root,
+		abs:         abs,
+		popt:        ParseOptions{Location: cfg.Location, TagAuthority: host, DefaultBase: firstNonEmpty(cfg.Link, cfg.BaseURL)},
+		now:         opt.Now,
+		log:         opt.Logger,
+		dirty:       map[FeedKey]bool{{Kind: KindAll}: true},
+		out:         map[FeedKey]*feedOut{},
+		links:       map[string]bool{},
+		frags:       map[string]bool{},
+		arch:        map[FeedKey]map[layout.Month]*archOut{},
+		archPlans:   map[FeedKey]*archPlan{},
+		dirtyMonths: map[FeedKey]map[layout.Month]bool{},
+		indexParts:  indexCache{},
 	}
 	if g.now == nil {
 		g.now = time.Now

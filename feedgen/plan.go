@@ -39,6 +39,7 @@ func (g *Generator) plan() ([]*renderJob, error) {
 	for len(g.dirty) > 0 {
 		var need []string
 		known := map[string]uint64{} // kept items to check against the file
+		g.takeMonths()
 		for k := range g.dirty {
 			err := g.ix.View(func(t *index.Tx) error {
 				items, err := g.top(t, k)
@@ -46,7 +47,15 @@ func (g *Generator) plan() ([]*renderJob, error) {
 					return err
 				}
 				tops[k] = items
-				for _, it := range items {
+				check := items
+				if g.archiving() {
+					more, err := g.archiveCandidates(t, k, items)
+					if err != nil {
+						return err
+					}
+					check = append(slices.Clip(items), more...)
+				}
+				for _, it := range check {
 					if !g.frags[it.path] {
 						need = append(need, it.path)
 						continue
@@ -82,7 +91,7 @@ func (g *Generator) plan() ([]*renderJob, error) {
 			return nil, err
 		}
 	}
-	rest := g.splitArchive(tops)
+	g.archJobs = g.archJobs[:0] // left by a plan that failed part way
 	jobs := make([]*renderJob, 0, len(tops))
 	err := g.ix.View(func(t *index.Tx) error {
 		for k, items := range tops {
@@ -106,7 +115,7 @@ func (g *Generator) plan() ([]*renderJob, error) {
 			}
 			j := &renderJob{key: k, items: items, info: g.feedInfo(k, items)}
 			if g.archiving() {
-				if err := g.planArchive(t, j, rest[k]); err != nil {
+				if err := g.planArchive(t, j); err != nil {
 					return err
 				}
 			}
@@ -121,6 +130,7 @@ func (g *Generator) plan() ([]*renderJob, error) {
 	if err != nil {
 		return nil, wrapIndex(err)
 	}
+	g.archFull = false
 	sort.Slice(jobs, func(i, k int) bool { return jobs[i].key.Less(jobs[k].key) })
 	return jobs, nil
 }
@@ -139,15 +149,14 @@ func (g *Generator) kept(k FeedKey, o *feedOut) bool {
 	return true
 }
 
-// top returns the newest Limit published articles of feed k (all of them
-// with archives, see splitArchive): newest first,
+// top returns the newest Limit published articles of feed k: newest first,
 // ties broken by id, so that the order never depends on reading order. The
 // index is kept in that order, so this costs the limit, not the archive.
 func (g *Generator) top(t *index.Tx, k FeedKey) ([]shown, error) {
 	var items []shown
 	err := t.Top(k, func(p string, e index.Entry) (bool, error) {
 		items = append(items, shown{path: p, hdr: e.Header, stamp: e.Stamp})
-		return g.cfg.Limit <= 0 || g.archiving() || len(items) < g.cfg.Limit, nil
+		return g.cfg.Limit <= 0 || len(items) < g.cfg.Limit, nil
 	})
 	return items, err
 }
