@@ -310,11 +310,16 @@ func (g *Generator) renderArchives(now time.Time, emit func(*snapshot.File)) int
 		return jobs[k].month.Before(jobs[i].month)
 	})
 	step := max(1, parallelism())
+	if emit != nil {
+		// A busy month is tens of megabytes per format: a build writes
+		// one file at a time and keeps none.
+		step = 1
+	}
 	for start := 0; start < len(jobs); start += step {
 		group := jobs[start:min(len(jobs), start+step)]
 		files := make([][3]*snapshot.File, len(group))
 		errs := make([]error, len(group))
-		parallel(len(group), func(i int) { files[i], errs[i] = g.renderArchJob(group[i], now) })
+		parallel(len(group), func(i int) { files[i], errs[i] = g.renderArchJob(group[i], now, emit) })
 		for i, j := range group {
 			if errs[i] != nil {
 				g.log.Error("rendering an archive document", "path", j.key.ArchivePath(j.month, RSS), "err", errs[i])
@@ -328,10 +333,7 @@ func (g *Generator) renderArchives(now time.Time, emit func(*snapshot.File)) int
 				o.etags[f] = file.ETag
 			}
 			if emit != nil {
-				for _, f := range files[i] {
-					emit(f)
-				}
-				o.files = [3]*snapshot.File{}
+				o.files = [3]*snapshot.File{} // handed over already
 			}
 			if g.arch[j.key] == nil {
 				g.arch[j.key] = map[layout.Month]*archOut{}
@@ -344,8 +346,10 @@ func (g *Generator) renderArchives(now time.Time, emit func(*snapshot.File)) int
 	return len(jobs)
 }
 
-// renderArchJob renders one archive document in the three formats.
-func (g *Generator) renderArchJob(j *archJob, now time.Time) ([3]*snapshot.File, error) {
+// renderArchJob renders one archive document in the three formats. With
+// emit set, each file is handed over as soon as it is rendered, and only
+// its path and validator are returned.
+func (g *Generator) renderArchJob(j *archJob, now time.Time, emit func(*snapshot.File)) ([3]*snapshot.File, error) {
 	var files [3]*snapshot.File
 	var old *archOut
 	if o := g.arch[j.key]; o != nil {
@@ -386,6 +390,10 @@ func (g *Generator) renderArchJob(j *archJob, now time.Time) ([3]*snapshot.File,
 				file = &c
 			}
 			files[f] = file
+			if emit != nil {
+				emit(file)
+				files[f] = &snapshot.File{Path: file.Path, ETag: file.ETag}
+			}
 		}
 		return nil
 	})
