@@ -272,8 +272,13 @@ func (g *Generator) planArchive(t *index.Tx, j *renderJob) error {
 	return nil
 }
 
-// dropArchive forgets one archive document (m zero: all of feed k's).
+// dropArchive forgets one archive document (m zero: all of feed k's, and
+// what is being planned for it: the feed is gone).
 func (g *Generator) dropArchive(k FeedKey, m layout.Month) {
+	if m.IsZero() {
+		delete(g.archPlans, k)
+		delete(g.dirtyMonths, k)
+	}
 	for mm := range g.arch[k] {
 		if m.IsZero() || mm == m {
 			delete(g.arch[k], mm)

@@ -315,3 +315,52 @@ func TestArchiveState(t *testing.T) {
 		}
 	}
 }
+
+// TestArchiveMonthComesAndGoes: when a month loses its last item its
+// documents go and its neighbours link each other; when it gains one again
+// they come back; the daemon's snapshot equals a fresh build each time and
+// the chains stay whole.
+func TestArchiveMonthComesAndGoes(t *testing.T) {
+	dir := t.TempDir()
+	as := archCorpus(t, dir, 48)
+	cfg := archConfig(t, 3)
+	g, s := generate(t, dir, cfg)
+	const feb = "/category/c1/archive/2024/02/rss.xml"
+	if s.Get(feb) == nil {
+		t.Fatalf("%s is missing before the test", feb)
+	}
+	var gone []archArticle
+	var paths []string
+	rest := as[:0:0]
+	for _, a := range as {
+		if a.cat == "c1" && strings.HasPrefix(a.date, "2024-02") {
+			gone = append(gone, a)
+			paths = append(paths, filepath.Join(dir, a.rel))
+			if err := os.Remove(filepath.Join(dir, a.rel)); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			rest = append(rest, a)
+		}
+	}
+	g.Update(paths)
+	s = g.Snapshot().Snapshot
+	if s.Get(feb) != nil {
+		t.Errorf("%s is still published", feb)
+	}
+	_, full := generate(t, dir, cfg)
+	sameFiles(t, "month emptied", contents(s), contents(full))
+	walkChains(t, contents(s), cfg.BaseURL, expectedFeeds(rest))
+
+	for _, a := range gone {
+		a.write(t, dir, fmt.Sprintf("文章 %d", a.n))
+	}
+	g.Update(paths)
+	s = g.Snapshot().Snapshot
+	if s.Get(feb) == nil {
+		t.Errorf("%s did not come back", feb)
+	}
+	_, full = generate(t, dir, cfg)
+	sameFiles(t, "month back", contents(s), contents(full))
+	walkChains(t, contents(s), cfg.BaseURL, expectedFeeds(as))
+}
