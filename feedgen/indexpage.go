@@ -47,6 +47,7 @@ var (
 )
 
 type indexSection struct {
+	ID      string // the section's fragment
 	Heading string
 	Rows    template.HTML
 }
@@ -115,7 +116,7 @@ func renderIndex(cfg *Config, entries []IndexEntry, cache indexCache, all allIte
 		}
 		rows.WriteString(parts.row)
 		if i == len(entries)-1 || entries[i+1].Key.Kind != e.Key.Kind {
-			p.Sections = append(p.Sections, indexSection{Heading: headings[e.Key.Kind], Rows: template.HTML(rows.String())}) // rendered by rowTmpl
+			p.Sections = append(p.Sections, indexSection{ID: e.Key.Kind.Folder(), Heading: headings[e.Key.Kind], Rows: template.HTML(rows.String())}) // rendered by rowTmpl
 			rows.Reset()
 		}
 	}
