@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -86,7 +87,17 @@ func startChromium(t *testing.T) (context.Context, string) {
 // feed linked, in every format, at URLs that resolve and answer; then it
 // walks every feed's page (checkPagesInChromium).
 func TestIndexInChromium(t *testing.T) {
-	td := startDaemon(t, daemonConfig{src: seedsDir, watch: watch.Options{Poll: time.Hour}})
+	// The seeds, and one article made to break a narrow layout: a very
+	// long title, a long unbroken token and a long tag.
+	src := t.TempDir()
+	copyDir(t, seedsDir, src)
+	long := "---\ntitle: \"" + strings.Repeat("超长标题测试", 20) + " " + strings.Repeat("Unbroken", 12) + "\"\n" +
+		"date: 2024-06-28 08:00:00 +0800\ncategories: caijing\ntags: " + strings.Repeat("很长的标签", 8) + "\n---\n" +
+		"<p>" + strings.Repeat("长段落", 80) + " https://news.example.com/" + strings.Repeat("x", 120) + "</p>\n\n<http://news.example.com/long>\n"
+	if err := os.WriteFile(filepath.Join(src, "999_long.txt"), []byte(long), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	td := startDaemon(t, daemonConfig{src: src, watch: watch.Options{Poll: time.Hour}})
 	ctx, bin := startChromium(t)
 	step, cancelStep := context.WithTimeout(ctx, 60*time.Second)
 	defer cancelStep()
