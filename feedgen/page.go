@@ -90,8 +90,41 @@ type jsonItem struct {
 	} `json:"authors"`
 }
 
+// contentKey starts the member that holds an item's whole body. It can only
+// be a member name: inside a JSON string every quote is escaped, so a
+// quote followed by a colon never occurs there.
+var contentKey = []byte(`"content_html": "`)
+
+// withoutContent returns the fragment without its content_html member,
+// which a page does not show and which is most of the fragment's bytes:
+// decoding it would be most of a page's cost. A fragment it does not
+// recognise is returned whole.
+func withoutContent(frag []byte) []byte {
+	at := bytes.Index(frag, contentKey)
+	if at < 0 {
+		return frag
+	}
+	for i := at + len(contentKey); i < len(frag); i++ {
+		switch frag[i] {
+		case '\\':
+			i++ // the escaped byte; escapes are ASCII
+		case '"':
+			rest := frag[i+1:]
+			if len(rest) == 0 || rest[0] != ',' {
+				return frag // the last member: leave it to the decoder
+			}
+			out := make([]byte, 0, at+len(rest))
+			return append(append(out, frag[:at]...), rest[1:]...)
+		}
+	}
+	return frag
+}
+
 // pageItemOf reads a JSON Feed item fragment.
-func pageItemOf(frag []byte) (pageItem, error) {
+func pageItemOf(frag []byte) (pageItem, error) { return decodePageItem(withoutContent(frag)) }
+
+// decodePageItem reads a JSON Feed item, with or without its content.
+func decodePageItem(frag []byte) (pageItem, error) {
 	var ji jsonItem
 	if err := json.Unmarshal(frag, &ji); err != nil {
 		return pageItem{}, fmt.Errorf("reading a rendered item for its page: %w", err)

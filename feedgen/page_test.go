@@ -185,3 +185,30 @@ func TestPageRenderedOnlyWithItsFeed(t *testing.T) {
 		}
 	}
 }
+
+// FuzzWithoutContent holds the shortcut that skips an item's body to
+// decoding the whole item: for any body, summary and title, the page shows
+// the same.
+func FuzzWithoutContent(f *testing.F) {
+	f.Add(`<p>正文 "quoted" \ back\slash</p>`, "摘要", "标题")
+	f.Add(`"content_html": "`, `\"content_html\": \"`, `","`)
+	f.Add("", "", "x")
+	f.Add(`<p>\u2028 </p>`, "\x00\x1f", "<>&")
+	cfg := testConfig(f)
+	f.Fuzz(func(t *testing.T, content, summary, title string) {
+		a := &Article{ID: "tag:x,2024:1", Link: "http://e.example/1", Title: title, Summary: summary, Content: content,
+			Image: "https://img.example/a.png", Author: "src", Published: epoch, Updated: epoch}
+		frag := itemFragments(&cfg, a)[JSON]
+		want, err := decodePageItem(frag)
+		if err != nil {
+			t.Fatalf("decoding the whole item: %v", err)
+		}
+		got, err := pageItemOf(frag)
+		if err != nil || got != want {
+			t.Fatalf("without content: %+v, %v\nwhole: %+v", got, err, want)
+		}
+		if content != "" && len(withoutContent(frag)) >= len(frag) {
+			t.Errorf("the body was not skipped")
+		}
+	})
+}
