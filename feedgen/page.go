@@ -55,12 +55,15 @@ type pageData struct {
 	CSS                                 template.CSS
 	Crumb, Home, SiteTitle              string // the way back to the site index; no Crumb on the index itself
 	Alternates                          template.HTML
-	Archive                             template.HTML // reserved for the archive span line
-	Subscribe                           []subscribeLink
-	Count                               int
-	Items                               template.HTML // rendered by itemsTmpl
-	Sections                            []indexSection
-	OPML                                string
+	// Archive is reserved for the RFC 5005 archive span line ("older
+	// items: …"), one <p class="archive"> under the description; empty
+	// until archives are published.
+	Archive   template.HTML
+	Subscribe []subscribeLink
+	Count     int
+	Items     template.HTML // rendered by itemsTmpl
+	Sections  []indexSection
+	OPML      string
 }
 
 // subscribeLink is one feed address in the subscribe block: the absolute
@@ -168,8 +171,8 @@ func renderPageItems(frags [][]byte) (template.HTML, error) {
 }
 
 // subscribeLinks lists feed k's three formats for the subscribe block and
-// the autodiscovery links, relative to a page at depth folders below the
-// site root.
+// the autodiscovery links: the absolute URL to copy, and the link relative
+// to the feed's own page, which sits in the feed's folder.
 func subscribeLinks(cfg *Config, k FeedKey) []subscribeLink {
 	links := make([]subscribeLink, 0, len(Formats))
 	for _, f := range Formats {

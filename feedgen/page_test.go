@@ -150,6 +150,9 @@ func TestPagesShowTheirFeeds(t *testing.T) {
 		if !bytes.Contains(f.Body, []byte(`content="`+html.EscapeString(layout.PageCSP)+`"`)) {
 			t.Errorf("%s does not carry its Content-Security-Policy", page)
 		}
+		if !bytes.Contains(f.Body, []byte("<style>"+pageCSS+"</style>")) {
+			t.Errorf("%s does not hold the style sheet byte for byte (its hash would not match)", page)
+		}
 	}
 	if pages != 5 { // global, c0, c1, two tags
 		t.Errorf("%d pages, want 5", pages)
