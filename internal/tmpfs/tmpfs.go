@@ -31,6 +31,26 @@ func Mount(t testing.TB, size int64) string {
 	return dir
 }
 
+// MountAt mounts a tmpfs of size bytes over the existing directory dir,
+// hiding what it holds until Unmount: what an operator's mount or unmount
+// under a running program looks like. It skips the test when the system
+// cannot mount one for us, and unmounts at the end if still mounted.
+func MountAt(t testing.TB, dir string, size int64) {
+	t.Helper()
+	if err := mount(dir, size); err != nil {
+		t.Skipf("cannot mount a tmpfs (needs root on Linux): %v", err)
+	}
+	t.Cleanup(func() { _ = unmount(dir) })
+}
+
+// Unmount unmounts the tmpfs at dir.
+func Unmount(t testing.TB, dir string) {
+	t.Helper()
+	if err := unmount(dir); err != nil {
+		t.Fatalf("unmount %s: %v", dir, err)
+	}
+}
+
 // Fill writes a file of zeros under dir until the file system is full, but
 // for about leave bytes, and returns its path: removing it gives the space
 // back.
