@@ -99,8 +99,12 @@ func (d *Daemon) startOutKeeper() (stop func()) {
 				}
 				d.out.mu.Unlock()
 			case <-check.C:
-				if d.writer.DirChanged() {
-					d.log.Warn("the output directory was deleted or replaced; writing it again", "dir", d.opts.Out)
+				// While writes fail the retries cover this; the writer
+				// logs the directory's loss when it writes it again.
+				d.out.mu.Lock()
+				failing := d.out.failing
+				d.out.mu.Unlock()
+				if !failing && d.writer.DirChanged() {
 					d.rewriteOut()
 				}
 			}
