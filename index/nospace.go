@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // unwritable reports whether err says the state's disk refuses writes for
@@ -26,7 +27,7 @@ func unwritable(err error) bool {
 // commit, which the next run checks like any other state.
 func (x *Index) fallBack(cause error) error {
 	x.opts.Logger.Warn("state: cannot be written; running with a temporary state until the next start",
-		"path", x.path, "reason", cause.Error(), "event", "state_unwritable")
+		"path", x.path, "reason", strings.ReplaceAll(cause.Error(), "\n", ": "), "event", "state_unwritable")
 	if x.db != nil {
 		x.db.Close()
 		x.db = nil

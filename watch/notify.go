@@ -119,7 +119,11 @@ func (w *Watcher) notifyLoop() {
 			}
 		case <-fallback.C:
 			if rootTick == nil && len(w.polled) > 0 {
+				start := time.Now()
 				w.pollUnwatched(b)
+				// A large unwatched tree takes long to poll (about 10 ms
+				// per thousand files): keep polling to a tenth of a core.
+				fallback.Reset(max(w.fallbackEvery, 10*time.Since(start)))
 			}
 		case <-rootCheck.C:
 			if rootTick != nil {
