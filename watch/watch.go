@@ -11,6 +11,14 @@
 // Two backends feed the same stream: inotify (via fsnotify) by default, and a
 // polling scanner for file systems that do not deliver notifications, such as
 // NFS, SMB and many container bind mounts.
+//
+// The machine can get in the way too. When the kernel refuses a watch (the
+// per-user limits on inotify watches and instances, or the open-file limit
+// where watches are descriptors), the folders it refused are polled instead
+// and the fix is logged once. A source directory moved away, replaced or
+// mounted over produces no event at all; a stat of the root each second
+// compares its device and inode and follows the path (limits.go,
+// rootcheck.go).
 package watch
 
 import (
