@@ -16,6 +16,10 @@ import (
 // a change.
 const defaultFallbackPoll = time.Second
 
+// defaultRetryWatch is how often watching the polled folders is tried
+// again, so that raising the limit brings back inotify without a restart.
+const defaultRetryWatch = time.Minute
+
 // limitError reports whether err is the kernel refusing a watch for lack of
 // resources rather than anything about the folder: inotify's
 // max_user_watches (ENOSPC) or max_user_instances (EMFILE), or, where each
@@ -69,6 +73,9 @@ func (w *Watcher) pollInstead(dir string, b *batcher) {
 		if _, ok := w.polled[p]; ok {
 			return // an ancestor is polled already, which covers dir
 		}
+	}
+	if len(w.polled) == 0 {
+		w.lastRetry = time.Now() // the limit was just hit: retry later
 	}
 	snap := w.scanDir(dir)
 	w.polled[dir] = snap
@@ -133,5 +140,32 @@ func (w *Watcher) dropPolled(dir string) {
 		if p == dir || strings.HasPrefix(p, prefix) {
 			delete(w.polled, p)
 		}
+	}
+}
+
+// retryPolled tries again to watch each polled folder and what is below
+// it, for when the limit was raised. The watches are added first and the
+// folder compared with its last poll after, so that a change falls in one
+// or the other. Folders still refused are polled as before, silently.
+func (w *Watcher) retryPolled(b *batcher) {
+	dirs := make([]string, 0, len(w.polled))
+	for d := range w.polled {
+		dirs = append(dirs, d)
+	}
+	for _, dir := range dirs {
+		old, ok := w.polled[dir]
+		if !ok {
+			continue
+		}
+		if err := w.add(dir); err != nil {
+			continue
+		}
+		delete(w.polled, dir)
+		w.dirs[dir] = inodeOf(dir)
+		w.walkDirs(dir, func(p string) { w.addWatch(p, nil) }, func(string, error) {})
+		for _, p := range diffSnapshots(old, w.scanDir(dir)) {
+			b.add(p)
+		}
+		w.log.Info("watching again a folder that was polled", "path", dir)
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -129,6 +131,49 @@ func TestWatchLimitRewatched(t *testing.T) {
 	f := filepath.Join(d, "after.md")
 	writeFile(t, f, "x")
 	waitPaths(t, w, f)
+}
+
+// TestWatchLimitRetried: with no error to cause a rescan, the polled
+// folders are tried again periodically, and once the limit is lifted they
+// are watched by inotify again, with nothing lost in between.
+func TestWatchLimitRetried(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	d := filepath.Join(root, "full")
+	mkdirAll(t, filepath.Join(d, "sub"))
+	var refuse atomic.Bool
+	refuse.Store(true)
+	var logs logBuffer
+	w := start(t, root, Options{
+		Logger:        logs.logger(),
+		fallbackEvery: 20 * time.Millisecond,
+		retryEvery:    100 * time.Millisecond,
+		addHook: func(dir string) error {
+			if refuse.Load() && strings.HasPrefix(dir, d) {
+				return syscall.ENOSPC
+			}
+			return nil
+		},
+	})
+	f := filepath.Join(d, "sub", "polled.md")
+	writeFile(t, f, "x")
+	waitPaths(t, w, f)
+	refuse.Store(false)
+	g := filepath.Join(d, "sub", "between.md")
+	writeFile(t, g, "x")
+	deadline := time.Now().Add(waitTimeout)
+	for !slices.Contains(w.fsw.WatchList(), filepath.Join(d, "sub")) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the folders are not watched again:\n%s", logs.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	h := filepath.Join(d, "sub", "watched.md")
+	writeFile(t, h, "x")
+	waitPaths(t, w, g, h)
+	if n := strings.Count(logs.String(), "event=watch_limit"); n != 1 {
+		t.Errorf("limit logged %d times, want once:\n%s", n, logs.String())
+	}
 }
 
 // TestInstanceLimitFallsBackToPolling: with no inotify instance left

@@ -120,6 +120,10 @@ func (w *Watcher) notifyLoop() {
 		case <-fallback.C:
 			if rootTick == nil && len(w.polled) > 0 {
 				start := time.Now()
+				if start.Sub(w.lastRetry) >= w.retryEvery {
+					w.lastRetry = start
+					w.retryPolled(b)
+				}
 				w.pollUnwatched(b)
 				// A large unwatched tree takes long to poll (about 10 ms
 				// per thousand files): keep polling to a tenth of a core.

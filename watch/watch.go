@@ -79,6 +79,7 @@ type Options struct {
 	initHook       func() error
 	addHook        func(dir string) error
 	fallbackEvery  time.Duration
+	retryEvery     time.Duration
 	rootCheckEvery time.Duration
 }
 
@@ -121,6 +122,8 @@ type Watcher struct {
 	// every fallbackEvery instead. Only the event loop touches it after New.
 	polled        map[string]map[string]fileState
 	fallbackEvery time.Duration
+	retryEvery    time.Duration
+	lastRetry     time.Time
 	limitLogged   bool
 	// rootInfo is the folder watched as the root, to notice the path
 	// naming another one (rootcheck.go).
@@ -174,11 +177,15 @@ func New(root string, opts Options) (*Watcher, error) {
 		polled:  make(map[string]map[string]fileState),
 
 		fallbackEvery:  opts.fallbackEvery,
+		retryEvery:     opts.retryEvery,
 		rootCheckEvery: opts.rootCheckEvery,
 		addHook:        opts.addHook,
 	}
 	if w.fallbackEvery <= 0 {
 		w.fallbackEvery = defaultFallbackPoll
+	}
+	if w.retryEvery <= 0 {
+		w.retryEvery = defaultRetryWatch
 	}
 	if w.rootCheckEvery <= 0 {
 		w.rootCheckEvery = defaultRootCheck
