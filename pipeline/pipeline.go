@@ -133,6 +133,9 @@ type Daemon struct {
 	// stopped.
 	synced     chan struct{}
 	syncedOnce sync.Once
+
+	// out follows the output directory's health (outkeeper.go).
+	out outKeeper
 }
 
 // Synced is closed once the daemon has read the whole source directory
@@ -154,7 +157,7 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 	d := &Daemon{
 		opts: opts, log: log, reported: map[string]string{}, rescan: make(chan struct{}, 1),
 		compress: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
-		synced: make(chan struct{}),
+		synced: make(chan struct{}), out: outKeeper{wake: make(chan struct{}, 1)},
 	}
 	if d.gen, err = feedgen.New(opts.Src, opts.Site, feedgen.Options{StateDir: opts.State, Logger: log}); err != nil {
 		return nil, err
@@ -286,6 +289,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	// The first regeneration left a wake-up pending: the whole snapshot is
 	// compressed now, while the server already answers.
 	go d.compressor()
+	stopOut := d.startOutKeeper()
 	d.log.Info("serving", "addr", d.ln.Addr().String(), "src", d.opts.Src, "base_url", d.opts.Site.BaseURL)
 	batches := d.watcher.Batches()
 	var runErr error
@@ -311,6 +315,7 @@ loop:
 	}
 	d.watcher.Close()
 	d.stopCompressor()
+	stopOut()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := d.srv.Shutdown(sctx); err != nil && runErr == nil {
@@ -357,13 +362,7 @@ func (d *Daemon) regenerate(paths []string, full bool) error {
 	}
 	res := d.gen.Snapshot()
 	d.handler.Swap(res.Snapshot)
-	var wr diskout.Result
-	if d.writer != nil {
-		var err error
-		if wr, err = d.writer.Write(res.Snapshot); err != nil {
-			d.log.Error("writing output", "dir", d.opts.Out, "err", err)
-		}
-	}
+	wr := d.writeOut(res.Snapshot)
 	d.reportProblems()
 	st := res.Snapshot.Stats()
 	d.log.Info("regenerated",
