@@ -60,7 +60,11 @@ func newSubscriber(t *testing.T) *subscriber {
 					if err != nil {
 						break
 					}
-					time.Sleep(50 * time.Millisecond)
+					select { // a real slow reader; gone when the hub hangs up
+					case <-time.After(50 * time.Millisecond):
+					case <-r.Context().Done():
+						return
+					}
 				}
 			} else {
 				body, _ = io.ReadAll(r.Body)
@@ -369,7 +373,7 @@ func TestHubDeliveryFailures(t *testing.T) {
 	failing.status.Store(500)
 	gone.status.Store(410)
 	slow.slow.Store(true)
-	body := []byte(strings.Repeat("x", 64))
+	body := []byte(strings.Repeat("x", 10)) // 500 ms for the slow reader, past the 300 ms timeout
 	start := time.Now()
 	h.Publish([]Content{{Topic: topicRSS, ContentType: "application/rss+xml", Body: body}})
 	if d := time.Since(start); d > 50*time.Millisecond {
