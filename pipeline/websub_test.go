@@ -41,7 +41,9 @@ type delivery struct {
 	header http.Header
 }
 
-func newRecorder(t *testing.T) *recorder {
+func newRecorder(t *testing.T) *recorder { return newRecorderTB(t) }
+
+func newRecorderTB(t testing.TB) *recorder {
 	r := &recorder{}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, q *http.Request) {
 		body, _ := io.ReadAll(q.Body)
@@ -94,6 +96,12 @@ func (r *recorder) reset() {
 // (loopback callbacks allowed, short timeouts).
 func startWebSubDaemon(t *testing.T, src, state, addr string, hubs []string, timeout time.Duration) *testDaemon {
 	t.Helper()
+	return startWebSubDaemonTB(t, src, state, addr, hubs, timeout)
+}
+
+// quiet is the watcher's debounce (20 ms unless given).
+func startWebSubDaemonTB(t testing.TB, src, state, addr string, hubs []string, timeout time.Duration, quiet ...time.Duration) *testDaemon {
+	t.Helper()
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
@@ -106,7 +114,7 @@ func startWebSubDaemon(t *testing.T, src, state, addr string, hubs []string, tim
 	site.Hubs = append(slices.Clone(hubs), ownHub(base))
 	d, err := NewDaemon(ServeOptions{
 		Src: src, Site: site, Listener: ln, State: state,
-		Watch: watch.Options{Quiet: 20 * time.Millisecond},
+		Watch: watch.Options{Quiet: append(quiet, 20*time.Millisecond)[0]},
 		WebSub: WebSubOptions{
 			BuiltIn: true,
 			Hub:     websub.HubOptions{AllowPrivate: true, Timeout: timeout, RetryBase: 20 * time.Millisecond, MaxAttempts: 3},
@@ -151,6 +159,11 @@ func changedTopics(base string, a, b *snapshot.Snapshot) []string {
 }
 
 func subscribe(t *testing.T, td *testDaemon, mode, topic, callback string, extra ...string) {
+	t.Helper()
+	subscribeTB(t, td, mode, topic, callback, extra...)
+}
+
+func subscribeTB(t testing.TB, td *testDaemon, mode, topic, callback string, extra ...string) {
 	t.Helper()
 	f := url.Values{"hub.mode": {mode}, "hub.topic": {topic}, "hub.callback": {callback}}
 	for i := 0; i+1 < len(extra); i += 2 {
