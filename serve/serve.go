@@ -79,7 +79,7 @@ type entry struct {
 	// compact is the file when it holds its identity bytes only as gzip:
 	// an identity response then gets them from the Handler's cache.
 	compact *snapshot.File
-	link []string // Link header values (WebSub), nil for none
+	link    []string // Link header values (WebSub), nil for none
 	// etags are the opaque tags that count as "current" for
 	// If-None-Match: a cache may hold either coding, and both are still
 	// valid, so either one earns a 304.

@@ -54,13 +54,16 @@ type distributor struct {
 	slots map[string]*slot
 	queue chan string
 	full  bool // the queue overflowed; said once until it drains
-	wg    sync.WaitGroup
-	quit  chan struct{}
-	once  sync.Once
+	// down are the callbacks the hub last gave up on: a callback that
+	// stays down is logged once, not at every change.
+	down map[string]bool
+	wg   sync.WaitGroup
+	quit chan struct{}
+	once sync.Once
 }
 
 func newDistributor(h *Hub) *distributor {
-	d := &distributor{h: h, slots: map[string]*slot{}, queue: make(chan string, h.o.QueueLen), quit: make(chan struct{})}
+	d := &distributor{h: h, slots: map[string]*slot{}, down: map[string]bool{}, queue: make(chan string, h.o.QueueLen), quit: make(chan struct{})}
 	for range h.o.Workers {
 		d.wg.Add(1)
 		go d.work()
@@ -131,6 +134,7 @@ func (d *distributor) forget(topic, callback string) {
 	k := slotKey(topic, callback)
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	delete(d.down, callback)
 	if s := d.slots[k]; s != nil {
 		if s.retry != nil {
 			s.retry.Stop()
@@ -168,6 +172,13 @@ func (d *distributor) work() {
 		ok, gone := d.h.deliver(dl)
 		d.mu.Lock()
 		s.inflight = false
+		if ok && d.down[dl.sub.Callback] {
+			delete(d.down, dl.sub.Callback)
+			d.h.log.Info("websub: callback reachable again", "callback", dl.sub.Callback)
+		}
+		if gone {
+			delete(d.down, dl.sub.Callback)
+		}
 		if !ok && !gone && s.pending == nil {
 			d.retryLater(k, s, dl)
 		}
@@ -187,7 +198,12 @@ func (d *distributor) work() {
 func (d *distributor) retryLater(k string, s *slot, dl *delivery) {
 	log := d.h.log.With("topic", dl.sub.Topic, "callback", dl.sub.Callback)
 	if dl.attempt >= d.h.o.MaxAttempts {
-		log.Warn("websub: giving up on a delivery", "attempts", dl.attempt)
+		if d.down[dl.sub.Callback] {
+			log.Debug("websub: giving up on a delivery", "attempts", dl.attempt)
+		} else {
+			log.Warn("websub: giving up on a delivery; further failures of this callback are logged at debug level until it answers", "attempts", dl.attempt)
+			d.down[dl.sub.Callback] = true
+		}
 		return
 	}
 	wait := d.h.o.RetryBase << (dl.attempt - 1)

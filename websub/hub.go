@@ -177,6 +177,7 @@ func (h *Hub) sweep() {
 			h.log.Warn("websub: lease sweep", "err", err)
 		}
 		for _, s := range gone {
+			h.d.forget(s.Topic, s.Callback)
 			h.log.Info("websub: lease expired", "topic", s.Topic, "callback", s.Callback)
 		}
 	}
