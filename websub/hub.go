@@ -61,6 +61,10 @@ type HubOptions struct {
 	SweepEvery time.Duration
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
+	// Client, when set, replaces the guarded client for verifications and
+	// deliveries: for tests that must not reach any network. It must
+	// apply its own limits.
+	Client *http.Client
 }
 
 // Limits on what a subscription request may carry. WebSub bounds the
@@ -141,6 +145,9 @@ func NewHub(o HubOptions) (*Hub, error) {
 	}
 	if h.now == nil {
 		h.now = time.Now
+	}
+	if o.Client != nil {
+		h.client = o.Client
 	}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.d = newDistributor(h)

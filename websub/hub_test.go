@@ -2,7 +2,9 @@ package websub
 
 import (
 	"crypto/hmac"
+	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -270,7 +272,7 @@ func TestHubDenied(t *testing.T) {
 
 func TestHubBadRequests(t *testing.T) {
 	h := newTestHub(t, HubOptions{})
-	cb := "https://sub.example/cb"
+	cb := "http://127.0.0.1:1/cb" // nothing listens: the accepted request's verification goes nowhere
 	for name, c := range map[string]struct {
 		form url.Values
 		want int
@@ -480,3 +482,77 @@ func TestHubSubscriptionsSurviveRestart(t *testing.T) {
 	h2.Publish([]Content{{Topic: topicRSS, ContentType: "text/plain", Body: []byte("after restart")}})
 	waitFor(t, "delivery after restart", func() bool { return len(s.deliveries()) == 1 })
 }
+
+// syncBuffer is a log destination safe for the hub's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestHubLogsDownCallbackOnce: a callback that fails every delivery is
+// reported once, and its recovery once.
+func TestHubLogsDownCallbackOnce(t *testing.T) {
+	var logs syncBuffer
+	h := newTestHub(t, HubOptions{MaxAttempts: 2, RetryBase: time.Millisecond, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	s := newSubscriber(t)
+	subscribed(t, h, s, "/cb")
+	s.status.Store(500)
+	for i := 1; i <= 3; i++ {
+		h.Publish([]Content{{Topic: topicRSS, ContentType: "text/plain", Body: []byte("v")}})
+		waitFor(t, "attempts", func() bool { return s.posts.Load() == int32(2*i) })
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := strings.Count(logs.String(), "giving up"); n != 1 {
+		t.Fatalf("%d give-up lines at info level or above, want 1:\n%s", n, logs.String())
+	}
+	s.status.Store(0)
+	h.Publish([]Content{{Topic: topicRSS, ContentType: "text/plain", Body: []byte("v")}})
+	waitFor(t, "delivery", func() bool { return len(s.deliveries()) == 1 })
+	waitFor(t, "recovery logged", func() bool { return strings.Count(logs.String(), "reachable again") == 1 })
+}
+
+// FuzzHubRequest: any form body gets a 4xx or 202, never a panic or a 5xx
+// other than the documented 503.
+func FuzzHubRequest(f *testing.F) {
+	f.Add("hub.mode=subscribe&hub.topic=https%3A%2F%2Ffeeds.example.com%2Frss.xml&hub.callback=https%3A%2F%2Fsub.example%2Fcb&hub.lease_seconds=60&hub.secret=x")
+	f.Add("hub.mode=unsubscribe&hub.topic=x&hub.callback=http://[::1]:80/")
+	f.Add("hub.mode=subscribe&hub.lease_seconds=99999999999999999999999")
+	f.Add("%zz&&==;")
+	// Verifications and denials of accepted requests go nowhere: a fuzzed
+	// callback may name any host, and tests stay off the network.
+	offline := &http.Client{Transport: roundTripFunc(func(*http.Request) (*http.Response, error) { return nil, errOffline })}
+	h, err := NewHub(HubOptions{IsTopic: func(t string) bool { return strings.HasPrefix(t, "https://feeds.example.com/") }, Client: offline})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer h.Close()
+	f.Fuzz(func(t *testing.T, body string) {
+		r := httptest.NewRequest(http.MethodPost, "/websub", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		switch w.Code {
+		case 202, 400, 429, 503:
+		default:
+			t.Fatalf("%q: status %d", body, w.Code)
+		}
+	})
+}
+
+var errOffline = errors.New("offline")
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
