@@ -234,7 +234,9 @@ type request struct {
 
 func (h *Hub) parse(f url.Values) (*request, string) {
 	for k, v := range f {
-		if len(v) > 1 {
+		// Unknown parameters are ignored (WebSub 5.1); ours must be
+		// unambiguous.
+		if strings.HasPrefix(k, "hub.") && len(v) > 1 {
 			return nil, k + ": given more than once"
 		}
 	}

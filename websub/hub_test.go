@@ -289,6 +289,7 @@ func TestHubBadRequests(t *testing.T) {
 		"lease text":     {subscribeForm("subscribe", topicRSS, cb, "hub.lease_seconds", "soon"), 400},
 		"lease negative": {subscribeForm("subscribe", topicRSS, cb, "hub.lease_seconds", "-5"), 400},
 		"repeated":       {url.Values{"hub.mode": {"subscribe", "unsubscribe"}, "hub.topic": {topicRSS}, "hub.callback": {cb}}, 400},
+		"unknown param":  {url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topicRSS}, "hub.callback": {cb}, "x": {"1", "2"}}, 202},
 		"huge body":      {url.Values{"hub.mode": {"subscribe"}, "pad": {strings.Repeat("p", 20000)}}, 400},
 	} {
 		if got := h.request(t, c.form); got != c.want {
