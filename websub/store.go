@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -93,9 +94,12 @@ var errLocked = errors.New("held by another process")
 
 // load opens the file and reads every subscription into memory. bbolt
 // checks its meta pages on open, but a damaged page deeper in the file can
-// make it panic while reading; that is turned into an error, because a bad
+// make it panic (or fault) while reading; that is turned into an error, because a bad
 // file must cost the subscriptions, not the daemon.
 func (s *Store) load(path string) (db *bolt.DB, err error) {
+	// A truncated file makes bbolt read past the end of its mapping: a
+	// memory fault, which this turns into a recoverable panic.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%s: damaged: %v", path, r)

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -92,6 +93,43 @@ func TestStoreBadFile(t *testing.T) {
 				t.Fatalf("bad file not set aside: %v", err)
 			}
 		})
+	}
+}
+
+// TestStoreTruncatedFile: a real subscriptions file cut short (a disk
+// that lost its tail) starts empty with one log line, without a crash.
+func TestStoreTruncatedFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "websub.db")
+	s := OpenStore(path, nil)
+	for i := range 200 { // several pages of 1 KB callbacks
+		if err := s.Put(sub("https://f/rss.xml", "https://a.example/"+strings.Repeat("x", 1000)+strconv.Itoa(i), time.Now().Add(time.Hour))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []int64{fi.Size() / 2, 4096 * 3, 100} {
+		if err := os.Truncate(path, size); err != nil {
+			t.Fatal(err)
+		}
+		var logs bytes.Buffer
+		s := OpenStore(path, slog.New(slog.NewTextHandler(&logs, nil)))
+		_, _, n := s.Counts("", "")
+		if err := s.Put(sub("https://f/atom.xml", "https://b.example/", time.Now().Add(time.Hour))); err != nil {
+			t.Errorf("size %d: the store is not usable after opening: %v", size, err)
+		}
+		s.Close()
+		if n != 0 && !strings.Contains(logs.String(), "unusable") {
+			// bbolt may read a consistent older tree; then nothing is lost
+			// that it did not have.
+			t.Logf("size %d: %d subscriptions read", size, n)
+		}
+		if strings.Count(logs.String(), "level=WARN") > 1 {
+			t.Errorf("size %d: more than one warning:\n%s", size, logs.String())
+		}
 	}
 }
 
