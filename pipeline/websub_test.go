@@ -200,8 +200,31 @@ func TestWebSubDaemon(t *testing.T) {
 	if !strings.Contains(string(r.body), `<atom:link href="`+td.base+`websub" rel="hub">`) {
 		t.Fatal("the feed does not name the built-in hub")
 	}
+	// Every feed's rel="self" is the self URL its own body names.
+	snap := td.d.Snapshot()
+	for _, p := range snap.Paths() {
+		if !websub.IsFeed(snap.Get(p).ContentType) {
+			continue
+		}
+		r := td.do(t, http.MethodGet, p, nil)
+		links := r.hdr.Values("Link")
+		self, ok := strings.CutSuffix(links[len(links)-1], `>; rel="self"`)
+		self = strings.TrimPrefix(self, "<")
+		if !ok || !(strings.Contains(string(r.body), `href="`+self+`" rel="self"`) || strings.Contains(string(r.body), `"feed_url": "`+self+`"`)) {
+			t.Errorf("%s: Link self %q is not the feed's own self URL", p, links[len(links)-1])
+		}
+	}
 	if r := td.do(t, http.MethodGet, "/", nil); len(r.hdr.Values("Link")) != 0 {
 		t.Fatal("the index page has a Link header")
+	}
+
+	// What is served equals what a build with the same hubs writes.
+	out := t.TempDir()
+	if _, err := Build(BuildOptions{Src: src, Out: out, Site: td.site}); err != nil {
+		t.Fatal(err)
+	}
+	if d := diffTrees("served", identities(td.d.Snapshot()), "built", readTree(t, out)); d != "" {
+		t.Fatalf("serve with hubs != build with hubs: %s", d)
 	}
 
 	cb := rec.srv.URL + "/sub?who=1"
