@@ -176,8 +176,9 @@ func (d *distributor) work() {
 			delete(d.down, dl.sub.Callback)
 			d.h.log.Info("websub: callback reachable again", "callback", dl.sub.Callback)
 		}
-		if gone {
+		if gone { // nothing more goes to it, not even a newer version
 			delete(d.down, dl.sub.Callback)
+			s.pending = nil
 		}
 		if !ok && !gone && s.pending == nil {
 			d.retryLater(k, s, dl)
