@@ -37,8 +37,9 @@ type BuildOptions struct {
 	// State is the state directory ("" keeps none; see feedgen.Options).
 	State string
 	// Ping sends a publish ping to each of Site.Hubs for every feed the
-	// build wrote or removed, after writing (websub.go); Ping holds the
-	// pinger's bounds, PingTimeout how long to wait for the hubs.
+	// build wrote or removed, after writing (websub.go); PingOpts holds
+	// the pinger's bounds, PingTimeout how long to wait for the hubs
+	// (default two minutes).
 	Ping        bool
 	PingOpts    websub.PublisherOptions
 	PingTimeout time.Duration
