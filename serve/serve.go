@@ -198,9 +198,6 @@ func newState(s *snapshot.Snapshot, links func(*snapshot.File) []string) *state 
 		if f.IsCompact() {
 			e.compact = f
 		}
-		if links != nil {
-			e.link = links(f)
-		}
 		if f.ContentType == "" {
 			// Never let the client sniff: an unknown type is bytes.
 			e.ctype = one("application/octet-stream")
@@ -211,6 +208,9 @@ func newState(s *snapshot.Snapshot, links func(*snapshot.File) []string) *state 
 		if !f.ModTime.IsZero() {
 			e.modTime = f.ModTime.UTC().Truncate(time.Second)
 			e.lastMod = one(e.modTime.Format(http.TimeFormat))
+		}
+		if links != nil {
+			e.link = links(f)
 		}
 		st.entries[p] = e
 	}
