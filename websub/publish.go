@@ -62,6 +62,7 @@ type hubQueue struct {
 	set      map[string]bool
 	busy     bool
 	failed   int  // topics given up since the last Flush
+	acked    int  // topics acknowledged since the queue last ran dry (one log line then)
 	down     bool // the last attempt failed: further failures are logged quietly
 	overflow bool
 	wake     chan struct{}
@@ -143,6 +144,10 @@ func (q *hubQueue) run(ctx context.Context) {
 	for {
 		q.mu.Lock()
 		if len(q.pending) == 0 {
+			if q.acked > 0 {
+				q.log.Info("websub: hub notified", "topics", q.acked)
+				q.acked = 0
+			}
 			q.busy = false
 			q.overflow = false
 			q.cond.Broadcast()
@@ -164,7 +169,9 @@ func (q *hubQueue) run(ctx context.Context) {
 		q.mu.Unlock()
 		ok := q.send(ctx, batch)
 		q.mu.Lock()
-		if !ok {
+		if ok {
+			q.acked += len(batch)
+		} else {
 			q.failed += len(batch)
 		}
 		q.mu.Unlock()
@@ -194,7 +201,7 @@ func (q *hubQueue) send(ctx context.Context, batch []string) bool {
 				q.log.Info("websub: hub reachable again")
 				q.down = false
 			}
-			q.log.Info("websub: hub notified", "topics", len(batch), "first", batch[0], "status", status)
+			q.log.Debug("websub: ping accepted", "topics", batch, "status", status)
 			return true
 		case err == nil && status/100 != 5:
 			q.log.Warn("websub: hub refused the ping", "topics", batch, "status", status)
