@@ -137,7 +137,7 @@ func TestStoreTruncatedFile(t *testing.T) {
 // TestStoreLockedFile: a file held by another process is left alone; the
 // store works in memory.
 func TestStoreLockedFile(t *testing.T) {
-	if runtime.GOOS == "windows" { // bbolt's lock there is not exclusive within one process
+	if runtime.GOOS == "windows" { // written for flock; Windows locking is not exercised here
 		t.Skip()
 	}
 	path := filepath.Join(t.TempDir(), "websub.db")
