@@ -222,7 +222,13 @@ type Stream struct {
 	res    Result
 	errs   []error
 	ended  bool
+	// removed are the paths Finish removed (RemovedPaths).
+	removed []string
 }
+
+// RemovedPaths are the paths of the files Finish removed, with a leading
+// slash like snapshot paths (a build pings WebSub hubs about them).
+func (s *Stream) RemovedPaths() []string { return s.removed }
 
 // Begin starts a stream. It fails only when the output directory cannot be
 // opened; nothing is locked then.
@@ -318,7 +324,7 @@ func (s *Stream) Finish() (Result, error) {
 	w := s.w
 	s.syncDirs()
 	removed, err := w.removeStale(s.root, s.keep)
-	s.res.Removed = removed
+	s.res.Removed, s.removed = len(removed), removed
 	if err != nil {
 		s.errs = append(s.errs, err)
 	}
@@ -525,9 +531,9 @@ func syncDir(root *os.Root, dir string) error {
 // removeStale deletes owned files that are not in keep, and the
 // category/tag directories that this leaves empty. Symlinks are never
 // followed and never removed: only regular files are ours.
-func (w *Writer) removeStale(root *os.Root, keep map[string]bool) (int, error) {
+func (w *Writer) removeStale(root *os.Root, keep map[string]bool) ([]string, error) {
 	var errs []error
-	n := 0
+	var gone []string
 	remove := func(rel string) bool {
 		if keep[rel] {
 			return false
@@ -552,7 +558,7 @@ func (w *Writer) removeStale(root *os.Root, keep map[string]bool) (int, error) {
 			w.manifest.Record(rel, "", source.Stamp{})
 		}
 		w.log.Debug("diskout: removed stale file", "path", rel)
-		n++
+		gone = append(gone, "/"+rel)
 		return true
 	}
 	for _, name := range ownedTop {
@@ -585,7 +591,7 @@ func (w *Writer) removeStale(root *os.Root, keep map[string]bool) (int, error) {
 			}
 		}
 	}
-	return n, errors.Join(errs...)
+	return gone, errors.Join(errs...)
 }
 
 func readDir(root *os.Root, name string) ([]fs.DirEntry, error) {

@@ -21,6 +21,7 @@ import (
 	"feedgen/serve"
 	"feedgen/snapshot"
 	"feedgen/watch"
+	"feedgen/websub"
 )
 
 // BuildOptions configure a one-shot build.
@@ -35,6 +36,13 @@ type BuildOptions struct {
 	Strict bool
 	// State is the state directory ("" keeps none; see feedgen.Options).
 	State string
+	// Ping sends a publish ping to each of Site.Hubs for every feed the
+	// build wrote or removed, after writing (websub.go); PingOpts holds
+	// the pinger's bounds, PingTimeout how long to wait for the hubs
+	// (default two minutes).
+	Ping        bool
+	PingOpts    websub.PublisherOptions
+	PingTimeout time.Duration
 }
 
 // BuildResult is what a build did.
@@ -78,9 +86,17 @@ func Build(opts BuildOptions) (BuildResult, error) {
 	// Each file is written as soon as it is rendered and then dropped: a
 	// build holds a few feeds at a time, not the whole output. A file that
 	// cannot be written is reported by Finish; the others are still written.
-	res := g.Emit(func(f *snapshot.File) { _, _ = st.Put(f) }, st.Keep) // Finish returns Put's errors
+	var changed []string // feeds written, for -ping
+	res := g.Emit(func(f *snapshot.File) {
+		if w, _ := st.Put(f); w && opts.Ping && websub.IsFeed(f.ContentType) { // Finish returns Put's errors
+			changed = append(changed, f.Path)
+		}
+	}, st.Keep)
 	wr, err := st.Finish()
 	r = BuildResult{Articles: g.Articles(), Feeds: res.Feeds, Written: wr.Written, Removed: wr.Removed, Problems: g.Problems()}
+	if err == nil && opts.Ping {
+		err = pingBuild(opts, append(changed, st.RemovedPaths()...))
+	}
 	return r, err
 }
 
@@ -100,6 +116,8 @@ type ServeOptions struct {
 	Logger       *slog.Logger
 	// State is the state directory ("" keeps none; see feedgen.Options).
 	State string
+	// WebSub configures pings to Site.Hubs and the built-in hub (websub.go).
+	WebSub WebSubOptions
 }
 
 // Daemon serves the feeds of a source directory and keeps them current.
@@ -112,6 +130,8 @@ type Daemon struct {
 	watcher *watch.Watcher
 	ln      net.Listener
 	srv     *http.Server
+	pinger  *websub.Publisher // nil without external hubs
+	hub     *websub.Hub       // the built-in hub, or nil
 
 	// mu serialises everything that uses the generator, which is not safe
 	// for concurrent use: regenerations (watcher batches and Rescan) and
@@ -170,7 +190,15 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 			d.gen.Close()
 		}
 	}()
-	d.handler = serve.NewHandler(serve.Options{CacheControl: opts.CacheControl, Logger: log})
+	d.handler = serve.NewHandler(serve.Options{CacheControl: opts.CacheControl, Logger: log, Links: feedLinks(opts.Site.BaseURL, opts.Site.Hubs)})
+	if err := d.startWebSub(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			d.stopWebSub()
+		}
+	}()
 	if opts.Out != "" {
 		if d.writer, err = diskout.New(opts.Out, log); err != nil {
 			return nil, err
@@ -204,7 +232,7 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 			return nil, err
 		}
 	}
-	d.srv = serve.NewServer(d.ln.Addr().String(), d.handler)
+	d.srv = serve.NewServer(d.ln.Addr().String(), d.httpHandler())
 	d.srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelDebug)
 	return d, nil
 }
@@ -326,6 +354,7 @@ loop:
 		runErr = err
 	}
 	d.mu.Unlock()
+	d.stopWebSub()
 	d.log.Info("stopped")
 	return runErr
 }
@@ -337,6 +366,7 @@ func (d *Daemon) Close() error {
 	d.mu.Lock()
 	d.gen.Close()
 	d.mu.Unlock()
+	d.stopWebSub()
 	return d.ln.Close()
 }
 
@@ -361,7 +391,9 @@ func (d *Daemon) regenerate(paths []string, full bool) error {
 		changed = d.gen.Update(paths)
 	}
 	res := d.gen.Snapshot()
+	old := d.handler.Snapshot()
 	d.handler.Swap(res.Snapshot)
+	d.announce(old, res.Snapshot) // WebSub: queued, never waited for
 	wr := d.writeOut(res.Snapshot)
 	d.reportProblems()
 	st := res.Snapshot.Stats()
