@@ -255,6 +255,7 @@ func (g *Generator) planArchive(t *index.Tx, j *renderJob) error {
 			items[n].sum = f.Sum
 		}
 		info := j.info
+		info.Hubs = nil // a subscription is to the feed, not to one of its months
 		info.Updated = epoch
 		for n, it := range items {
 			if n == 0 || it.hdr.Updated.After(info.Updated) {

@@ -364,3 +364,28 @@ func TestArchiveMonthComesAndGoes(t *testing.T) {
 	sameFiles(t, "month back", contents(s), contents(full))
 	walkChains(t, contents(s), cfg.BaseURL, expectedFeeds(as))
 }
+
+// TestArchiveWithHubs: the subscription documents advertise their WebSub
+// hubs and link their archive; the archive documents, which nobody
+// subscribes to, advertise none; every chain stays whole and valid.
+func TestArchiveWithHubs(t *testing.T) {
+	dir := t.TempDir()
+	as := archCorpus(t, dir, 20)
+	cfg := archConfig(t, 4)
+	cfg.Hubs = []string{"https://hub.example.net/"}
+	if err := cfg.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	_, s := generate(t, dir, cfg)
+	files := contents(s)
+	walkChains(t, files, cfg.BaseURL, expectedFeeds(as))
+	for p, body := range files {
+		hub := strings.Contains(body, "hub.example.net")
+		switch {
+		case layout.IsArchive(p) && hub:
+			t.Errorf("%s advertises a hub", p)
+		case !layout.IsArchive(p) && strings.HasSuffix(p, ".xml") && p != layout.OPMLPath && !hub:
+			t.Errorf("%s advertises no hub", p)
+		}
+	}
+}

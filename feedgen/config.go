@@ -45,6 +45,9 @@ type Config struct {
 	MaxArticleSize int64
 	// Categories holds per-category overrides, keyed by slug.
 	Categories map[string]CategoryConfig
+	// Hubs are the WebSub hubs every feed advertises (see hubs.go); none
+	// leaves the output as it was without WebSub.
+	Hubs []string
 	// Archive publishes every feed's older items as RFC 5005 archive
 	// documents (archive.go).
 	Archive bool
@@ -68,6 +71,7 @@ type fileConfig struct {
 	Limit       *int                      `yaml:"limit"`
 	Archive     *bool                     `yaml:"archive"`
 	Categories  map[string]CategoryConfig `yaml:"categories"`
+	Hubs        []string                  `yaml:"hubs"`
 }
 
 // LoadConfigFile reads a YAML configuration file into c, overriding the
@@ -109,6 +113,7 @@ func LoadConfigFile(path string, c *Config) error {
 	if fc.Limit != nil {
 		c.Limit = *fc.Limit
 	}
+	c.Hubs = append(c.Hubs, fc.Hubs...)
 	if fc.Archive != nil {
 		c.Archive = *fc.Archive
 	}
@@ -153,6 +158,9 @@ func (c *Config) Normalize() error {
 				return fmt.Errorf("category %s: link %q: want an absolute URL", slug, cc.Link)
 			}
 		}
+	}
+	if err := normalizeHubs(c); err != nil {
+		return err
 	}
 	if c.Title == "" {
 		c.Title = u.Host

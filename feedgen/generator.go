@@ -75,6 +75,7 @@ type Generator struct {
 	cleaned atomic.Int64 // articles parsed and cleaned whole to render their item
 
 	indexParts indexCache // the index page's rendered rows
+	all        allItems   // the global feed's rendered items, for the index page
 	indexFile  *snapshot.File
 	opmlFile   *snapshot.File
 	stats      snapshot.Stats
@@ -89,6 +90,10 @@ type feedOut struct {
 	// files are the rendered files; nil for a feed known from the state
 	// (index.Shown) or handed over by Emit, whose bytes are not held.
 	files [3]*snapshot.File
+	// page is the feed's HTML page, like files; none for the global feed,
+	// whose page is the site index.
+	page     *snapshot.File
+	pageETag string
 }
 
 // Options configure a Generator beyond the site Config.
@@ -159,7 +164,7 @@ func (g *Generator) load() error {
 		}
 		if err := t.EachShown(func(k FeedKey, s index.Shown) error {
 			g.dirty[k] = true
-			g.out[k] = &feedOut{sig: s.Sig, etags: s.ETags, items: s.Items, info: FeedInfo{
+			g.out[k] = &feedOut{sig: s.Sig, etags: s.ETags, pageETag: s.PageETag, items: s.Items, info: FeedInfo{
 				Key: k, Title: s.Title, Description: s.Description, Link: s.Link, Updated: s.Updated,
 			}}
 			return nil

@@ -2,6 +2,7 @@ package feedgen
 
 import (
 	"errors"
+	"html/template"
 	"sort"
 	"time"
 
@@ -66,7 +67,11 @@ func (g *Generator) renderAll(emit func(*snapshot.File)) int {
 		o := g.out[k]
 		infos = append(infos, IndexEntry{FeedInfo: o.info, Items: len(o.items), Archive: g.archiveSpanText(k)})
 	}
-	g.indexFile = g.reuse(g.indexFile, layout.IndexPath, layout.TypeHTML, renderIndex(&g.cfg, infos, g.indexParts), now)
+	all, err := g.globalItems()
+	if err != nil {
+		g.log.Error("rendering the site index", "err", err)
+	}
+	g.indexFile = g.reuse(g.indexFile, layout.IndexPath, layout.TypeHTML, renderIndex(&g.cfg, infos, g.indexParts, all), now)
 	g.opmlFile = g.reuse(g.opmlFile, layout.OPMLPath, layout.TypeOPML, renderOPML(&g.cfg, infos), now)
 	g.stats = snapshot.Stats{Articles: g.Articles(), Invalid: g.invalid(), Feeds: len(g.out), Updated: now}
 	return rendered
@@ -84,9 +89,12 @@ func (g *Generator) feedKeysSorted() []FeedKey {
 
 // assemble makes a snapshot of the current files.
 func (g *Generator) assemble() *snapshot.Snapshot {
-	files := make([]*snapshot.File, 0, 3*len(g.out)+2)
+	files := make([]*snapshot.File, 0, 4*len(g.out)+2)
 	for _, o := range g.out {
 		files = append(files, o.files[:]...)
+		if o.page != nil {
+			files = append(files, o.page)
+		}
 	}
 	files = append(files, g.indexFile, g.opmlFile)
 	files = g.archiveFiles(files)
@@ -107,6 +115,9 @@ func (g *Generator) Compress() *snapshot.Snapshot {
 			if !o.files[i].Compressed {
 				slots = append(slots, &o.files[i])
 			}
+		}
+		if o.page != nil && !o.page.Compressed {
+			slots = append(slots, &o.page)
 		}
 	}
 	for _, f := range []**snapshot.File{&g.indexFile, &g.opmlFile} {
@@ -134,9 +145,10 @@ func (g *Generator) render(jobs []*renderJob, now time.Time, emit func(*snapshot
 	for start := 0; start < len(jobs); start += step {
 		group := jobs[start:min(len(jobs), start+step)]
 		files := make([][3]*snapshot.File, len(group))
+		pages := make([]jobPage, len(group))
 		errs := make([]error, len(group))
 		parallel(len(group), func(i int) {
-			files[i], errs[i] = g.renderJob(group[i], now)
+			files[i], pages[i], errs[i] = g.renderJob(group[i], now)
 		})
 		for i, j := range group {
 			if errs[i] != nil {
@@ -147,15 +159,24 @@ func (g *Generator) render(jobs []*renderJob, now time.Time, emit func(*snapshot
 			for n, it := range j.items {
 				paths[n] = it.path
 			}
-			o := &feedOut{sig: j.sig, info: j.info, items: paths, files: files[i]}
+			o := &feedOut{sig: j.sig, info: j.info, items: paths, files: files[i], page: pages[i].file}
 			for f, file := range files[i] {
 				o.etags[f] = file.ETag
+			}
+			if o.page != nil {
+				o.pageETag = o.page.ETag
+			}
+			if j.key.Kind == KindAll {
+				g.all = allItems{sig: j.sig, count: len(paths), html: pages[i].items}
 			}
 			if emit != nil {
 				for _, f := range files[i] {
 					emit(f)
 				}
-				o.files = [3]*snapshot.File{}
+				if o.page != nil {
+					emit(o.page)
+				}
+				o.files, o.page = [3]*snapshot.File{}, nil
 			}
 			g.out[j.key] = o
 		}
@@ -178,9 +199,17 @@ func (g *Generator) release() {
 	}
 }
 
-// renderJob renders one feed in the three formats.
-func (g *Generator) renderJob(j *renderJob, now time.Time) ([3]*snapshot.File, error) {
+// jobPage is what renderJob made of a feed's page: the page, or for the
+// global feed the item list of the site index.
+type jobPage struct {
+	file  *snapshot.File
+	items template.HTML
+}
+
+// renderJob renders one feed in the three formats, and its page.
+func (g *Generator) renderJob(j *renderJob, now time.Time) ([3]*snapshot.File, jobPage, error) {
 	var files [3]*snapshot.File
+	var page jobPage
 	old := g.out[j.key]
 	err := g.ix.View(func(t *index.Tx) error {
 		frags := make([][3][]byte, len(j.items))
@@ -206,9 +235,14 @@ func (g *Generator) renderJob(j *renderJob, now time.Time) ([3]*snapshot.File, e
 			}
 			files[f] = g.reuse(prev, j.key.Path(f), f.ContentType(), body, now)
 		}
-		return nil
+		for i := range frags {
+			parts[i] = frags[i][JSON]
+		}
+		var err error
+		page.file, page.items, err = g.pageOf(j.key, j.info, parts, old, now)
+		return err
 	})
-	return files, err
+	return files, page, err
 }
 
 // remember records in the state what the rendered feeds show and forgets
@@ -239,7 +273,7 @@ func (g *Generator) remember(jobs []*renderJob) {
 			if o == nil {
 				continue
 			}
-			s := &index.Shown{Sig: o.sig, ETags: o.etags, Title: o.info.Title, Description: o.info.Description,
+			s := &index.Shown{Sig: o.sig, ETags: o.etags, PageETag: o.pageETag, Title: o.info.Title, Description: o.info.Description,
 				Link: o.info.Link, Updated: o.info.Updated, Items: o.items}
 			if err := t.PutShown(j.key, s); err != nil {
 				return err

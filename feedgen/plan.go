@@ -146,7 +146,7 @@ func (g *Generator) kept(k FeedKey, o *feedOut) bool {
 			return false
 		}
 	}
-	return true
+	return k.Kind == KindAll || g.keep(k.PagePath(), o.pageETag) // the global feed's page is the index, always emitted
 }
 
 // top returns the newest Limit published articles of feed k: newest first,
@@ -291,7 +291,7 @@ func zoneOf(t time.Time) int {
 
 // feedInfo derives a feed's own fields from the configuration and its items.
 func (g *Generator) feedInfo(k FeedKey, items []shown) FeedInfo {
-	fi := FeedInfo{Key: k, Updated: epoch}
+	fi := FeedInfo{Key: k, Updated: epoch, Hubs: g.cfg.Hubs}
 	for _, it := range items {
 		if it.hdr.Updated.After(fi.Updated) || fi.Updated.Equal(epoch) {
 			fi.Updated = it.hdr.Updated
@@ -342,6 +342,7 @@ func (g *Generator) feedInfo(k FeedKey, items []shown) FeedInfo {
 func feedSignature(fi FeedInfo, items []shown) [32]byte {
 	h := sha256.New()
 	fmt.Fprintf(h, "%d\x00%s\x00%s\x00%s\x00%s\x00%s\x00", fi.Key.Kind, fi.Key.Name, fi.Title, fi.Description, fi.Link, fi.Updated.Format(time.RFC3339Nano))
+	hubSignature(h, fi.Hubs)
 	if fi.Archive != (ArchiveInfo{}) {
 		fmt.Fprintf(h, "archive %v\x00", fi.Archive)
 	}

@@ -42,6 +42,7 @@ type FeedInfo struct {
 	Description string
 	Link        string    // the home page the feed belongs to (absolute)
 	Updated     time.Time // the newest item's updated time
+	Hubs        []string  // WebSub hubs the feed advertises (Config.Hubs; see hubs.go)
 
 	// Archive is the document's place in an RFC 5005 archive chain
 	// (archive.go); zero without archives.

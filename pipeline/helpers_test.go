@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -150,6 +151,8 @@ type daemonConfig struct {
 	// addr is the address to listen on ("": a port chosen by the kernel);
 	// a restarted daemon keeps its address, and so its base URL.
 	addr string
+	// logger receives the daemon's log (nil: discarded).
+	logger *slog.Logger
 }
 
 // testDaemon is a running daemon and an HTTP client for it.
@@ -197,6 +200,7 @@ func startDaemon(t testing.TB, c daemonConfig) *testDaemon {
 		Out:      c.out,
 		Watch:    c.watch,
 		State:    c.state,
+		Logger:   c.logger,
 	})
 	if err != nil {
 		ln.Close()

@@ -21,6 +21,7 @@ import (
 	"feedgen/serve"
 	"feedgen/snapshot"
 	"feedgen/watch"
+	"feedgen/websub"
 )
 
 // BuildOptions configure a one-shot build.
@@ -35,6 +36,13 @@ type BuildOptions struct {
 	Strict bool
 	// State is the state directory ("" keeps none; see feedgen.Options).
 	State string
+	// Ping sends a publish ping to each of Site.Hubs for every feed the
+	// build wrote or removed, after writing (websub.go); PingOpts holds
+	// the pinger's bounds, PingTimeout how long to wait for the hubs
+	// (default two minutes).
+	Ping        bool
+	PingOpts    websub.PublisherOptions
+	PingTimeout time.Duration
 }
 
 // BuildResult is what a build did.
@@ -78,9 +86,17 @@ func Build(opts BuildOptions) (BuildResult, error) {
 	// Each file is written as soon as it is rendered and then dropped: a
 	// build holds a few feeds at a time, not the whole output. A file that
 	// cannot be written is reported by Finish; the others are still written.
-	res := g.Emit(func(f *snapshot.File) { _, _ = st.Put(f) }, st.Keep) // Finish returns Put's errors
+	var changed []string // feeds written, for -ping
+	res := g.Emit(func(f *snapshot.File) {
+		if w, _ := st.Put(f); w && opts.Ping && websub.IsFeed(f.ContentType) { // Finish returns Put's errors
+			changed = append(changed, f.Path)
+		}
+	}, st.Keep)
 	wr, err := st.Finish()
 	r = BuildResult{Articles: g.Articles(), Feeds: res.Feeds, Written: wr.Written, Removed: wr.Removed, Problems: g.Problems()}
+	if err == nil && opts.Ping {
+		err = pingBuild(opts, append(changed, st.RemovedPaths()...))
+	}
 	return r, err
 }
 
@@ -100,6 +116,8 @@ type ServeOptions struct {
 	Logger       *slog.Logger
 	// State is the state directory ("" keeps none; see feedgen.Options).
 	State string
+	// WebSub configures pings to Site.Hubs and the built-in hub (websub.go).
+	WebSub WebSubOptions
 }
 
 // Daemon serves the feeds of a source directory and keeps them current.
@@ -112,6 +130,8 @@ type Daemon struct {
 	watcher *watch.Watcher
 	ln      net.Listener
 	srv     *http.Server
+	pinger  *websub.Publisher // nil without external hubs
+	hub     *websub.Hub       // the built-in hub, or nil
 
 	// mu serialises everything that uses the generator, which is not safe
 	// for concurrent use: regenerations (watcher batches and Rescan) and
@@ -133,6 +153,9 @@ type Daemon struct {
 	// stopped.
 	synced     chan struct{}
 	syncedOnce sync.Once
+
+	// out follows the output directory's health (outkeeper.go).
+	out outKeeper
 }
 
 // Synced is closed once the daemon has read the whole source directory
@@ -154,7 +177,7 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 	d := &Daemon{
 		opts: opts, log: log, reported: map[string]string{}, rescan: make(chan struct{}, 1),
 		compress: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
-		synced: make(chan struct{}),
+		synced: make(chan struct{}), out: outKeeper{wake: make(chan struct{}, 1)},
 	}
 	if d.gen, err = feedgen.New(opts.Src, opts.Site, feedgen.Options{StateDir: opts.State, Logger: log}); err != nil {
 		return nil, err
@@ -167,7 +190,15 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 			d.gen.Close()
 		}
 	}()
-	d.handler = serve.NewHandler(serve.Options{CacheControl: opts.CacheControl, Logger: log})
+	d.handler = serve.NewHandler(serve.Options{CacheControl: opts.CacheControl, Logger: log, Links: feedLinks(opts.Site.BaseURL, opts.Site.Hubs)})
+	if err := d.startWebSub(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			d.stopWebSub()
+		}
+	}()
 	if opts.Out != "" {
 		if d.writer, err = diskout.New(opts.Out, log); err != nil {
 			return nil, err
@@ -201,7 +232,7 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 			return nil, err
 		}
 	}
-	d.srv = serve.NewServer(d.ln.Addr().String(), d.handler)
+	d.srv = serve.NewServer(d.ln.Addr().String(), d.httpHandler())
 	d.srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelDebug)
 	return d, nil
 }
@@ -286,6 +317,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	// The first regeneration left a wake-up pending: the whole snapshot is
 	// compressed now, while the server already answers.
 	go d.compressor()
+	stopOut := d.startOutKeeper()
 	d.log.Info("serving", "addr", d.ln.Addr().String(), "src", d.opts.Src, "base_url", d.opts.Site.BaseURL)
 	batches := d.watcher.Batches()
 	var runErr error
@@ -311,6 +343,7 @@ loop:
 	}
 	d.watcher.Close()
 	d.stopCompressor()
+	stopOut()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := d.srv.Shutdown(sctx); err != nil && runErr == nil {
@@ -321,6 +354,7 @@ loop:
 		runErr = err
 	}
 	d.mu.Unlock()
+	d.stopWebSub()
 	d.log.Info("stopped")
 	return runErr
 }
@@ -332,6 +366,7 @@ func (d *Daemon) Close() error {
 	d.mu.Lock()
 	d.gen.Close()
 	d.mu.Unlock()
+	d.stopWebSub()
 	return d.ln.Close()
 }
 
@@ -356,14 +391,10 @@ func (d *Daemon) regenerate(paths []string, full bool) error {
 		changed = d.gen.Update(paths)
 	}
 	res := d.gen.Snapshot()
+	old := d.handler.Snapshot()
 	d.handler.Swap(res.Snapshot)
-	var wr diskout.Result
-	if d.writer != nil {
-		var err error
-		if wr, err = d.writer.Write(res.Snapshot); err != nil {
-			d.log.Error("writing output", "dir", d.opts.Out, "err", err)
-		}
-	}
+	d.announce(old, res.Snapshot) // WebSub: queued, never waited for
+	wr := d.writeOut(res.Snapshot)
 	d.reportProblems()
 	st := res.Snapshot.Stats()
 	d.log.Info("regenerated",

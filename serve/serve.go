@@ -43,6 +43,10 @@ type Options struct {
 	// 0 means DefaultIdentityCacheBytes; negative disables the cache (every
 	// such request decompresses).
 	IdentityCacheBytes int64
+	// Links, when set, gives the values of the Link header of the file at
+	// a path (nil: none): WebSub's rel="hub" and rel="self". It is called
+	// once per file when a snapshot is published, never per request.
+	Links func(f *snapshot.File) []string
 }
 
 // Handler serves the current snapshot. Safe for concurrent use: requests
@@ -53,6 +57,7 @@ type Handler struct {
 	cacheControl []string
 	log          *slog.Logger
 	identity     *identityCache
+	links        func(*snapshot.File) []string
 }
 
 // state is a snapshot plus the header values precomputed for it. It is
@@ -67,6 +72,7 @@ type state struct {
 // entry is one file with its two possible representations.
 type entry struct {
 	ctype   []string
+	csp     []string  // the pages' Content-Security-Policy; nil for other files
 	lastMod []string  // nil when the file has no ModTime
 	modTime time.Time // zero when unknown
 	plain   rep       // body nil when the file is compact
@@ -74,6 +80,7 @@ type entry struct {
 	// compact is the file when it holds its identity bytes only as gzip:
 	// an identity response then gets them from the Handler's cache.
 	compact *snapshot.File
+	link    []string // Link header values (WebSub), nil for none
 	// etags are the opaque tags that count as "current" for
 	// If-None-Match: a cache may hold either coding, and both are still
 	// valid, so either one earns a 304.
@@ -94,6 +101,7 @@ type rep struct {
 var (
 	hdrVary      = one("Accept-Encoding")
 	hdrNosniff   = one("nosniff")
+	hdrCSP       = one(layout.PageCSPHeader)
 	hdrGzip      = one("gzip")
 	hdrNoStore   = one("no-store")
 	hdrPlain     = one(layout.TypePlain)
@@ -128,6 +136,7 @@ const (
 	kCC      = "Cache-Control"
 	kVary    = "Vary"
 	kNosniff = "X-Content-Type-Options"
+	kCSP     = "Content-Security-Policy"
 	kAllow   = "Allow"
 	kRetry   = "Retry-After"
 	kAE      = "Accept-Encoding"
@@ -135,6 +144,7 @@ const (
 	kIMS     = "If-Modified-Since"
 	kIM      = "If-Match"
 	kIUS     = "If-Unmodified-Since"
+	kLink    = "Link"
 )
 
 // NewHandler returns a Handler with no snapshot; it answers 503 until the
@@ -152,7 +162,7 @@ func NewHandler(opts Options) *Handler {
 	if idMax == 0 {
 		idMax = DefaultIdentityCacheBytes
 	}
-	return &Handler{cacheControl: one(cc), log: lg, identity: newIdentityCache(idMax)}
+	return &Handler{cacheControl: one(cc), log: lg, identity: newIdentityCache(idMax), links: opts.Links}
 }
 
 // Swap publishes s for all following requests. Requests already running
@@ -163,7 +173,7 @@ func (h *Handler) Swap(s *snapshot.Snapshot) {
 		h.log.Warn("serve: ignoring nil snapshot")
 		return
 	}
-	h.state.Store(newState(s))
+	h.state.Store(newState(s, h.links))
 	st := s.Stats()
 	h.log.Debug("serve: snapshot published", "files", s.Len(), "feeds", st.Feeds, "articles", st.Articles)
 }
@@ -176,7 +186,7 @@ func (h *Handler) Snapshot() *snapshot.Snapshot {
 	return nil
 }
 
-func newState(s *snapshot.Snapshot) *state {
+func newState(s *snapshot.Snapshot, links func(*snapshot.File) []string) *state {
 	st := &state{snap: s, entries: make(map[string]*entry, s.Len())}
 	for _, p := range s.Paths() {
 		f := s.Get(p)
@@ -192,6 +202,9 @@ func newState(s *snapshot.Snapshot) *state {
 		if f.IsCompact() {
 			e.compact = f
 		}
+		if strings.HasPrefix(f.ContentType, "text/html") {
+			e.csp = hdrCSP
+		}
 		if f.CacheControl != "" {
 			e.cc = one(f.CacheControl)
 		}
@@ -205,6 +218,9 @@ func newState(s *snapshot.Snapshot) *state {
 		if !f.ModTime.IsZero() {
 			e.modTime = f.ModTime.UTC().Truncate(time.Second)
 			e.lastMod = one(e.modTime.Format(http.TimeFormat))
+		}
+		if links != nil {
+			e.link = links(f)
 		}
 		st.entries[p] = e
 	}
@@ -254,8 +270,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeStatic(w, r, http.StatusServiceUnavailable, body503, hdrLen503)
 		return
 	}
-	if p == "/" {
-		p = layout.IndexPath
+	if strings.HasSuffix(p, "/") {
+		p += layout.PageFile // a folder is its page, as on a static host
 	}
 	var e *entry
 	if validPath(p) {
@@ -281,6 +297,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e.lastMod != nil {
 		hdr[kLM] = e.lastMod
 	}
+	if e.link != nil {
+		hdr[kLink] = e.link
+	}
 	if preconditionFailed(r, e) {
 		writeStatic(w, r, http.StatusPreconditionFailed, body412, hdrLen412)
 		return
@@ -305,6 +324,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	hdr[kCT] = e.ctype
 	hdr[kNosniff] = hdrNosniff
+	if e.csp != nil {
+		hdr[kCSP] = e.csp
+	}
 	hdr[kCL] = rp.clen
 	if gz {
 		hdr[kCE] = hdrGzip
