@@ -39,8 +39,8 @@ const TempPrefix = ".feedgen-tmp-"
 // category and tag folder, and the index page and OPML list at the top.
 // Anything else in the directory belongs to the user.
 var (
-	ownedFeeds = feedFileNames()
-	ownedTop   = append(feedFileNames(), strings.TrimPrefix(layout.IndexPath, "/"), strings.TrimPrefix(layout.OPMLPath, "/"))
+	ownedFeeds = withPrecompressed(feedFileNames())
+	ownedTop   = withPrecompressed(append(feedFileNames(), strings.TrimPrefix(layout.IndexPath, "/"), strings.TrimPrefix(layout.OPMLPath, "/")))
 	ownedDirs  = []string{layout.KindCategory.Folder(), layout.KindTag.Folder()}
 )
 

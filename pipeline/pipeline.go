@@ -35,6 +35,8 @@ type BuildOptions struct {
 	Strict bool
 	// State is the state directory ("" keeps none; see feedgen.Options).
 	State string
+	// Precompress also writes NAME.gz and NAME.br beside every file.
+	Precompress bool
 }
 
 // BuildResult is what a build did.
@@ -78,8 +80,14 @@ func Build(opts BuildOptions) (BuildResult, error) {
 	// Each file is written as soon as it is rendered and then dropped: a
 	// build holds a few feeds at a time, not the whole output. A file that
 	// cannot be written is reported by Finish; the others are still written.
-	res := g.Emit(func(f *snapshot.File) { _, _ = st.Put(f) }, st.Keep) // Finish returns Put's errors
+	emit, keep := func(f *snapshot.File) { _, _ = st.Put(f) }, st.Keep // Finish returns Put's errors
+	pc := &precompressor{st: st}
+	if opts.Precompress {
+		emit, keep = pc.put, pc.keep
+	}
+	res := g.Emit(emit, keep)
 	wr, err := st.Finish()
+	err = errors.Join(err, pc.err())
 	r = BuildResult{Articles: g.Articles(), Feeds: res.Feeds, Written: wr.Written, Removed: wr.Removed, Problems: g.Problems()}
 	return r, err
 }

@@ -141,6 +141,7 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 	allowInvalid := fs.Bool("allow-invalid", false, "exit 0 even when some articles are invalid (they are still reported)")
 	strict := fs.Bool("strict", false, "read and check the body of every article, not only of those a feed shows (reads every byte)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to `file` (for performance work)")
+	precompress := fs.Bool("precompress", false, "also write NAME.gz and NAME.br beside every file, for static servers that send them as they are (nginx gzip_static, brotli_static)")
 	if code, stop := parse(fs, args, stdout); stop {
 		return code
 	}
@@ -175,7 +176,7 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 		log.Warn("no -base-url given: feed URLs point to " + cfg.BaseURL + "; set -base-url to where the tree will be served")
 	}
 	start := time.Now()
-	r, err := pipeline.Build(pipeline.BuildOptions{Src: c.src, Out: *out, Site: cfg, Logger: log, Strict: *strict, State: c.stateDir(fs, log)})
+	r, err := pipeline.Build(pipeline.BuildOptions{Src: c.src, Out: *out, Site: cfg, Logger: log, Strict: *strict, State: c.stateDir(fs, log), Precompress: *precompress})
 	for _, p := range r.Problems {
 		fmt.Fprintln(stderr, p.String())
 	}

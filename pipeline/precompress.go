@@ -1,0 +1,41 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+
+	"feedgen/diskout"
+	"feedgen/snapshot"
+)
+
+// precompressor writes, beside each file a build puts, its gzip and Brotli
+// forms (NAME.gz, NAME.br) for static servers that send them as they are
+// (nginx gzip_static and brotli_static, CDNs). They go through the same
+// stream as the file: written atomically, left alone when unchanged,
+// removed with the file.
+type precompressor struct {
+	st   *diskout.Stream
+	errs []error
+}
+
+// put writes f and its two precompressed forms.
+func (p *precompressor) put(f *snapshot.File) {
+	_, _ = p.st.Put(f) // the stream's Finish reports Put's errors
+	gz, br, err := snapshot.Precompressed(f)
+	if err != nil {
+		p.errs = append(p.errs, fmt.Errorf("%s: precompressing: %w", f.Path, err))
+		return
+	}
+	_, _ = p.st.Put(gz)
+	_, _ = p.st.Put(br)
+}
+
+// keep says a file need not be rendered when it and both its precompressed
+// forms are already on disk as they should be. Their tags derive from the
+// file's, so nothing is compressed to find out.
+func (p *precompressor) keep(path, etag string) bool {
+	gzTag, brTag := snapshot.PrecompressedTags(etag)
+	return p.st.Keep(path+snapshot.SuffixGzip, gzTag) && p.st.Keep(path+snapshot.SuffixBrotli, brTag) && p.st.Keep(path, etag)
+}
+
+func (p *precompressor) err() error { return errors.Join(p.errs...) }
