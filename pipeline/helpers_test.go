@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"feedgen/feedgen"
+	"feedgen/metrics"
 	"feedgen/snapshot"
 	"feedgen/watch"
 )
@@ -148,6 +149,9 @@ type daemonConfig struct {
 	// addr is the address to listen on ("": a port chosen by the kernel);
 	// a restarted daemon keeps its address, and so its base URL.
 	addr string
+	// metrics and metricsAddr are ServeOptions.Metrics and MetricsAddr.
+	metrics     *metrics.Metrics
+	metricsAddr string
 }
 
 // testDaemon is a running daemon and an HTTP client for it.
@@ -194,6 +198,9 @@ func startDaemon(t testing.TB, c daemonConfig) *testDaemon {
 		Out:      c.out,
 		Watch:    c.watch,
 		State:    c.state,
+
+		Metrics:     c.metrics,
+		MetricsAddr: c.metricsAddr,
 	})
 	if err != nil {
 		ln.Close()

@@ -18,6 +18,7 @@ import (
 
 	"feedgen/diskout"
 	"feedgen/feedgen"
+	"feedgen/metrics"
 	"feedgen/serve"
 	"feedgen/snapshot"
 	"feedgen/watch"
@@ -108,6 +109,10 @@ type ServeOptions struct {
 	Logger       *slog.Logger
 	// State is the state directory ("" keeps none; see feedgen.Options).
 	State string
+	// Metrics, when set, counts requests and regenerations and serves
+	// /metrics: on MetricsAddr when that is set, else on Addr.
+	Metrics     *metrics.Metrics
+	MetricsAddr string
 }
 
 // Daemon serves the feeds of a source directory and keeps them current.
@@ -120,6 +125,8 @@ type Daemon struct {
 	watcher *watch.Watcher
 	ln      net.Listener
 	srv     *http.Server
+	// metricsSrv is the separate /metrics listener, or nil.
+	metricsSrv *metricsServer
 
 	// mu serialises everything that uses the generator, which is not safe
 	// for concurrent use: regenerations (watcher batches and Rescan) and
@@ -209,7 +216,11 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 			return nil, err
 		}
 	}
-	d.srv = serve.NewServer(d.ln.Addr().String(), d.handler)
+	if d.metricsSrv, err = listenMetrics(opts, log); err != nil {
+		_ = d.ln.Close()
+		return nil, err
+	}
+	d.srv = serve.NewServer(d.ln.Addr().String(), frontHandler(opts, d.handler))
 	d.srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelDebug)
 	return d, nil
 }
@@ -291,6 +302,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			errc <- err
 		}
 	}()
+	d.metricsSrv.run(errc)
 	// The first regeneration left a wake-up pending: the whole snapshot is
 	// compressed now, while the server already answers.
 	go d.compressor()
@@ -314,6 +326,7 @@ loop:
 				batches = nil
 				continue
 			}
+			d.opts.Metrics.WatchBatch(len(b.Paths), b.Rescan)
 			_ = d.regenerate(b.Paths, b.Rescan)
 		}
 	}
@@ -322,6 +335,9 @@ loop:
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := d.srv.Shutdown(sctx); err != nil && runErr == nil {
+		runErr = err
+	}
+	if err := d.metricsSrv.shutdown(sctx); err != nil && runErr == nil {
 		runErr = err
 	}
 	d.mu.Lock() // a regeneration in flight finishes before the state closes
@@ -340,6 +356,7 @@ func (d *Daemon) Close() error {
 	d.mu.Lock()
 	d.gen.Close()
 	d.mu.Unlock()
+	d.metricsSrv.close()
 	return d.ln.Close()
 }
 
@@ -374,6 +391,7 @@ func (d *Daemon) regenerate(paths []string, full bool) error {
 	}
 	d.reportProblems()
 	st := res.Snapshot.Stats()
+	d.opts.Metrics.Regenerated(full, time.Since(start), st.Articles, st.Invalid, res.Feeds)
 	d.log.Info("regenerated",
 		"full", full,
 		"files_changed", changed,

@@ -20,6 +20,7 @@ import (
 	_ "time/tzdata" // time zones in -config work on machines without a zoneinfo database
 
 	"feedgen/feedgen"
+	"feedgen/metrics"
 	"feedgen/pipeline"
 	"feedgen/watch"
 )
@@ -204,6 +205,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	quiet := fs.Duration("debounce", watch.DefaultQuiet, "regenerate once the directory has been quiet this `long`")
 	maxDelay := fs.Duration("max-delay", watch.DefaultMaxDelay, "regenerate at the latest this `long` after a change, even while changes go on")
 	cacheControl := fs.String("cache-control", "public, max-age=300", "Cache-Control header of feed responses")
+	metricsAddr := fs.String("metrics-addr", "", "serve /metrics (Prometheus) on this `address` instead of on -addr, e.g. to keep it private")
 	if code, stop := parse(fs, args, stdout); stop {
 		return code
 	}
@@ -221,7 +223,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "feedgen serve:", err)
 		return 2
 	}
+	m := metrics.New()
 	d, err := pipeline.NewDaemon(pipeline.ServeOptions{
+		Metrics: m, MetricsAddr: *metricsAddr,
 		Src: c.src, Site: cfg, Addr: *addr, Out: *out, CacheControl: *cacheControl, Logger: log, State: c.stateDir(fs, log),
 		Watch: watch.Options{Quiet: *quiet, MaxDelay: *maxDelay, Poll: *poll},
 	})
@@ -237,6 +241,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	go func() {
 		for range hup {
 			log.Info("SIGHUP: full rescan")
+			m.Rescan()
 			d.Rescan()
 		}
 	}()

@@ -1,0 +1,73 @@
+package pipeline
+
+import (
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"feedgen/metrics"
+	"feedgen/watch"
+)
+
+// TestMetricsEndpoint proves that a daemon with metrics serves /metrics on
+// its own address, counting feed requests, 304s, bytes by coding and
+// regenerations, and the watcher's batches after a change.
+func TestMetricsEndpoint(t *testing.T) {
+	src := t.TempDir()
+	copyDir(t, seedsDir, src)
+	td := startDaemon(t, daemonConfig{src: src, metrics: metrics.New(), watch: watch.Options{Quiet: 20 * time.Millisecond}})
+	td.waitGzip(t, "/rss.xml")
+	r := td.do(t, http.MethodGet, "/rss.xml", map[string]string{"Accept-Encoding": "br"})
+	td.do(t, http.MethodGet, "/rss.xml", map[string]string{"If-None-Match": r.hdr.Get("Etag")})
+	td.do(t, http.MethodGet, "/nope.xml", nil)
+	writeAtomic(t, filepath.Join(src, "new.md"), []byte(article{Title: "新文章", Date: "2024-07-03", Link: "http://news.example.com/new"}.String()))
+	var out string
+	eventually(t, 10*time.Second, "the change counted", func() (bool, string) {
+		out = string(td.do(t, http.MethodGet, "/metrics", nil).body)
+		return strings.Contains(out, "feedgen_watch_batches_total 1") || strings.Contains(out, "feedgen_watch_batches_total 2"), out
+	})
+	for _, want := range []string{
+		`feedgen_http_requests_total{code="2xx",format="rss"} `,
+		`feedgen_http_requests_total{code="3xx",format="rss"} 1`,
+		`feedgen_http_requests_total{code="4xx",format="other"} 1`,
+		`feedgen_http_not_modified_total 1`,
+		`feedgen_http_response_bytes_total{encoding="br"} ` + r.hdr.Get("Content-Length"),
+		`feedgen_regenerations_total{kind="full"} 1`,
+		`feedgen_articles 16`,
+		`feedgen_feeds `,
+		`go_goroutines `,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
+
+// TestMetricsSeparateAddress proves -metrics-addr: /metrics is served
+// there and no longer on the feeds' address.
+func TestMetricsSeparateAddress(t *testing.T) {
+	src := t.TempDir()
+	copyDir(t, seedsDir, src)
+	td := startDaemon(t, daemonConfig{src: src, metrics: metrics.New(), metricsAddr: "127.0.0.1:0", watch: watch.Options{Poll: time.Hour}})
+	if r := td.do(t, http.MethodGet, "/metrics", nil); r.code != http.StatusNotFound {
+		t.Errorf("/metrics on the feeds' address: %d, want 404", r.code)
+	}
+	td.do(t, http.MethodGet, "/atom.xml", nil)
+	res, err := td.client.Get("http://" + td.d.MetricsAddr().String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(b), `feedgen_http_requests_total{code="2xx",format="atom"} 1`) {
+		t.Errorf("metrics address: status %d\n%s", res.StatusCode, b)
+	}
+	// A taken metrics address fails at start-up.
+	_, err = NewDaemon(ServeOptions{Src: src, Site: td.site, Addr: "127.0.0.1:0", Metrics: metrics.New(), MetricsAddr: td.d.MetricsAddr().String(), State: ""})
+	if err == nil || !strings.Contains(err.Error(), "metrics address") {
+		t.Errorf("taken metrics address: %v", err)
+	}
+}
