@@ -58,15 +58,16 @@ func (g *Generator) renderAll(emit func(*snapshot.File)) int {
 	if err != nil {
 		g.log.Error("state: planning failed", "err", err)
 	}
-	rendered := g.render(jobs, now, emit)
+	rendered := g.render(jobs, emit)
 	g.remember(jobs)
 	infos := make([]IndexEntry, 0, len(g.out))
 	for _, k := range g.feedKeysSorted() {
 		o := g.out[k]
 		infos = append(infos, IndexEntry{FeedInfo: o.info, Items: len(o.items)})
 	}
-	g.indexFile = g.reuse(g.indexFile, layout.IndexPath, layout.TypeHTML, renderIndex(&g.cfg, infos, g.indexParts), now)
-	g.opmlFile = g.reuse(g.opmlFile, layout.OPMLPath, layout.TypeOPML, renderOPML(&g.cfg, infos), now)
+	siteLM := g.siteLastModified()
+	g.indexFile = g.reuse(g.indexFile, layout.IndexPath, layout.TypeHTML, renderIndex(&g.cfg, infos, g.indexParts), siteLM)
+	g.opmlFile = g.reuse(g.opmlFile, layout.OPMLPath, layout.TypeOPML, renderOPML(&g.cfg, infos), siteLM)
 	g.stats = snapshot.Stats{Articles: g.Articles(), Invalid: g.invalid(), Feeds: len(g.out), Updated: now}
 	return rendered
 }
@@ -123,7 +124,7 @@ func (g *Generator) Compress() *snapshot.Snapshot {
 // the expensive part), from the fragments the index keeps. With emit set,
 // the files of each group of feeds are handed over in feed order and
 // dropped.
-func (g *Generator) render(jobs []*renderJob, now time.Time, emit func(*snapshot.File)) int {
+func (g *Generator) render(jobs []*renderJob, emit func(*snapshot.File)) int {
 	step := len(jobs)
 	if emit != nil {
 		step = 2 * max(1, parallelism())
@@ -133,7 +134,7 @@ func (g *Generator) render(jobs []*renderJob, now time.Time, emit func(*snapshot
 		files := make([][3]*snapshot.File, len(group))
 		errs := make([]error, len(group))
 		parallel(len(group), func(i int) {
-			files[i], errs[i] = g.renderJob(group[i], now)
+			files[i], errs[i] = g.renderJob(group[i])
 		})
 		for i, j := range group {
 			if errs[i] != nil {
@@ -144,7 +145,7 @@ func (g *Generator) render(jobs []*renderJob, now time.Time, emit func(*snapshot
 			for n, it := range j.items {
 				paths[n] = it.path
 			}
-			o := &feedOut{sig: j.sig, info: j.info, items: paths, files: files[i]}
+			o := &feedOut{sig: j.sig, info: j.info, items: paths, files: files[i], lastMod: files[i][0].ModTime}
 			for f, file := range files[i] {
 				o.etags[f] = file.ETag
 			}
@@ -176,9 +177,10 @@ func (g *Generator) release() {
 }
 
 // renderJob renders one feed in the three formats.
-func (g *Generator) renderJob(j *renderJob, now time.Time) ([3]*snapshot.File, error) {
+func (g *Generator) renderJob(j *renderJob) ([3]*snapshot.File, error) {
 	var files [3]*snapshot.File
 	old := g.out[j.key]
+	lm := feedLastModified(old, j.info.Updated)
 	err := g.ix.View(func(t *index.Tx) error {
 		frags := make([][3][]byte, len(j.items))
 		for i, it := range j.items {
@@ -201,7 +203,7 @@ func (g *Generator) renderJob(j *renderJob, now time.Time) ([3]*snapshot.File, e
 			if old != nil {
 				prev = old.files[f]
 			}
-			files[f] = g.reuse(prev, j.key.Path(f), f.ContentType(), body, now)
+			files[f] = g.reuse(prev, j.key.Path(f), f.ContentType(), body, lm)
 		}
 		return nil
 	})
@@ -236,7 +238,7 @@ func (g *Generator) remember(jobs []*renderJob) {
 				continue
 			}
 			s := &index.Shown{Sig: o.sig, ETags: o.etags, Title: o.info.Title, Description: o.info.Description,
-				Link: o.info.Link, Updated: o.info.Updated, Items: o.items}
+				Link: o.info.Link, Updated: o.info.Updated, Items: o.items, LastModified: o.lastMod}
 			if err := t.PutShown(j.key, s); err != nil {
 				return err
 			}
@@ -264,9 +266,10 @@ func (g *Generator) remember(jobs []*renderJob) {
 }
 
 // reuse returns old when it holds exactly body, so that an unchanged file
-// keeps its identity, modification time and compressed form.
-func (g *Generator) reuse(old *snapshot.File, p, ct string, body []byte, now time.Time) *snapshot.File {
-	f := snapshot.NewPlainFile(p, ct, body, now) // compressed later, by Compress
+// keeps its identity, modification time and compressed form. lm is the
+// Last-Modified time of a new file (lastmod.go).
+func (g *Generator) reuse(old *snapshot.File, p, ct string, body []byte, lm time.Time) *snapshot.File {
+	f := snapshot.NewPlainFile(p, ct, body, lm) // compressed later, by Compress
 	if old != nil && old.ETag == f.ETag && old.Path == p && old.ContentType == ct {
 		return old
 	}
