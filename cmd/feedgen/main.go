@@ -25,9 +25,6 @@ import (
 	"feedgen/watch"
 )
 
-// version is set at link time (-ldflags "-X main.version=…").
-var version = "0.1.0-dev"
-
 const usage = `feedgen publishes a directory of articles as RSS, Atom and JSON feeds.
 
 Usage:
@@ -55,7 +52,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		return runServe(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
-		fmt.Fprintln(stdout, "feedgen", version)
+		fmt.Fprint(stdout, versionText())
 		return 0
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
@@ -117,6 +114,13 @@ func (c *common) site(fs *flag.FlagSet, defaultBase string) (feedgen.Config, err
 	if set["limit"] {
 		cfg.Limit = c.limit
 	}
+	limitFrom := "-limit"
+	if !set["limit"] {
+		limitFrom = c.config + ": limit"
+	}
+	if err := checkLimit(limitFrom, cfg.Limit); err != nil {
+		return cfg, err
+	}
 	if err := cfg.Normalize(); err != nil {
 		return cfg, err
 	}
@@ -173,6 +177,10 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "feedgen build:", err)
 		return 2
 	}
+	if err := checkSrc(c.src); err != nil {
+		fmt.Fprintln(stderr, "feedgen build:", err)
+		return 1
+	}
 	if c.baseURL == "" && c.config == "" {
 		log.Warn("no -base-url given: feed URLs point to " + cfg.BaseURL + "; set -base-url to where the tree will be served")
 	}
@@ -201,9 +209,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	c.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen `address`")
 	out := fs.String("out", "", "also keep this `directory` equal to what is served")
-	poll := fs.Duration("poll", 0, "poll the directory every `interval` instead of using inotify (for NFS, SMB, container mounts)")
-	quiet := fs.Duration("debounce", watch.DefaultQuiet, "regenerate once the directory has been quiet this `long`")
-	maxDelay := fs.Duration("max-delay", watch.DefaultMaxDelay, "regenerate at the latest this `long` after a change, even while changes go on")
+	poll := fs.Duration("poll", 0, "poll the directory at this interval instead of using inotify (for NFS, SMB, container mounts)")
+	quiet := fs.Duration("debounce", watch.DefaultQuiet, "regenerate once the directory has been quiet this long")
+	maxDelay := fs.Duration("max-delay", watch.DefaultMaxDelay, "regenerate at the latest this long after a change, even while changes go on")
 	cacheControl := fs.String("cache-control", "public, max-age=300", "Cache-Control header of feed responses")
 	metricsAddr := fs.String("metrics-addr", "", "serve /metrics (Prometheus) on this `address` instead of on -addr, e.g. to keep it private")
 	if code, stop := parse(fs, args, stdout); stop {
@@ -222,6 +230,13 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "feedgen serve:", err)
 		return 2
+	}
+	if err := checkSrc(c.src); err != nil {
+		fmt.Fprintln(stderr, "feedgen serve:", err)
+		return 1
+	}
+	if cfg.BaseURL == baseFromAddr(*addr) {
+		warnWildcard(log, *addr, cfg.BaseURL)
 	}
 	m := metrics.New()
 	d, err := pipeline.NewDaemon(pipeline.ServeOptions{
