@@ -16,10 +16,18 @@ import (
 // so the cheap level wins.
 const BrotliQuality = 5
 
-// brotliWindow is the window (log2 of bytes) used: 22 bits (4 MiB) holds
-// any feed whole, and a fixed value keeps the output the same whatever
-// default the library picks.
-const brotliWindow = 22
+// brotliWindow is the window (log2 of bytes) for an input of n bytes: the
+// smallest that holds it whole, between Brotli's bounds. A window larger
+// than the input only costs memory (the encoder allocates it, with hash
+// tables to match, for every file it compresses); it depends on the input
+// alone, so the output stays deterministic.
+func brotliWindow(n int) int {
+	w := 16
+	for w < 24 && 1<<w < n {
+		w++
+	}
+	return w
+}
 
 // CompressBrotli compresses b with Brotli at BrotliQuality. The encoder has
 // no time or name in its output, so the same input always gives the same
@@ -30,9 +38,10 @@ func CompressBrotli(b []byte) []byte {
 
 func compressBrotliQ(b []byte, q int) []byte {
 	var buf bytes.Buffer
-	buf.Grow(len(b)/4 + 64)
-	w := brotli.NewWriterOptions(&buf, brotli.WriterOptions{Quality: q, LGWin: brotliWindow})
+	w := brotli.NewWriterOptions(&buf, brotli.WriterOptions{Quality: q, LGWin: brotliWindow(len(b))})
 	_, _ = w.Write(b) // writes to a bytes.Buffer do not fail
 	_ = w.Close()
-	return buf.Bytes()
+	// A copy of exactly the compressed length: the buffer's spare capacity
+	// would otherwise stay alive as long as the file.
+	return bytes.Clone(buf.Bytes())
 }

@@ -239,7 +239,10 @@ func Compress(b []byte) []byte {
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // level is valid: no error
 	_, _ = zw.Write(b)                                       // writes to a bytes.Buffer do not fail
 	_ = zw.Close()
-	return buf.Bytes()
+	// A copy of exactly the compressed length: the buffer's spare capacity
+	// (up to half of it, after doubling) would otherwise stay alive as long
+	// as the file, which in the daemon is as long as the feed is served.
+	return bytes.Clone(buf.Bytes())
 }
 
 // Stats describes the generation that produced a snapshot, for /healthz and
