@@ -35,11 +35,11 @@ import (
 const TempPrefix = ".feedgen-tmp-"
 
 // Names of the files the Writer considers its own when deciding what is
-// stale, all from package layout: the feed files at the top and in each
-// category and tag folder, and the index page and OPML list at the top.
+// stale, all from package layout: the feed files and the feed's page at the
+// top and in each category and tag folder, and the OPML list at the top.
 // Anything else in the directory belongs to the user.
 var (
-	ownedFeeds = withPrecompressed(feedFileNames())
+	ownedFeeds = withPrecompressed(append(feedFileNames(), layout.PageFile))
 	ownedTop   = withPrecompressed(append(feedFileNames(), strings.TrimPrefix(layout.IndexPath, "/"), strings.TrimPrefix(layout.OPMLPath, "/")))
 	ownedDirs  = []string{layout.KindCategory.Folder(), layout.KindTag.Folder()}
 )

@@ -65,6 +65,7 @@ type Generator struct {
 	cleaned atomic.Int64 // articles parsed and cleaned whole to render their item
 
 	indexParts indexCache // the index page's rendered rows
+	all        allItems   // the global feed's rendered items, for the index page
 	indexFile  *snapshot.File
 	opmlFile   *snapshot.File
 	stats      snapshot.Stats
@@ -81,6 +82,10 @@ type feedOut struct {
 	// files are the rendered files; nil for a feed known from the state
 	// (index.Shown) or handed over by Emit, whose bytes are not held.
 	files [3]*snapshot.File
+	// page is the feed's HTML page, like files; none for the global feed,
+	// whose page is the site index.
+	page     *snapshot.File
+	pageETag string
 }
 
 // Options configure a Generator beyond the site Config.
@@ -148,7 +153,7 @@ func (g *Generator) load() error {
 		}
 		if err := t.EachShown(func(k FeedKey, s index.Shown) error {
 			g.dirty[k] = true
-			g.out[k] = &feedOut{sig: s.Sig, etags: s.ETags, items: s.Items, lastMod: s.LastModified, info: FeedInfo{
+			g.out[k] = &feedOut{sig: s.Sig, etags: s.ETags, pageETag: s.PageETag, items: s.Items, lastMod: s.LastModified, info: FeedInfo{
 				Key: k, Title: s.Title, Description: s.Description, Link: s.Link, Updated: s.Updated,
 			}}
 			return nil

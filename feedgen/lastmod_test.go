@@ -32,7 +32,7 @@ func TestLastModified(t *testing.T) {
 	}
 	check := func(what string, s *snapshot.Snapshot, want time.Time) {
 		t.Helper()
-		for _, p := range []string{"/rss.xml", "/atom.xml", "/feed.json", "/category/caijing/rss.xml", "/index.html", "/feeds.opml"} {
+		for _, p := range []string{"/rss.xml", "/atom.xml", "/feed.json", "/category/caijing/rss.xml", "/category/caijing/index.html", "/index.html", "/feeds.opml"} {
 			if got := s.Get(p).ModTime; !got.Equal(want) {
 				t.Errorf("%s: %s Last-Modified %v, want %v", what, p, got, want)
 			}

@@ -2,6 +2,7 @@ package feedgen
 
 import (
 	"errors"
+	"html/template"
 	"sort"
 	"time"
 
@@ -65,8 +66,12 @@ func (g *Generator) renderAll(emit func(*snapshot.File)) int {
 		o := g.out[k]
 		infos = append(infos, IndexEntry{FeedInfo: o.info, Items: len(o.items)})
 	}
+	all, err := g.globalItems()
+	if err != nil {
+		g.log.Error("rendering the site index", "err", err)
+	}
 	siteLM := g.siteLastModified()
-	g.indexFile = g.reuse(g.indexFile, layout.IndexPath, layout.TypeHTML, renderIndex(&g.cfg, infos, g.indexParts), siteLM)
+	g.indexFile = g.reuse(g.indexFile, layout.IndexPath, layout.TypeHTML, renderIndex(&g.cfg, infos, g.indexParts, all), siteLM)
 	g.opmlFile = g.reuse(g.opmlFile, layout.OPMLPath, layout.TypeOPML, renderOPML(&g.cfg, infos), siteLM)
 	g.stats = snapshot.Stats{Articles: g.Articles(), Invalid: g.invalid(), Feeds: len(g.out), Updated: now}
 	return rendered
@@ -84,40 +89,95 @@ func (g *Generator) feedKeysSorted() []FeedKey {
 
 // assemble makes a snapshot of the current files.
 func (g *Generator) assemble() *snapshot.Snapshot {
-	files := make([]*snapshot.File, 0, 3*len(g.out)+2)
+	files := make([]*snapshot.File, 0, 4*len(g.out)+2)
 	for _, o := range g.out {
 		files = append(files, o.files[:]...)
+		if o.page != nil {
+			files = append(files, o.page)
+		}
 	}
 	files = append(files, g.indexFile, g.opmlFile)
 	return snapshot.New(files, g.stats)
 }
 
-// Compress computes the gzip form of every file that lacks it, drops the
-// identity bytes (snapshot.File.Compact: the rare client without gzip is
-// served from a bounded cache of decompressed files), and returns the
-// snapshot with them, or nil when there was nothing to do. The daemon
-// publishes a change uncompressed first and compresses right after: a
-// reader sees the change sooner, and a gzip client meanwhile just gets the
-// identity encoding.
+// Compress computes the compressed forms of every file that lacks them,
+// drops the identity bytes (snapshot.File.Compact: the rare client that
+// takes no compressed form is served from a bounded cache of decompressed
+// files), and returns the snapshot with them, or nil when there was nothing
+// to do. The daemon publishes a change uncompressed first and compresses
+// right after: a reader sees the change sooner, and meanwhile a client just
+// gets the identity encoding. It is Uncompressed, CompactAll and Compressed
+// in one go; the daemon calls them apart so that only the first and the
+// last hold the generator.
 func (g *Generator) Compress() *snapshot.Snapshot {
-	var slots []**snapshot.File
+	todo := g.Uncompressed()
+	if len(todo) == 0 {
+		return nil
+	}
+	return g.Compressed(CompactAll(todo))
+}
+
+// Uncompressed lists the current files that have no compressed forms yet.
+func (g *Generator) Uncompressed() []*snapshot.File {
+	var todo []*snapshot.File
+	g.eachFile(func(p **snapshot.File) {
+		if !(*p).Compressed {
+			todo = append(todo, *p)
+		}
+	})
+	return todo
+}
+
+// CompactAll compacts files in parallel and maps each to its compact form.
+// It touches no generator state (a File is immutable), so it may run while
+// the generator regenerates: compressing gzip and Brotli forms of a large
+// archive takes seconds, which a change must not wait for.
+func CompactAll(files []*snapshot.File) map[*snapshot.File]*snapshot.File {
+	out := make([]*snapshot.File, len(files))
+	parallel(len(files), func(i int) { out[i] = files[i].Compact() })
+	m := make(map[*snapshot.File]*snapshot.File, len(files))
+	for i, f := range files {
+		m[f] = out[i]
+	}
+	return m
+}
+
+// Compressed puts the compact forms made by CompactAll in place of the
+// files they were made from, where those are still current, and returns the
+// snapshot, or nil when none of them was. A file replaced meanwhile by a
+// regeneration keeps its newer, uncompressed version, which the next round
+// compresses.
+func (g *Generator) Compressed(done map[*snapshot.File]*snapshot.File) *snapshot.Snapshot {
+	n := 0
+	g.eachFile(func(p **snapshot.File) {
+		if c, ok := done[*p]; ok {
+			*p = c
+			n++
+		}
+	})
+	if n == 0 {
+		return nil
+	}
+	return g.assemble()
+}
+
+// eachFile calls fn with the slot of every current file.
+func (g *Generator) eachFile(fn func(**snapshot.File)) {
 	for _, o := range g.out {
 		for i := range o.files {
-			if !o.files[i].Compressed {
-				slots = append(slots, &o.files[i])
+			if o.files[i] != nil {
+				fn(&o.files[i])
 			}
+		}
+		if o.page != nil {
+			fn(&o.page)
 		}
 	}
 	for _, f := range []**snapshot.File{&g.indexFile, &g.opmlFile} {
-		if *f != nil && !(*f).Compressed {
-			slots = append(slots, f)
+		if *f != nil {
+			fn(f)
 		}
 	}
-	if len(slots) == 0 {
-		return nil
-	}
-	parallel(len(slots), func(i int) { *slots[i] = (*slots[i]).Compact() })
-	return g.assemble()
 }
 
 // render renders the planned feeds, in parallel (assembling and hashing are
@@ -132,9 +192,10 @@ func (g *Generator) render(jobs []*renderJob, emit func(*snapshot.File)) int {
 	for start := 0; start < len(jobs); start += step {
 		group := jobs[start:min(len(jobs), start+step)]
 		files := make([][3]*snapshot.File, len(group))
+		pages := make([]jobPage, len(group))
 		errs := make([]error, len(group))
 		parallel(len(group), func(i int) {
-			files[i], errs[i] = g.renderJob(group[i])
+			files[i], pages[i], errs[i] = g.renderJob(group[i])
 		})
 		for i, j := range group {
 			if errs[i] != nil {
@@ -145,15 +206,24 @@ func (g *Generator) render(jobs []*renderJob, emit func(*snapshot.File)) int {
 			for n, it := range j.items {
 				paths[n] = it.path
 			}
-			o := &feedOut{sig: j.sig, info: j.info, items: paths, files: files[i], lastMod: files[i][0].ModTime}
+			o := &feedOut{sig: j.sig, info: j.info, items: paths, files: files[i], page: pages[i].file, lastMod: files[i][0].ModTime}
 			for f, file := range files[i] {
 				o.etags[f] = file.ETag
+			}
+			if o.page != nil {
+				o.pageETag = o.page.ETag
+			}
+			if j.key.Kind == KindAll {
+				g.all = allItems{sig: j.sig, count: len(paths), html: pages[i].items}
 			}
 			if emit != nil {
 				for _, f := range files[i] {
 					emit(f)
 				}
-				o.files = [3]*snapshot.File{}
+				if o.page != nil {
+					emit(o.page)
+				}
+				o.files, o.page = [3]*snapshot.File{}, nil
 			}
 			g.out[j.key] = o
 		}
@@ -176,9 +246,17 @@ func (g *Generator) release() {
 	}
 }
 
-// renderJob renders one feed in the three formats.
-func (g *Generator) renderJob(j *renderJob) ([3]*snapshot.File, error) {
+// jobPage is what renderJob made of a feed's page: the page, or for the
+// global feed the item list of the site index.
+type jobPage struct {
+	file  *snapshot.File
+	items template.HTML
+}
+
+// renderJob renders one feed in the three formats, and its page.
+func (g *Generator) renderJob(j *renderJob) ([3]*snapshot.File, jobPage, error) {
 	var files [3]*snapshot.File
+	var page jobPage
 	old := g.out[j.key]
 	lm := feedLastModified(old, j.info.Updated)
 	err := g.ix.View(func(t *index.Tx) error {
@@ -205,9 +283,14 @@ func (g *Generator) renderJob(j *renderJob) ([3]*snapshot.File, error) {
 			}
 			files[f] = g.reuse(prev, j.key.Path(f), f.ContentType(), body, lm)
 		}
-		return nil
+		for i := range frags {
+			parts[i] = frags[i][JSON]
+		}
+		var err error
+		page.file, page.items, err = g.pageOf(j.key, j.info, parts, old, lm)
+		return err
 	})
-	return files, err
+	return files, page, err
 }
 
 // remember records in the state what the rendered feeds show and forgets
@@ -237,7 +320,7 @@ func (g *Generator) remember(jobs []*renderJob) {
 			if o == nil {
 				continue
 			}
-			s := &index.Shown{Sig: o.sig, ETags: o.etags, Title: o.info.Title, Description: o.info.Description,
+			s := &index.Shown{Sig: o.sig, ETags: o.etags, PageETag: o.pageETag, Title: o.info.Title, Description: o.info.Description,
 				Link: o.info.Link, Updated: o.info.Updated, Items: o.items, LastModified: o.lastMod}
 			if err := t.PutShown(j.key, s); err != nil {
 				return err

@@ -128,7 +128,7 @@ func (g *Generator) kept(k FeedKey, o *feedOut) bool {
 			return false
 		}
 	}
-	return true
+	return k.Kind == KindAll || g.keep(k.PagePath(), o.pageETag) // the global feed's page is the index, always emitted
 }
 
 // top returns the newest Limit published articles of feed k: newest first,

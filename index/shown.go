@@ -15,6 +15,9 @@ import (
 type Shown struct {
 	Sig   [32]byte
 	ETags [3]string
+	// PageETag is the validator of the feed's HTML page ("" for the global
+	// feed, whose page is the site index).
+	PageETag string
 	// The feed's own fields, for the index page and the OPML list.
 	Title, Description, Link string
 	Updated                  time.Time
@@ -39,6 +42,7 @@ func encodeShown(s *Shown) []byte {
 	for _, e := range s.ETags {
 		w.str(e)
 	}
+	w.str(s.PageETag)
 	w.str(s.Title)
 	w.str(s.Description)
 	w.str(s.Link)
@@ -58,6 +62,7 @@ func decodeShown(b []byte) (Shown, error) {
 	for i := range s.ETags {
 		s.ETags[i] = d.str()
 	}
+	s.PageETag = d.str()
 	s.Title, s.Description, s.Link = d.str(), d.str(), d.str()
 	s.Updated = d.time()
 	s.Items = d.strs()

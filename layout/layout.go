@@ -53,11 +53,33 @@ const (
 )
 
 // Paths of the site-wide files, with a leading slash like every published
-// path. IndexPath is what "/" serves.
+// path. IndexPath is what "/" serves: the page of the global feed, which is
+// also the site's index.
 const (
-	IndexPath = "/index.html"
+	IndexPath = "/" + PageFile
 	OPMLPath  = "/feeds.opml"
 )
+
+// PageFile is the name of the HTML page in each feed's folder: the page
+// that shows a person what the feed holds and how to subscribe. A request
+// for a folder ("/category/SLUG/") is answered with it, as a static host
+// answers a folder with its index.html.
+const PageFile = "index.html"
+
+// PageCSP is the Content-Security-Policy of every HTML page, written into
+// the page (so a static host enforces it too) and sent as a header by
+// serve. Pages load nothing of their own but the inline style sheet,
+// allowed by its hash (a test in package feedgen keeps the hash equal to
+// the embedded sheet). Images may come from any http(s) host: a page's
+// thumbnails are the articles' own images, on hosts only the articles
+// name; with no script allowed at all, an image request cannot carry
+// anything out of the page.
+const PageCSP = "default-src 'none'; style-src 'sha256-IFCfIxypdyKa5I5VrSZAKidGKuqSmhFjvj3h9igJ3yw='; img-src https: http:; base-uri 'none'; form-action 'none'"
+
+// PageCSPHeader is PageCSP as an HTTP header adds it: frame-ancestors,
+// which a <meta> policy may not carry, keeps the pages out of other sites'
+// frames.
+const PageCSPHeader = PageCSP + "; frame-ancestors 'none'"
 
 // Kind says which articles a feed holds.
 type Kind int
@@ -96,6 +118,20 @@ func (k FeedKey) Dir() string {
 		return "/" + d + "/" + k.Name
 	}
 	return ""
+}
+
+// PagePath is the slash path of the feed's HTML page.
+func (k FeedKey) PagePath() string { return k.Dir() + "/" + PageFile }
+
+// PageURL is the URL of the folder whose page shows the feed, below base
+// (which ends with a slash), with a trailing slash; the name is
+// percent-encoded. With base "" it is relative to the site root ("" for
+// the global feed, whose page is the root).
+func (k FeedKey) PageURL(base string) string {
+	if d := k.Kind.Folder(); d != "" {
+		return base + d + "/" + url.PathEscape(k.Name) + "/"
+	}
+	return base
 }
 
 // Path is the slash path of the feed's file in format f.

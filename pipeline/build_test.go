@@ -92,8 +92,10 @@ func TestBuildReportsProblemsAndPublishesTheRest(t *testing.T) {
 	if n, _ := countTitle(rss, "同一个链接 第二篇"); n != 1 {
 		t.Errorf("/rss.xml has %d items of the winning duplicate, want 1", n)
 	}
-	if r.Written != 3*r.Feeds+2 || r.Removed != 0 {
-		t.Errorf("Written %d, Removed %d; want %d and 0", r.Written, r.Removed, 3*r.Feeds+2)
+	// Three files and a page per feed; the global feed's page is the
+	// index, with the OPML list beside it.
+	if r.Written != 4*r.Feeds+1 || r.Removed != 0 {
+		t.Errorf("Written %d, Removed %d; want %d and 0", r.Written, r.Removed, 4*r.Feeds+1)
 	}
 	if tree := readTree(t, out); len(tree) != r.Written {
 		t.Errorf("output has %d files, Build wrote %d", len(tree), r.Written)
@@ -213,8 +215,8 @@ func TestBuildRemovesEmptiedCategory(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := buildInto(t, src, out)
-	if r.Removed != 6 {
-		t.Errorf("Removed = %d, want 6 (three files of one category and one tag)", r.Removed)
+	if r.Removed != 8 {
+		t.Errorf("Removed = %d, want 8 (three files and the page of one category and one tag)", r.Removed)
 	}
 	for _, dir := range feedDirs {
 		if _, err := os.Stat(dir); !os.IsNotExist(err) {

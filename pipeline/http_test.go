@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"feedgen/layout"
 	"feedgen/watch"
 )
 
@@ -34,6 +35,9 @@ func TestHTTPContentTypes(t *testing.T) {
 		{"/tag/财经新闻/rss.xml", "application/rss+xml; charset=utf-8"},
 		{"/index.html", "text/html; charset=utf-8"},
 		{"/", "text/html; charset=utf-8"},
+		{"/category/caijing/", "text/html; charset=utf-8"},
+		{"/category/caijing/index.html", "text/html; charset=utf-8"},
+		{"/tag/%E8%B4%A2%E7%BB%8F%E6%96%B0%E9%97%BB/", "text/html; charset=utf-8"},
 		{"/feeds.opml", "text/x-opml; charset=utf-8"},
 		{"/healthz", "application/json"},
 	}
@@ -51,6 +55,11 @@ func TestHTTPContentTypes(t *testing.T) {
 			}
 			if len(r.body) == 0 {
 				t.Error("empty body")
+			}
+			// Pages, and only pages, carry the strict policy.
+			csp := r.hdr.Get("Content-Security-Policy")
+			if html := strings.HasPrefix(tc.ctype, "text/html"); html != (csp == layout.PageCSPHeader) {
+				t.Errorf("Content-Security-Policy %q for %s", csp, tc.ctype)
 			}
 		})
 	}
@@ -193,8 +202,8 @@ func TestHTTPMethodsAndErrors(t *testing.T) {
 	}
 
 	for _, p := range []string{
-		"/nope.xml", "/category/nope/rss.xml", "/tag/不存在/rss.xml", "/category/caijing/",
-		"/category/caijing", "/rss.xml/", "/index.htm", "/category/caijing/index.html",
+		"/nope.xml", "/category/nope/rss.xml", "/tag/不存在/rss.xml", "/category/nope/",
+		"/category/caijing", "/rss.xml/", "/index.htm", "/category/nope/index.html", "/category/",
 		"/%2e%2e/rss.xml", "/category/caijing/../../rss.xml",
 	} {
 		r := td.do(t, http.MethodGet, p, nil)
@@ -238,8 +247,8 @@ func TestHTTPHealthz(t *testing.T) {
 	if got != want {
 		t.Errorf("/healthz %+v, want %+v", got, want)
 	}
-	if 3*h.Feeds+2 != h.Files {
-		t.Errorf("files %d, want 3 per feed plus index and OPML (%d)", h.Files, 3*h.Feeds+2)
+	if 4*h.Feeds+1 != h.Files {
+		t.Errorf("files %d, want 3 and a page per feed (the global one's is the index) plus OPML (%d)", h.Files, 4*h.Feeds+1)
 	}
 	u, err := time.Parse(time.RFC3339, h.Updated)
 	if err != nil {

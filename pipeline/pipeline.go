@@ -232,10 +232,12 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 // the daemon's memory near the size of the compressed feeds rather than
 // of both forms.
 //
-// It holds d.mu while compressing: the generator is not safe for concurrent
-// use, so a regeneration that arrives meanwhile waits (at start-up on a
-// large archive, about two seconds). Its snapshot is assembled under the
-// same lock, so it always reflects the latest regeneration.
+// It holds d.mu only to list the files to compress and to put the results
+// in place (the generator is not safe for concurrent use), not while
+// compressing: gzip and Brotli forms of a large archive take seconds at
+// start-up, which a change must not wait for. Its snapshot is assembled
+// under the lock, so it always reflects the latest regeneration; a file a
+// regeneration replaced meanwhile is compressed in the next round.
 func (d *Daemon) compressor() {
 	defer close(d.done)
 	first := true
@@ -246,8 +248,15 @@ func (d *Daemon) compressor() {
 		case <-d.compress:
 		}
 		d.mu.Lock()
+		todo := d.gen.Uncompressed()
+		d.mu.Unlock()
+		if len(todo) == 0 {
+			continue
+		}
 		start := time.Now()
-		s := d.gen.Compress()
+		done := feedgen.CompactAll(todo) // without the lock: regenerations go on
+		d.mu.Lock()
+		s := d.gen.Compressed(done)
 		if s != nil {
 			d.handler.Swap(s)
 		}

@@ -67,6 +67,7 @@ type state struct {
 // entry is one file with its two possible representations.
 type entry struct {
 	ctype   []string
+	csp     []string  // the pages' Content-Security-Policy; nil for other files
 	lastMod []string  // nil when the file has no ModTime
 	modTime time.Time // zero when unknown
 	plain   rep       // body nil when the file is compact
@@ -94,6 +95,7 @@ type rep struct {
 var (
 	hdrVary      = one("Accept-Encoding")
 	hdrNosniff   = one("nosniff")
+	hdrCSP       = one(layout.PageCSPHeader)
 	hdrGzip      = one("gzip")
 	hdrBr        = one("br")
 	hdrNoStore   = one("no-store")
@@ -131,6 +133,7 @@ const (
 	kCC      = "Cache-Control"
 	kVary    = "Vary"
 	kNosniff = "X-Content-Type-Options"
+	kCSP     = "Content-Security-Policy"
 	kAllow   = "Allow"
 	kRetry   = "Retry-After"
 	kAE      = "Accept-Encoding"
@@ -196,6 +199,9 @@ func newState(s *snapshot.Snapshot) *state {
 		if f.IsCompact() {
 			e.compact = f
 		}
+		if strings.HasPrefix(f.ContentType, "text/html") {
+			e.csp = hdrCSP
+		}
 		if f.ContentType == "" {
 			// Never let the client sniff: an unknown type is bytes.
 			e.ctype = one("application/octet-stream")
@@ -258,8 +264,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeStatic(w, r, http.StatusServiceUnavailable, body503, hdrLen503)
 		return
 	}
-	if p == "/" {
-		p = layout.IndexPath
+	if strings.HasSuffix(p, "/") {
+		p += layout.PageFile // a folder is its page, as on a static host
 	}
 	var e *entry
 	if validPath(p) {
@@ -314,6 +320,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	hdr[kCT] = e.ctype
 	hdr[kNosniff] = hdrNosniff
+	if e.csp != nil {
+		hdr[kCSP] = e.csp
+	}
 	hdr[kCL] = rp.clen
 	switch cd {
 	case codingGzip:

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"feedgen/internal/feedcheck"
+)
+
+// seedsConfig is the configuration of the bundled sample articles, which
+// the README's run command passes.
+const seedsConfig = "../../seeds/feedgen.yaml"
+
+// TestSeedsConfig builds the bundled articles the way the README runs them
+// and checks what a newcomer sees first: a site titled with the configured
+// name, not an address, and every category under its configured title.
+func TestSeedsConfig(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "go run ./cmd/feedgen serve -config seeds/feedgen.yaml") {
+		t.Error("the README's run command does not pass the seeds' configuration")
+	}
+	out := t.TempDir()
+	code, _, errs := runCmd("build", "-src", "../../seeds", "-config", seedsConfig, "-out", out, "-state", "")
+	if code != 0 {
+		t.Fatalf("build: exit %d\n%s", code, errs)
+	}
+	index, err := os.ReadFile(filepath.Join(out, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := feedcheck.CheckHTML(index); err != nil {
+		t.Error(err)
+	}
+	if !strings.Contains(string(index), "<title>示例财经快讯</title>") {
+		t.Errorf("index.html is not titled with the configured site title:\n%.600s", index)
+	}
+	for slug, title := range map[string]string{"caijing": "财经新闻", "keji": "科技新闻", "nongye": "农业新闻", "gangkou": "港口航运", "english": "English news"} {
+		page, err := os.ReadFile(filepath.Join(out, "category", slug, "index.html"))
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if !strings.Contains(string(page), "<h1>"+title+"</h1>") {
+			t.Errorf("category %s: page not titled %q", slug, title)
+		}
+		if !strings.Contains(string(index), `href="category/`+slug+`/">`+title+"</a>") {
+			t.Errorf("index does not link category %s as %q", slug, title)
+		}
+	}
+}

@@ -1,0 +1,217 @@
+package feedgen
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"feedgen/internal/feedcheck"
+	"feedgen/layout"
+)
+
+// attr returns the value of n's attribute key, or "".
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+// TestPageCSPAllowsTheStyleSheet keeps the policy's style hash equal to the
+// embedded sheet: a changed sheet with a stale hash would leave every page
+// unstyled, with a console error in every browser.
+func TestPageCSPAllowsTheStyleSheet(t *testing.T) {
+	if want := "style-src " + styleHash() + ";"; !strings.Contains(layout.PageCSP, want) {
+		t.Fatalf("layout.PageCSP = %q\ndoes not allow the embedded style sheet; want it to contain %q", layout.PageCSP, want)
+	}
+	if strings.Contains(layout.PageCSP, "unsafe") || !strings.HasPrefix(layout.PageCSP, "default-src 'none';") {
+		t.Errorf("layout.PageCSP = %q: want default-src 'none' and nothing unsafe", layout.PageCSP)
+	}
+}
+
+func TestPageItemOf(t *testing.T) {
+	cases := []struct {
+		name, frag string
+		want       pageItem
+		bad        bool
+	}{
+		{"own zone kept", `{"id":"i1","url":"https://e.example/1","title":"标题","summary":"摘要","image":"https://img.example/a.png","date_published":"2024-05-06T09:30:00+08:00","authors":[{"name":"示例财经网"}]}`,
+			pageItem{ID: "i1", URL: "https://e.example/1", Title: "标题", Summary: "摘要", Image: "https://img.example/a.png", Source: "示例财经网",
+				DateISO: "2024-05-06T09:30:00+08:00", DateText: "2024-05-06 09:30 UTC+08:00"}, false},
+		{"negative offset", `{"id":"i2","date_published":"2024-05-14T21:45:00.5-05:00"}`,
+			pageItem{ID: "i2", DateISO: "2024-05-14T21:45:00-05:00", DateText: "2024-05-14 21:45 UTC-05:00"}, false},
+		{"image of another scheme dropped", `{"id":"i3","image":"data:image/png;base64,AAAA"}`, pageItem{ID: "i3"}, false},
+		{"javascript image dropped", `{"id":"i4","image":"javascript:alert(1)"}`, pageItem{ID: "i4"}, false},
+		{"http image kept", `{"id":"i5","image":"http://img.example/b.jpg"}`, pageItem{ID: "i5", Image: "http://img.example/b.jpg"}, false},
+		{"not JSON", `{"id":`, pageItem{}, true},
+		{"bad date", `{"id":"i6","date_published":"yesterday"}`, pageItem{}, true},
+	}
+	for _, c := range cases {
+		got, err := pageItemOf([]byte(c.frag))
+		if (err != nil) != c.bad {
+			t.Errorf("%s: error %v, want error %v", c.name, err, c.bad)
+			continue
+		}
+		if !c.bad && got != c.want {
+			t.Errorf("%s:\n got %+v\nwant %+v", c.name, got, c.want)
+		}
+	}
+}
+
+// pageIDs returns the data-id of every item on a page, in order, and the
+// page's alternate links.
+func pageIDs(t *testing.T, body []byte) (ids, alts []string) {
+	t.Helper()
+	doc, err := html.Parse(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode {
+			switch {
+			case n.Data == "li" && attr(n, "class") == "item":
+				ids = append(ids, attr(n, "data-id"))
+			case n.Data == "link" && attr(n, "rel") == "alternate":
+				alts = append(alts, attr(n, "href"))
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	return ids, alts
+}
+
+// TestPagesShowTheirFeeds checks every feed's page against the feed: the
+// same items in the same order, autodiscovery of its three formats, the
+// absolute feed URLs to copy, and a page the HTML checker accepts.
+func TestPagesShowTheirFeeds(t *testing.T) {
+	dir := t.TempDir()
+	for i := 0; i < 7; i++ {
+		writeFile(t, dir, fmt.Sprintf("p%d.txt", i), post(fmt.Sprintf("长标题 post%d", i), fmt.Sprintf("2024-01-%02d 10:00:00 +0800", i+1), fmt.Sprintf("c%d", i%2), "财经 新闻", fmt.Sprintf("http://e.example/%d", i)))
+	}
+	cfg := testConfig(t)
+	cfg.Limit = 3
+	_, s := generate(t, dir, cfg)
+	pages := 0
+	for _, p := range s.Paths() {
+		if !strings.HasSuffix(p, "/feed.json") {
+			continue
+		}
+		var feed struct {
+			FeedURL string `json:"feed_url"`
+			Items   []struct {
+				ID string `json:"id"`
+			} `json:"items"`
+		}
+		if err := json.Unmarshal(s.Get(p).Body, &feed); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		page := strings.TrimSuffix(p, "feed.json") + layout.PageFile
+		f := s.Get(page)
+		if f == nil {
+			t.Errorf("%s has no page %s", p, page)
+			continue
+		}
+		pages++
+		if f.ContentType != layout.TypeHTML {
+			t.Errorf("%s: content type %q", page, f.ContentType)
+		}
+		if err := feedcheck.CheckHTML(f.Body); err != nil {
+			t.Errorf("%s: %v", page, err)
+		}
+		ids, alts := pageIDs(t, f.Body)
+		var want []string
+		for _, it := range feed.Items {
+			want = append(want, it.ID)
+		}
+		if strings.Join(ids, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s shows items %q, the feed holds %q", page, ids, want)
+		}
+		if page != layout.IndexPath {
+			if strings.Join(alts, " ") != "rss.xml atom.xml feed.json" {
+				t.Errorf("%s: alternates %q", page, alts)
+			}
+		}
+		base := strings.TrimSuffix(feed.FeedURL, "feed.json")
+		for _, fn := range []string{"rss.xml", "atom.xml", "feed.json"} {
+			if !bytes.Contains(f.Body, []byte("<code>"+html.EscapeString(base)+fn+"</code>")) {
+				t.Errorf("%s: no address %s%s to copy", page, base, fn)
+			}
+		}
+		if !bytes.Contains(f.Body, []byte(`content="`+html.EscapeString(layout.PageCSP)+`"`)) {
+			t.Errorf("%s does not carry its Content-Security-Policy", page)
+		}
+		if !bytes.Contains(f.Body, []byte("<style>"+pageCSS+"</style>")) {
+			t.Errorf("%s does not hold the style sheet byte for byte (its hash would not match)", page)
+		}
+	}
+	if pages != 5 { // global, c0, c1, two tags
+		t.Errorf("%d pages, want 5", pages)
+	}
+	// The index links every other page, at its folder.
+	idx := string(s.Get(layout.IndexPath).Body)
+	for _, want := range []string{`href="category/c0/"`, `href="category/c1/"`, `href="tag/%e8%b4%a2%e7%bb%8f/"`, `href="feeds.opml"`} {
+		if !strings.Contains(strings.ToLower(idx), want) {
+			t.Errorf("index has no %s", want)
+		}
+	}
+}
+
+// TestPageRenderedOnlyWithItsFeed holds pages to the incremental rule of
+// the feeds: an edit re-renders the pages of the feeds it changes, and the
+// others keep their very file (same bytes, same modification time).
+func TestPageRenderedOnlyWithItsFeed(t *testing.T) {
+	dir := t.TempDir()
+	for i := 0; i < 4; i++ {
+		writeFile(t, dir, fmt.Sprintf("p%d.txt", i), post(fmt.Sprintf("post%d", i), fmt.Sprintf("2024-01-%02d 10:00:00 +0800", i+1), fmt.Sprintf("c%d", i%2), "t", fmt.Sprintf("http://e.example/%d", i)))
+	}
+	g, before := generate(t, dir, testConfig(t))
+	writeFile(t, dir, "p1.txt", post("post1 edited", "2024-01-02 10:00:00 +0800", "c1", "t", "http://e.example/1"))
+	g.Update([]string{dir + "/p1.txt"})
+	after := g.Snapshot().Snapshot
+	for p, changed := range map[string]bool{"/category/c0/index.html": false, "/category/c1/index.html": true, "/tag/t/index.html": true, "/index.html": true} {
+		same := before.Get(p) == after.Get(p)
+		if same == changed {
+			t.Errorf("%s: kept %v, want kept %v", p, same, !changed)
+		}
+		if changed && !strings.Contains(string(after.Get(p).Body), "post1 edited") {
+			t.Errorf("%s does not show the edit", p)
+		}
+	}
+}
+
+// FuzzWithoutContent holds the shortcut that skips an item's body to
+// decoding the whole item: for any body, summary and title, the page shows
+// the same.
+func FuzzWithoutContent(f *testing.F) {
+	f.Add(`<p>正文 "quoted" \ back\slash</p>`, "摘要", "标题")
+	f.Add(`"content_html": "`, `\"content_html\": \"`, `","`)
+	f.Add("", "", "x")
+	f.Add(`<p>\u2028 </p>`, "\x00\x1f", "<>&")
+	cfg := testConfig(f)
+	f.Fuzz(func(t *testing.T, content, summary, title string) {
+		a := &Article{ID: "tag:x,2024:1", Link: "http://e.example/1", Title: title, Summary: summary, Content: content,
+			Image: "https://img.example/a.png", Author: "src", Published: epoch, Updated: epoch}
+		frag := itemFragments(&cfg, a)[JSON]
+		want, err := decodePageItem(frag)
+		if err != nil {
+			t.Fatalf("decoding the whole item: %v", err)
+		}
+		got, err := pageItemOf(frag)
+		if err != nil || got != want {
+			t.Fatalf("without content: %+v, %v\nwhole: %+v", got, err, want)
+		}
+		if content != "" && len(withoutContent(frag)) >= len(frag) {
+			t.Errorf("the body was not skipped")
+		}
+	})
+}
