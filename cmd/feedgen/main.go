@@ -30,7 +30,7 @@ const usage = `feedgen publishes a directory of articles as RSS, Atom and JSON f
 Usage:
   feedgen build [flags]   write every feed under -out once (for CI)
   feedgen serve [flags]   serve the feeds over HTTP and follow the directory
-  feedgen version         print the version
+  feedgen version         print the version, commit and build time
 
 Run "feedgen build -h" or "feedgen serve -h" for the flags.
 `
