@@ -73,6 +73,11 @@ type Writer struct {
 	onDisk map[string]string
 	// manifest, when set, carries onDisk's knowledge across runs.
 	manifest Manifest
+	// dirInfo is the output directory as last seen, to notice it being
+	// deleted or replaced behind the Writer's back (faults.go).
+	dirInfo fs.FileInfo
+	// faults, when set, injects write failures (SetFaults).
+	faults FaultFunc
 }
 
 // Manifest remembers between runs what a Writer left in its directory:
@@ -144,6 +149,9 @@ func New(dir string, logger *slog.Logger) (*Writer, error) {
 		return nil, fmt.Errorf("diskout: %w", err)
 	}
 	w := &Writer{dir: abs, log: logger, onDisk: make(map[string]string)}
+	if w.dirInfo, err = os.Stat(abs); err != nil {
+		return nil, fmt.Errorf("diskout: %w", err)
+	}
 	if err := w.removeTemps(); err != nil {
 		return nil, err
 	}
@@ -214,12 +222,24 @@ type Stream struct {
 	res    Result
 	errs   []error
 	ended  bool
+	// removed are the paths Finish removed (RemovedPaths).
+	removed []string
 }
+
+// RemovedPaths are the paths of the files Finish removed, with a leading
+// slash like snapshot paths (a build pings WebSub hubs about them).
+func (s *Stream) RemovedPaths() []string { return s.removed }
 
 // Begin starts a stream. It fails only when the output directory cannot be
 // opened; nothing is locked then.
 func (w *Writer) Begin() (*Stream, error) {
 	w.mu.Lock()
+	// The directory may have been deleted or replaced since the last
+	// stream: it is made again and written in full.
+	if err := w.reattach(); err != nil {
+		w.mu.Unlock()
+		return nil, err
+	}
 	root, err := os.OpenRoot(w.dir)
 	if err != nil {
 		w.mu.Unlock()
@@ -251,7 +271,7 @@ func (s *Stream) Put(f *snapshot.File) (bool, error) {
 	switch {
 	case err != nil:
 		delete(w.onDisk, rel)
-		err = fmt.Errorf("%s: %w", f.Path, err)
+		err = writeError(w.dir, rel, err)
 		s.errs = append(s.errs, err)
 		return false, err
 	case written:
@@ -304,7 +324,7 @@ func (s *Stream) Finish() (Result, error) {
 	w := s.w
 	s.syncDirs()
 	removed, err := w.removeStale(s.root, s.keep)
-	s.res.Removed = removed
+	s.res.Removed, s.removed = len(removed), removed
 	if err != nil {
 		s.errs = append(s.errs, err)
 	}
@@ -419,11 +439,14 @@ func (w *Writer) writeFile(root *os.Root, rel string, f *snapshot.File) (bool, e
 		return false, err
 	}
 	if dir := filepath.Dir(name); dir != "." {
+		if err := w.fault(OpMkdir, rel); err != nil {
+			return false, err
+		}
 		if err := root.MkdirAll(dir, 0o755); err != nil {
 			return false, err
 		}
 	}
-	return true, replace(root, name, f)
+	return true, w.replace(root, rel, f)
 }
 
 // sameBytes reports whether old is f's identity bytes. A compact file is
@@ -439,7 +462,11 @@ func sameBytes(old []byte, f *snapshot.File) bool {
 // replace writes f's identity bytes to a temp file beside name and renames
 // it over name, so that readers and crashes see either the old or the new
 // file, whole.
-func replace(root *os.Root, name string, f *snapshot.File) (err error) {
+func (w *Writer) replace(root *os.Root, rel string, f *snapshot.File) (err error) {
+	name := filepath.FromSlash(rel)
+	if err := w.fault(OpCreate, rel); err != nil {
+		return err
+	}
 	tmp, tmpName, err := createTemp(root, filepath.Dir(name))
 	if err != nil {
 		return err
@@ -450,11 +477,18 @@ func replace(root *os.Root, name string, f *snapshot.File) (err error) {
 			_ = root.Remove(tmpName)
 		}
 	}()
-	if _, err := f.WriteIdentity(tmp); err != nil {
+	var out io.Writer = tmp
+	if ferr := w.fault(OpWrite, rel); ferr != nil {
+		out = &cutWriter{w: tmp, err: ferr}
+	}
+	if _, err := f.WriteIdentity(out); err != nil {
 		return err
 	}
 	// Sync before rename: otherwise the rename can reach the disk before
 	// the data and a crash leaves an empty file under the final name.
+	if err := w.fault(OpSync, rel); err != nil {
+		return err
+	}
 	if err := tmp.Sync(); err != nil {
 		return err
 	}
@@ -464,6 +498,9 @@ func replace(root *os.Root, name string, f *snapshot.File) (err error) {
 		return err
 	}
 	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := w.fault(OpRename, rel); err != nil {
 		return err
 	}
 	return root.Rename(tmpName, name)
@@ -494,9 +531,9 @@ func syncDir(root *os.Root, dir string) error {
 // removeStale deletes owned files that are not in keep, and the
 // category/tag directories that this leaves empty. Symlinks are never
 // followed and never removed: only regular files are ours.
-func (w *Writer) removeStale(root *os.Root, keep map[string]bool) (int, error) {
+func (w *Writer) removeStale(root *os.Root, keep map[string]bool) ([]string, error) {
 	var errs []error
-	n := 0
+	var gone []string
 	remove := func(rel string) bool {
 		if keep[rel] {
 			return false
@@ -521,7 +558,7 @@ func (w *Writer) removeStale(root *os.Root, keep map[string]bool) (int, error) {
 			w.manifest.Record(rel, "", source.Stamp{})
 		}
 		w.log.Debug("diskout: removed stale file", "path", rel)
-		n++
+		gone = append(gone, "/"+rel)
 		return true
 	}
 	for _, name := range ownedTop {
@@ -554,7 +591,7 @@ func (w *Writer) removeStale(root *os.Root, keep map[string]bool) (int, error) {
 			}
 		}
 	}
-	return n, errors.Join(errs...)
+	return gone, errors.Join(errs...)
 }
 
 func readDir(root *os.Root, name string) ([]fs.DirEntry, error) {

@@ -41,10 +41,10 @@ func atomDocFor(cfg *Config, fi FeedInfo, entries []*atomEntry) atomFeed {
 			Author: &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: cfg.Title}},
 		},
 		Lang: cfg.Language,
-		Links: []feeds.AtomLink{
+		Links: append([]feeds.AtomLink{
 			{Href: self, Rel: "self", Type: Atom.MediaType()},
 			{Href: fi.Link, Rel: "alternate", Type: "text/html"},
-		},
+		}, atomHubLinks(fi.Hubs)...),
 		Generator: generator,
 		Entries:   entries,
 	}

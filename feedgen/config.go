@@ -45,6 +45,9 @@ type Config struct {
 	MaxArticleSize int64
 	// Categories holds per-category overrides, keyed by slug.
 	Categories map[string]CategoryConfig
+	// Hubs are the WebSub hubs every feed advertises (see hubs.go); none
+	// leaves the output as it was without WebSub.
+	Hubs []string
 }
 
 // CategoryConfig overrides what the articles say about a category.
@@ -64,6 +67,7 @@ type fileConfig struct {
 	TimeZone    string                    `yaml:"timezone"`
 	Limit       *int                      `yaml:"limit"`
 	Categories  map[string]CategoryConfig `yaml:"categories"`
+	Hubs        []string                  `yaml:"hubs"`
 }
 
 // LoadConfigFile reads a YAML configuration file into c, overriding the
@@ -105,6 +109,7 @@ func LoadConfigFile(path string, c *Config) error {
 	if fc.Limit != nil {
 		c.Limit = *fc.Limit
 	}
+	c.Hubs = append(c.Hubs, fc.Hubs...)
 	if len(fc.Categories) > 0 {
 		if c.Categories == nil {
 			c.Categories = map[string]CategoryConfig{}
@@ -146,6 +151,9 @@ func (c *Config) Normalize() error {
 				return fmt.Errorf("category %s: link %q: want an absolute URL", slug, cc.Link)
 			}
 		}
+	}
+	if err := normalizeHubs(c); err != nil {
+		return err
 	}
 	if c.Title == "" {
 		c.Title = u.Host

@@ -22,6 +22,7 @@ func jsonDocFor(cfg *Config, fi FeedInfo, items []*feeds.JSONItem) jsonFeed {
 			FeedUrl:     fi.Key.URL(cfg.BaseURL, JSON),
 			Description: fi.Description,
 			Authors:     []*feeds.JSONAuthor{{Name: cfg.Title}},
+			Hubs:        jsonHubs(fi.Hubs),
 		},
 		Items: items,
 	}

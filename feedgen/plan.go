@@ -273,7 +273,7 @@ func zoneOf(t time.Time) int {
 
 // feedInfo derives a feed's own fields from the configuration and its items.
 func (g *Generator) feedInfo(k FeedKey, items []shown) FeedInfo {
-	fi := FeedInfo{Key: k, Updated: epoch}
+	fi := FeedInfo{Key: k, Updated: epoch, Hubs: g.cfg.Hubs}
 	for _, it := range items {
 		if it.hdr.Updated.After(fi.Updated) || fi.Updated.Equal(epoch) {
 			fi.Updated = it.hdr.Updated
@@ -324,6 +324,7 @@ func (g *Generator) feedInfo(k FeedKey, items []shown) FeedInfo {
 func feedSignature(fi FeedInfo, items []shown) [32]byte {
 	h := sha256.New()
 	fmt.Fprintf(h, "%d\x00%s\x00%s\x00%s\x00%s\x00%s\x00", fi.Key.Kind, fi.Key.Name, fi.Title, fi.Description, fi.Link, fi.Updated.Format(time.RFC3339Nano))
+	hubSignature(h, fi.Hubs)
 	for _, it := range items {
 		h.Write([]byte(it.path))
 		h.Write(binary.LittleEndian.AppendUint64(nil, it.sum))

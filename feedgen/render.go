@@ -42,6 +42,7 @@ type FeedInfo struct {
 	Description string
 	Link        string    // the home page the feed belongs to (absolute)
 	Updated     time.Time // the newest item's updated time
+	Hubs        []string  // WebSub hubs the feed advertises (Config.Hubs; see hubs.go)
 }
 
 // epoch stands in for the updated time of a feed with no item. Atom requires

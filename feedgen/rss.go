@@ -22,6 +22,7 @@ type rssDoc struct {
 // best practice asks for; Items shadows gorilla's to carry the richer items.
 type rssChannel struct {
 	AtomLink rssAtomLink `xml:"atom:link"`
+	HubLinks rssHubLinks `xml:"hub"` // written as atom:link elements (hubs.go)
 	feeds.RssFeed
 	Items []*rssItem `xml:"item"`
 }
@@ -61,6 +62,7 @@ func rssDocFor(cfg *Config, fi FeedInfo, items []*rssItem) rssDoc {
 		Version: "2.0", NSAtom: nsAtom, NSContent: nsContent, NSDC: nsDC, NSMedia: nsMedia,
 		Channel: rssChannel{
 			AtomLink: rssAtomLink{Href: fi.Key.URL(cfg.BaseURL, RSS), Rel: "self", Type: RSS.MediaType()},
+			HubLinks: rssHubLinksFor(fi.Hubs),
 			RssFeed: feeds.RssFeed{
 				Title:         fi.Title,
 				Link:          fi.Link,

@@ -142,11 +142,20 @@ func Open(opts Options) (*Index, error) {
 			x.removeTemp()
 			return nil, err
 		}
+	} else if err != nil && x.temp == "" && unwritable(err) {
+		if err := x.fallBack(err); err != nil {
+			return nil, err
+		}
 	} else if err != nil {
 		x.opts.Logger.Warn("state: cannot be used, rebuilding it from the articles", "path", x.path, "reason", err.Error())
 		if err := x.recreate(); err != nil {
-			x.removeTemp()
-			return nil, err
+			if x.temp != "" {
+				x.removeTemp()
+				return nil, err
+			}
+			if err := x.fallBack(err); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return x, nil
@@ -256,8 +265,17 @@ func (x *Index) recreate() error {
 func (x *Index) Reset(reason error) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if x.temp == "" && unwritable(reason) {
+		return x.fallBack(reason)
+	}
 	x.opts.Logger.Warn("state: damaged, rebuilding it from the articles", "path", x.path, "reason", reason.Error())
-	return x.recreate()
+	if err := x.recreate(); err != nil {
+		if x.temp != "" {
+			return err
+		}
+		return x.fallBack(err)
+	}
+	return nil
 }
 
 // Release closes and reopens the file. bbolt maps the file into memory, and

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -152,6 +153,8 @@ type daemonConfig struct {
 	// metrics and metricsAddr are ServeOptions.Metrics and MetricsAddr.
 	metrics     *metrics.Metrics
 	metricsAddr string
+	// logger receives the daemon's log (nil: discarded).
+	logger *slog.Logger
 }
 
 // testDaemon is a running daemon and an HTTP client for it.
@@ -198,6 +201,7 @@ func startDaemon(t testing.TB, c daemonConfig) *testDaemon {
 		Out:      c.out,
 		Watch:    c.watch,
 		State:    c.state,
+		Logger:   c.logger,
 
 		Metrics:     c.metrics,
 		MetricsAddr: c.metricsAddr,

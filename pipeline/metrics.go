@@ -22,7 +22,7 @@ type metricsServer struct {
 
 // frontHandler is what the main listener serves: the feeds, counted when
 // metrics are on, plus /metrics itself unless it has an address of its own.
-func frontHandler(opts ServeOptions, h *serve.Handler) http.Handler {
+func frontHandler(opts ServeOptions, h http.Handler) http.Handler {
 	m := opts.Metrics
 	if m == nil {
 		return h

@@ -1,15 +1,19 @@
 package pipeline
 
 import (
+	"context"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"feedgen/feedgen"
 	"feedgen/metrics"
 	"feedgen/watch"
+	"feedgen/websub"
 )
 
 // TestMetricsEndpoint proves that a daemon with metrics serves /metrics on
@@ -70,4 +74,59 @@ func TestMetricsSeparateAddress(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "metrics address") {
 		t.Errorf("taken metrics address: %v", err)
 	}
+}
+
+// TestMetricsWebSub proves the WebSub counters are fed: a ping accepted by
+// an external hub and a delivery taken by a subscriber of the built-in hub
+// each count as ok.
+func TestMetricsWebSub(t *testing.T) {
+	src := t.TempDir()
+	copyDir(t, seedsDir, src)
+	rec := newRecorder(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String() + "/"
+	site := testSite(t, base, feedgen.DefaultLimit)
+	site.Hubs = []string{rec.hub(), ownHub(base)}
+	d, err := NewDaemon(ServeOptions{
+		Src: src, Site: site, Listener: ln, Metrics: metrics.New(),
+		Watch: watch.Options{Quiet: 20 * time.Millisecond},
+		WebSub: WebSubOptions{
+			BuiltIn: true,
+			Hub:     websub.HubOptions{AllowPrivate: true, Timeout: time.Second},
+			Publish: websub.PublisherOptions{Timeout: time.Second},
+		},
+	})
+	if err != nil {
+		ln.Close()
+		t.Fatal(err)
+	}
+	td := &testDaemon{d: d, base: base, site: site, src: src, client: &http.Client{Timeout: 10 * time.Second}, done: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	td.cancel = cancel
+	go func() {
+		defer close(td.done)
+		td.runErr = d.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		if err := td.stop(); err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+
+	topic := base + "rss.xml"
+	cb := rec.srv.URL + "/sub"
+	subscribe(t, td, "subscribe", topic, cb)
+	eventually(t, 5*time.Second, "subscription verified", func() (bool, string) {
+		_, ok := d.Hub().Store().Get(topic, cb)
+		return ok, "not in the store"
+	})
+	writeAtomic(t, filepath.Join(src, "900_metrics.txt"), []byte(article{Title: "指标 推送", Date: "2030-01-02 03:04:05 +0800", Link: "http://e.example.com/m/1"}.String()))
+	eventually(t, 10*time.Second, "ping and delivery counted", func() (bool, string) {
+		out := string(td.do(t, http.MethodGet, "/metrics", nil).body)
+		return !strings.Contains(out, `feedgen_websub_pings_total{result="ok"} 0`) &&
+			!strings.Contains(out, `feedgen_websub_deliveries_total{result="ok"} 0`), out
+	})
 }

@@ -22,6 +22,7 @@ import (
 	"feedgen/serve"
 	"feedgen/snapshot"
 	"feedgen/watch"
+	"feedgen/websub"
 )
 
 // BuildOptions configure a one-shot build.
@@ -36,6 +37,13 @@ type BuildOptions struct {
 	Strict bool
 	// State is the state directory ("" keeps none; see feedgen.Options).
 	State string
+	// Ping sends a publish ping to each of Site.Hubs for every feed the
+	// build wrote or removed, after writing (websub.go); PingOpts holds
+	// the pinger's bounds, PingTimeout how long to wait for the hubs
+	// (default two minutes).
+	Ping        bool
+	PingOpts    websub.PublisherOptions
+	PingTimeout time.Duration
 	// Precompress also writes NAME.gz and NAME.br beside every file.
 	Precompress bool
 }
@@ -81,15 +89,23 @@ func Build(opts BuildOptions) (BuildResult, error) {
 	// Each file is written as soon as it is rendered and then dropped: a
 	// build holds a few feeds at a time, not the whole output. A file that
 	// cannot be written is reported by Finish; the others are still written.
-	emit, keep := func(f *snapshot.File) { _, _ = st.Put(f) }, st.Keep // Finish returns Put's errors
-	pc := &precompressor{st: st}
+	var changed []string // feeds written, for -ping
+	pc := &precompressor{st: st, on: opts.Precompress}
+	keep := st.Keep
 	if opts.Precompress {
-		emit, keep = pc.put, pc.keep
+		keep = pc.keep
 	}
-	res := g.Emit(emit, keep)
+	res := g.Emit(func(f *snapshot.File) {
+		if w := pc.put(f); w && opts.Ping && websub.IsFeed(f.ContentType) { // Finish returns Put's errors
+			changed = append(changed, f.Path)
+		}
+	}, keep)
 	wr, err := st.Finish()
 	err = errors.Join(err, pc.err())
 	r = BuildResult{Articles: g.Articles(), Feeds: res.Feeds, Written: wr.Written, Removed: wr.Removed, Problems: g.Problems()}
+	if err == nil && opts.Ping {
+		err = pingBuild(opts, append(changed, st.RemovedPaths()...))
+	}
 	return r, err
 }
 
@@ -109,6 +125,8 @@ type ServeOptions struct {
 	Logger       *slog.Logger
 	// State is the state directory ("" keeps none; see feedgen.Options).
 	State string
+	// WebSub configures pings to Site.Hubs and the built-in hub (websub.go).
+	WebSub WebSubOptions
 	// Metrics, when set, counts requests and regenerations and serves
 	// /metrics: on MetricsAddr when that is set, else on Addr.
 	Metrics     *metrics.Metrics
@@ -125,6 +143,8 @@ type Daemon struct {
 	watcher *watch.Watcher
 	ln      net.Listener
 	srv     *http.Server
+	pinger  *websub.Publisher // nil without external hubs
+	hub     *websub.Hub       // the built-in hub, or nil
 	// metricsSrv is the separate /metrics listener, or nil.
 	metricsSrv *metricsServer
 
@@ -148,6 +168,9 @@ type Daemon struct {
 	// stopped.
 	synced     chan struct{}
 	syncedOnce sync.Once
+
+	// out follows the output directory's health (outkeeper.go).
+	out outKeeper
 }
 
 // Synced is closed once the daemon has read the whole source directory
@@ -169,7 +192,7 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 	d := &Daemon{
 		opts: opts, log: log, reported: map[string]string{}, rescan: make(chan struct{}, 1),
 		compress: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
-		synced: make(chan struct{}),
+		synced: make(chan struct{}), out: outKeeper{wake: make(chan struct{}, 1)},
 	}
 	if d.gen, err = feedgen.New(opts.Src, opts.Site, feedgen.Options{StateDir: opts.State, Logger: log}); err != nil {
 		return nil, err
@@ -182,7 +205,15 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 			d.gen.Close()
 		}
 	}()
-	d.handler = serve.NewHandler(serve.Options{CacheControl: opts.CacheControl, Logger: log})
+	d.handler = serve.NewHandler(serve.Options{CacheControl: opts.CacheControl, Logger: log, Links: feedLinks(opts.Site.BaseURL, opts.Site.Hubs)})
+	if err := d.startWebSub(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			d.stopWebSub()
+		}
+	}()
 	if opts.Out != "" {
 		if d.writer, err = diskout.New(opts.Out, log); err != nil {
 			return nil, err
@@ -220,7 +251,7 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 		_ = d.ln.Close()
 		return nil, err
 	}
-	d.srv = serve.NewServer(d.ln.Addr().String(), frontHandler(opts, d.handler))
+	d.srv = serve.NewServer(d.ln.Addr().String(), frontHandler(opts, d.httpHandler()))
 	d.srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelDebug)
 	return d, nil
 }
@@ -315,6 +346,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	// The first regeneration left a wake-up pending: the whole snapshot is
 	// compressed now, while the server already answers.
 	go d.compressor()
+	stopOut := d.startOutKeeper()
 	d.log.Info("serving", "addr", d.ln.Addr().String(), "src", d.opts.Src, "base_url", d.opts.Site.BaseURL)
 	batches := d.watcher.Batches()
 	var runErr error
@@ -341,6 +373,7 @@ loop:
 	}
 	d.watcher.Close()
 	d.stopCompressor()
+	stopOut()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := d.srv.Shutdown(sctx); err != nil && runErr == nil {
@@ -354,6 +387,7 @@ loop:
 		runErr = err
 	}
 	d.mu.Unlock()
+	d.stopWebSub()
 	d.log.Info("stopped")
 	return runErr
 }
@@ -365,6 +399,7 @@ func (d *Daemon) Close() error {
 	d.mu.Lock()
 	d.gen.Close()
 	d.mu.Unlock()
+	d.stopWebSub()
 	d.metricsSrv.close()
 	return d.ln.Close()
 }
@@ -390,14 +425,10 @@ func (d *Daemon) regenerate(paths []string, full bool) error {
 		changed = d.gen.Update(paths)
 	}
 	res := d.gen.Snapshot()
+	old := d.handler.Snapshot()
 	d.handler.Swap(res.Snapshot)
-	var wr diskout.Result
-	if d.writer != nil {
-		var err error
-		if wr, err = d.writer.Write(res.Snapshot); err != nil {
-			d.log.Error("writing output", "dir", d.opts.Out, "err", err)
-		}
-	}
+	d.announce(old, res.Snapshot) // WebSub: queued, never waited for
+	wr := d.writeOut(res.Snapshot)
 	d.reportProblems()
 	st := res.Snapshot.Stats()
 	d.opts.Metrics.Regenerated(full, time.Since(start), st.Articles, st.Invalid, res.Feeds)

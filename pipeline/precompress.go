@@ -15,19 +15,25 @@ import (
 // removed with the file.
 type precompressor struct {
 	st   *diskout.Stream
+	on   bool // false: put writes the file alone
 	errs []error
 }
 
-// put writes f and its two precompressed forms.
-func (p *precompressor) put(f *snapshot.File) {
-	_, _ = p.st.Put(f) // the stream's Finish reports Put's errors
+// put writes f and, when on, its two precompressed forms. It reports
+// whether f itself was written (it differed from what was on disk).
+func (p *precompressor) put(f *snapshot.File) bool {
+	written, _ := p.st.Put(f) // the stream's Finish reports Put's errors
+	if !p.on {
+		return written
+	}
 	gz, br, err := snapshot.Precompressed(f)
 	if err != nil {
 		p.errs = append(p.errs, fmt.Errorf("%s: precompressing: %w", f.Path, err))
-		return
+		return written
 	}
 	_, _ = p.st.Put(gz)
 	_, _ = p.st.Put(br)
+	return written
 }
 
 // keep says a file need not be rendered when it and both its precompressed

@@ -43,6 +43,10 @@ type Options struct {
 	// 0 means DefaultIdentityCacheBytes; negative disables the cache (every
 	// such request decompresses).
 	IdentityCacheBytes int64
+	// Links, when set, gives the values of the Link header of the file at
+	// a path (nil: none): WebSub's rel="hub" and rel="self". It is called
+	// once per file when a snapshot is published, never per request.
+	Links func(f *snapshot.File) []string
 }
 
 // Handler serves the current snapshot. Safe for concurrent use: requests
@@ -53,6 +57,7 @@ type Handler struct {
 	cacheControl []string
 	log          *slog.Logger
 	identity     *identityCache
+	links        func(*snapshot.File) []string
 }
 
 // state is a snapshot plus the header values precomputed for it. It is
@@ -76,6 +81,7 @@ type entry struct {
 	// compact is the file when it holds its identity bytes only as gzip:
 	// an identity response then gets them from the Handler's cache.
 	compact *snapshot.File
+	link    []string // Link header values (WebSub), nil for none
 	// etags are the opaque tags that count as "current" for
 	// If-None-Match: a cache may hold any coding, and all are still
 	// valid, so any one earns a 304.
@@ -141,6 +147,7 @@ const (
 	kIMS     = "If-Modified-Since"
 	kIM      = "If-Match"
 	kIUS     = "If-Unmodified-Since"
+	kLink    = "Link"
 )
 
 // NewHandler returns a Handler with no snapshot; it answers 503 until the
@@ -158,7 +165,7 @@ func NewHandler(opts Options) *Handler {
 	if idMax == 0 {
 		idMax = DefaultIdentityCacheBytes
 	}
-	return &Handler{cacheControl: one(cc), log: lg, identity: newIdentityCache(idMax)}
+	return &Handler{cacheControl: one(cc), log: lg, identity: newIdentityCache(idMax), links: opts.Links}
 }
 
 // Swap publishes s for all following requests. Requests already running
@@ -169,7 +176,7 @@ func (h *Handler) Swap(s *snapshot.Snapshot) {
 		h.log.Warn("serve: ignoring nil snapshot")
 		return
 	}
-	h.state.Store(newState(s))
+	h.state.Store(newState(s, h.links))
 	st := s.Stats()
 	h.log.Debug("serve: snapshot published", "files", s.Len(), "feeds", st.Feeds, "articles", st.Articles)
 }
@@ -182,7 +189,7 @@ func (h *Handler) Snapshot() *snapshot.Snapshot {
 	return nil
 }
 
-func newState(s *snapshot.Snapshot) *state {
+func newState(s *snapshot.Snapshot, links func(*snapshot.File) []string) *state {
 	st := &state{snap: s, entries: make(map[string]*entry, s.Len())}
 	for _, p := range s.Paths() {
 		f := s.Get(p)
@@ -215,6 +222,9 @@ func newState(s *snapshot.Snapshot) *state {
 		if !f.ModTime.IsZero() {
 			e.modTime = f.ModTime.UTC().Truncate(time.Second)
 			e.lastMod = one(e.modTime.Format(http.TimeFormat))
+		}
+		if links != nil {
+			e.link = links(f)
 		}
 		st.entries[p] = e
 	}
@@ -295,6 +305,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if e.lastMod != nil {
 		hdr[kLM] = e.lastMod
+	}
+	if e.link != nil {
+		hdr[kLink] = e.link
 	}
 	if preconditionFailed(r, e) {
 		writeStatic(w, r, http.StatusPreconditionFailed, body412, hdrLen412)

@@ -78,6 +78,18 @@ func (w *Watcher) notifyLoop() {
 			rootTicker.Stop()
 		}
 	}()
+	fallback := time.NewTicker(w.fallbackEvery)
+	defer fallback.Stop()
+	rootCheck := time.NewTicker(w.rootCheckEvery)
+	defer rootCheck.Stop()
+	lost := func(why string) {
+		w.dropDirs(w.root)
+		clear(w.polled)
+		b.setRescan()
+		w.log.Info(why+"; polling for it", "every", rootPollInterval, "event", "root_lost")
+		rootTicker = time.NewTicker(rootPollInterval)
+		rootTick = rootTicker.C
+	}
 	for {
 		select {
 		case <-w.done:
@@ -92,11 +104,7 @@ func (w *Watcher) notifyLoop() {
 				continue
 			}
 			if w.handleEvent(ev, b) {
-				w.dropDirs(w.root)
-				b.setRescan()
-				w.log.Info("root vanished; polling for it", "every", rootPollInterval)
-				rootTicker = time.NewTicker(rootPollInterval)
-				rootTick = rootTicker.C
+				lost("root vanished")
 			}
 		case err := <-w.fsErrs:
 			w.handleError(err, b, rootTick == nil)
@@ -108,6 +116,35 @@ func (w *Watcher) notifyLoop() {
 				rootTicker, rootTick = nil, nil
 				b.setRescan()
 				w.log.Info("root is back; rescan requested")
+			}
+		case <-fallback.C:
+			if rootTick == nil && len(w.polled) > 0 {
+				start := time.Now()
+				if start.Sub(w.lastRetry) >= w.retryEvery {
+					w.lastRetry = start
+					w.retryPolled(b)
+				}
+				w.pollUnwatched(b)
+				// A large unwatched tree takes long to poll (about 10 ms
+				// per thousand files): keep polling to a tenth of a core.
+				fallback.Reset(max(w.fallbackEvery, 10*time.Since(start)))
+			}
+		case <-rootCheck.C:
+			if rootTick != nil {
+				break // already waiting for it to come back
+			}
+			switch w.checkRoot() {
+			case rootGone:
+				lost("root vanished (deleted, moved, or a folder above it renamed)")
+			case rootReplaced:
+				// Follow the path: the folder now there is the source.
+				w.log.Warn("root replaced (moved, renamed over, or a file system mounted or unmounted there); following the path", "event", "root_replaced")
+				w.dropDirs(w.root)
+				clear(w.polled)
+				b.setRescan()
+				if !w.rewatchRoot() {
+					lost("root vanished while being watched again")
+				}
 			}
 		case <-b.timer.C:
 			batch := b.take()
@@ -190,8 +227,15 @@ func (w *Watcher) addTree(dir string, b *batcher) {
 // addWatch adds one directory watch. It reports false when the directory is
 // already gone, which is not an error: its removal produces its own event.
 func (w *Watcher) addWatch(dir string, b *batcher) bool {
-	if err := w.fsw.Add(dir); err != nil {
+	if err := w.add(dir); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
+			return false
+		}
+		if limitError(err) {
+			// The kernel is out of watches for us: say once how to fix
+			// it, and poll this subtree so that no change goes unseen.
+			w.limitReached(dir, err, false)
+			w.pollInstead(dir, b)
 			return false
 		}
 		// Typically ENOSPC (fs.inotify.max_user_watches) or EACCES: this
@@ -203,7 +247,29 @@ func (w *Watcher) addWatch(dir string, b *batcher) bool {
 		return false
 	}
 	w.dirs[dir] = inodeOf(dir)
+	w.unpoll(dir, b)
 	return true
+}
+
+// add adds one watch, through the test seam when one is set.
+func (w *Watcher) add(dir string) error {
+	if w.addHook != nil {
+		if err := w.addHook(dir); err != nil {
+			return err
+		}
+	}
+	return w.fsw.Add(dir)
+}
+
+// newNotify creates the inotify (or kqueue) instance, through the test
+// seam when one is set.
+func newNotify(hook func() error) (*fsnotify.Watcher, error) {
+	if hook != nil {
+		if err := hook(); err != nil {
+			return nil, err
+		}
+	}
+	return fsnotify.NewWatcher()
 }
 
 // dropDirs forgets the watches on dir and everything below it. The kernel
@@ -282,13 +348,14 @@ func (w *Watcher) rewatchRoot() bool {
 	if err != nil || !fi.IsDir() {
 		return false
 	}
-	if err := w.fsw.Add(w.root); err != nil {
+	if err := w.add(w.root); err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
 			w.reportErr(fmt.Errorf("watch %s: %w", w.root, err))
 		}
 		return false
 	}
 	w.dirs[w.root] = inodeOf(w.root)
+	w.noteRoot()
 	w.addTree(w.root, nil)
 	return true
 }

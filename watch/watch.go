@@ -11,6 +11,14 @@
 // Two backends feed the same stream: inotify (via fsnotify) by default, and a
 // polling scanner for file systems that do not deliver notifications, such as
 // NFS, SMB and many container bind mounts.
+//
+// The machine can get in the way too. When the kernel refuses a watch (the
+// per-user limits on inotify watches and instances, or the open-file limit
+// where watches are descriptors), the folders it refused are polled instead
+// and the fix is logged once. A source directory moved away, replaced or
+// mounted over produces no event at all; a stat of the root each second
+// compares its device and inode and follows the path (limits.go,
+// rootcheck.go).
 package watch
 
 import (
@@ -65,6 +73,14 @@ type Options struct {
 	Ignore func(relPath string) bool
 	// Logger receives diagnostics; nil discards them.
 	Logger *slog.Logger
+
+	// Test seams (limits.go, rootcheck.go): faults injected into creating
+	// the inotify instance and adding a watch, and shorter intervals.
+	initHook       func() error
+	addHook        func(dir string) error
+	fallbackEvery  time.Duration
+	retryEvery     time.Duration
+	rootCheckEvery time.Duration
 }
 
 // Batch is one debounced set of changes.
@@ -101,6 +117,19 @@ type Watcher struct {
 	// failing holds poll-mode paths whose last read failed, so a lasting
 	// problem is reported once rather than on every tick.
 	failing map[string]bool
+	// polled holds, in inotify mode, the folders the kernel would not let
+	// us watch (a limit was reached) with their last scan; they are polled
+	// every fallbackEvery instead. Only the event loop touches it after New.
+	polled        map[string]map[string]fileState
+	fallbackEvery time.Duration
+	retryEvery    time.Duration
+	lastRetry     time.Time
+	limitLogged   bool
+	// rootInfo is the folder watched as the root, to notice the path
+	// naming another one (rootcheck.go).
+	rootInfo       os.FileInfo
+	rootCheckEvery time.Duration
+	addHook        func(dir string) error
 
 	emitCh  chan Batch // producer -> emitter; see emitLoop
 	batches chan Batch
@@ -145,6 +174,21 @@ func New(root string, opts Options) (*Watcher, error) {
 		errs:    make(chan error, errorBuffer),
 		done:    make(chan struct{}),
 		inject:  make(chan error),
+		polled:  make(map[string]map[string]fileState),
+
+		fallbackEvery:  opts.fallbackEvery,
+		retryEvery:     opts.retryEvery,
+		rootCheckEvery: opts.rootCheckEvery,
+		addHook:        opts.addHook,
+	}
+	if w.fallbackEvery <= 0 {
+		w.fallbackEvery = defaultFallbackPoll
+	}
+	if w.retryEvery <= 0 {
+		w.retryEvery = defaultRetryWatch
+	}
+	if w.rootCheckEvery <= 0 {
+		w.rootCheckEvery = defaultRootCheck
 	}
 	if w.quiet <= 0 {
 		w.quiet = DefaultQuiet
@@ -161,7 +205,7 @@ func New(root string, opts Options) (*Watcher, error) {
 		return source.Skipped(filepath.ToSlash(rel)) || (extra != nil && extra(rel))
 	}
 
-	if w.poll > 0 {
+	startPolling := func() (*Watcher, error) {
 		snap, err := w.scan(nil)
 		if err != nil {
 			return nil, fmt.Errorf("watch %s: %w", abs, err)
@@ -170,20 +214,37 @@ func New(root string, opts Options) (*Watcher, error) {
 		w.start(w.pollLoop)
 		return w, nil
 	}
+	if w.poll > 0 {
+		return startPolling()
+	}
 
-	fsw, err := fsnotify.NewWatcher()
+	fsw, err := newNotify(opts.initHook)
 	if err != nil {
+		if limitError(err) {
+			// No inotify instance left for this user: poll the whole
+			// tree rather than refuse to run.
+			w.limitReached(abs, err, true)
+			w.poll = w.fallbackEvery
+			return startPolling()
+		}
 		return nil, fmt.Errorf("watch %s: %w", abs, err)
 	}
 	w.fsw = fsw
 	// Only the root's own failure is fatal: a subdirectory that cannot be
 	// watched (permissions, a race with its removal) is reported and
 	// skipped, which matches how a later mkdir is handled.
-	if err := w.fsw.Add(abs); err != nil {
+	if err := w.add(abs); err != nil {
 		_ = fsw.Close()
+		w.fsw = nil
+		if limitError(err) {
+			w.limitReached(abs, err, true)
+			w.poll = w.fallbackEvery
+			return startPolling()
+		}
 		return nil, fmt.Errorf("watch %s: %w", abs, err)
 	}
 	w.dirs[abs] = inodeOf(abs)
+	w.noteRoot()
 	w.addTree(abs, nil)
 	// fsnotify may send an error while holding the lock that Add, Remove
 	// and Close take (on IN_MOVE_SELF). If the goroutine that drains its

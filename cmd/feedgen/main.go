@@ -67,6 +67,7 @@ type common struct {
 	src, baseURL, config, logFormat, state string
 	limit                                  int
 	maxSize                                int64
+	hubs                                   hubList // -hub, repeatable (websub.go)
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -76,6 +77,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.limit, "limit", feedgen.DefaultLimit, "items per feed (0: no limit)")
 	fs.Int64Var(&c.maxSize, "max-article-size", feedgen.DefaultMaxArticleSize, "largest article file read, in `bytes`")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	fs.Var(&c.hubs, "hub", "WebSub hub `URL` every feed advertises and, after a change, is told of it (repeatable; also hubs: in -config)")
 	fs.StringVar(&c.state, "state", "", "state `directory`: what was learned about each article, so that a restart or rebuild reads only what changed (default: a folder under the user cache directory named after -src; -state \"\" keeps none)")
 }
 
@@ -114,6 +116,7 @@ func (c *common) site(fs *flag.FlagSet, defaultBase string) (feedgen.Config, err
 	if set["limit"] {
 		cfg.Limit = c.limit
 	}
+	cfg.Hubs = append(cfg.Hubs, c.hubs...)
 	limitFrom := "-limit"
 	if !set["limit"] {
 		limitFrom = c.config + ": limit"
@@ -146,6 +149,7 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 	allowInvalid := fs.Bool("allow-invalid", false, "exit 0 even when some articles are invalid (they are still reported)")
 	strict := fs.Bool("strict", false, "read and check the body of every article, not only of those a feed shows (reads every byte)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to `file` (for performance work)")
+	ping := fs.Bool("ping", false, "after writing, tell every -hub which feeds were written or removed (WebSub publish)")
 	precompress := fs.Bool("precompress", false, "also write NAME.gz and NAME.br beside every file, for static servers that send them as they are (nginx gzip_static, brotli_static)")
 	if code, stop := parse(fs, args, stdout); stop {
 		return code
@@ -177,6 +181,10 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "feedgen build:", err)
 		return 2
 	}
+	if *ping && len(cfg.Hubs) == 0 {
+		fmt.Fprintln(stderr, "feedgen build: -ping needs at least one -hub (or hubs: in -config)")
+		return 2
+	}
 	if err := checkSrc(c.src); err != nil {
 		fmt.Fprintln(stderr, "feedgen build:", err)
 		return 1
@@ -185,7 +193,7 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 		log.Warn("no -base-url given: feed URLs point to " + cfg.BaseURL + "; set -base-url to where the tree will be served")
 	}
 	start := time.Now()
-	r, err := pipeline.Build(pipeline.BuildOptions{Src: c.src, Out: *out, Site: cfg, Logger: log, Strict: *strict, State: c.stateDir(fs, log), Precompress: *precompress})
+	r, err := pipeline.Build(pipeline.BuildOptions{Src: c.src, Out: *out, Site: cfg, Logger: log, Strict: *strict, State: c.stateDir(fs, log), Ping: *ping, Precompress: *precompress})
 	for _, p := range r.Problems {
 		fmt.Fprintln(stderr, p.String())
 	}
@@ -214,6 +222,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	maxDelay := fs.Duration("max-delay", watch.DefaultMaxDelay, "regenerate at the latest this long after a change, even while changes go on")
 	cacheControl := fs.String("cache-control", "public, max-age=300", "Cache-Control header of feed responses")
 	metricsAddr := fs.String("metrics-addr", "", "serve /metrics (Prometheus) on this `address` instead of on -addr, e.g. to keep it private")
+	var ws websubFlags
+	ws.register(fs)
 	if code, stop := parse(fs, args, stdout); stop {
 		return code
 	}
@@ -238,8 +248,13 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if cfg.BaseURL == baseFromAddr(*addr) {
 		warnWildcard(log, *addr, cfg.BaseURL)
 	}
+	wopts, err := ws.options(&cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "feedgen serve:", err)
+		return 2
+	}
 	m := metrics.New()
-	d, err := pipeline.NewDaemon(pipeline.ServeOptions{
+	d, err := pipeline.NewDaemon(pipeline.ServeOptions{WebSub: wopts,
 		Metrics: m, MetricsAddr: *metricsAddr,
 		Src: c.src, Site: cfg, Addr: *addr, Out: *out, CacheControl: *cacheControl, Logger: log, State: c.stateDir(fs, log),
 		Watch: watch.Options{Quiet: *quiet, MaxDelay: *maxDelay, Poll: *poll},
