@@ -39,8 +39,8 @@ const TempPrefix = ".feedgen-tmp-"
 // top and in each category and tag folder, and the OPML list at the top.
 // Anything else in the directory belongs to the user.
 var (
-	ownedFeeds = append(feedFileNames(), layout.PageFile)
-	ownedTop   = append(feedFileNames(), strings.TrimPrefix(layout.IndexPath, "/"), strings.TrimPrefix(layout.OPMLPath, "/"))
+	ownedFeeds = withPrecompressed(append(feedFileNames(), layout.PageFile))
+	ownedTop   = withPrecompressed(append(feedFileNames(), strings.TrimPrefix(layout.IndexPath, "/"), strings.TrimPrefix(layout.OPMLPath, "/")))
 	ownedDirs  = []string{layout.KindCategory.Folder(), layout.KindTag.Folder()}
 )
 

@@ -306,7 +306,7 @@ func (g *Generator) keptArchive(k FeedKey, m layout.Month, o *archOut) bool {
 
 // renderArchives renders the planned archive documents, a few at a time in
 // parallel (a busy month is megabytes), like render does the feeds.
-func (g *Generator) renderArchives(now time.Time, emit func(*snapshot.File)) int {
+func (g *Generator) renderArchives(emit func(*snapshot.File)) int {
 	jobs := g.archJobs
 	g.archJobs = nil
 	sort.Slice(jobs, func(i, k int) bool {
@@ -325,7 +325,7 @@ func (g *Generator) renderArchives(now time.Time, emit func(*snapshot.File)) int
 		group := jobs[start:min(len(jobs), start+step)]
 		files := make([][3]*snapshot.File, len(group))
 		errs := make([]error, len(group))
-		parallel(len(group), func(i int) { files[i], errs[i] = g.renderArchJob(group[i], now, emit) })
+		parallel(len(group), func(i int) { files[i], errs[i] = g.renderArchJob(group[i], emit) })
 		for i, j := range group {
 			if errs[i] != nil {
 				g.log.Error("rendering an archive document", "path", j.key.ArchivePath(j.month, RSS), "err", errs[i])
@@ -355,7 +355,7 @@ func (g *Generator) renderArchives(now time.Time, emit func(*snapshot.File)) int
 // renderArchJob renders one archive document in the three formats. With
 // emit set, each file is handed over as soon as it is rendered, and only
 // its path and validator are returned.
-func (g *Generator) renderArchJob(j *archJob, now time.Time, emit func(*snapshot.File)) ([3]*snapshot.File, error) {
+func (g *Generator) renderArchJob(j *archJob, emit func(*snapshot.File)) ([3]*snapshot.File, error) {
 	var files [3]*snapshot.File
 	var old *archOut
 	if o := g.arch[j.key]; o != nil {
@@ -389,7 +389,13 @@ func (g *Generator) renderArchJob(j *archJob, now time.Time, emit func(*snapshot
 			if old != nil {
 				prev = old.files[f]
 			}
-			file := g.reuse(prev, j.key.ArchivePath(j.month, f), f.ContentType(), body, now)
+			// Last-Modified from the content, never going backwards
+			// while this process holds the file (see lastmod.go).
+			lm := j.info.Updated.UTC().Truncate(time.Second)
+			if prev != nil && prev.ModTime.After(lm) {
+				lm = prev.ModTime
+			}
+			file := g.reuse(prev, j.key.ArchivePath(j.month, f), f.ContentType(), body, lm)
 			if file.CacheControl != cc {
 				c := *file
 				c.CacheControl = cc
@@ -486,18 +492,17 @@ func (g *Generator) archiveFiles(files []*snapshot.File) []*snapshot.File {
 	return files
 }
 
-// archiveSlots lists the held archive files not yet compressed.
-func (g *Generator) archiveSlots(slots []**snapshot.File) []**snapshot.File {
+// eachArchiveFile calls fn with the slot of every held archive file.
+func (g *Generator) eachArchiveFile(fn func(**snapshot.File)) {
 	for _, ms := range g.arch {
 		for _, o := range ms {
 			for i := range o.files {
-				if o.files[i] != nil && !o.files[i].Compressed {
-					slots = append(slots, &o.files[i])
+				if o.files[i] != nil {
+					fn(&o.files[i])
 				}
 			}
 		}
 	}
-	return slots
 }
 
 // ArchiveSpan is the first and last month of feed k's archive and the

@@ -86,7 +86,7 @@ func LoadConfigFile(path string, c *Config) error {
 	dec := yaml.NewDecoder(strings.NewReader(string(data)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&fc); err != nil && !errors.Is(err, io.EOF) { // EOF: an empty file is an empty configuration
-		return fmt.Errorf("%s: %w", path, err)
+		return configError(path, err)
 	}
 	if fc.BaseURL != "" {
 		c.BaseURL = fc.BaseURL

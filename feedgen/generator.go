@@ -87,6 +87,8 @@ type feedOut struct {
 	info  FeedInfo
 	items []string // paths of the articles shown
 	etags [3]string
+	// lastMod is the Last-Modified time of the feed's files (lastmod.go).
+	lastMod time.Time
 	// files are the rendered files; nil for a feed known from the state
 	// (index.Shown) or handed over by Emit, whose bytes are not held.
 	files [3]*snapshot.File
@@ -98,8 +100,8 @@ type feedOut struct {
 
 // Options configure a Generator beyond the site Config.
 type Options struct {
-	// Now is the clock for Last-Modified times; nil means time.Now. No byte of
-	// any feed depends on it.
+	// Now is the clock for the time /healthz reports; nil means time.Now.
+	// No byte of any feed depends on it, nor does Last-Modified (lastmod.go).
 	Now func() time.Time
 	// StateDir is where the archive index is kept between runs (see
 	// DefaultStateDir); "" keeps it in a temporary directory removed by
@@ -164,7 +166,7 @@ func (g *Generator) load() error {
 		}
 		if err := t.EachShown(func(k FeedKey, s index.Shown) error {
 			g.dirty[k] = true
-			g.out[k] = &feedOut{sig: s.Sig, etags: s.ETags, pageETag: s.PageETag, items: s.Items, info: FeedInfo{
+			g.out[k] = &feedOut{sig: s.Sig, etags: s.ETags, pageETag: s.PageETag, items: s.Items, lastMod: s.LastModified, info: FeedInfo{
 				Key: k, Title: s.Title, Description: s.Description, Link: s.Link, Updated: s.Updated,
 			}}
 			return nil

@@ -59,8 +59,8 @@ func (g *Generator) renderAll(emit func(*snapshot.File)) int {
 	if err != nil {
 		g.log.Error("state: planning failed", "err", err)
 	}
-	rendered := g.render(jobs, now, emit)
-	rendered += g.renderArchives(now, emit)
+	rendered := g.render(jobs, emit)
+	rendered += g.renderArchives(emit)
 	g.remember(jobs)
 	infos := make([]IndexEntry, 0, len(g.out))
 	for _, k := range g.feedKeysSorted() {
@@ -71,8 +71,9 @@ func (g *Generator) renderAll(emit func(*snapshot.File)) int {
 	if err != nil {
 		g.log.Error("rendering the site index", "err", err)
 	}
-	g.indexFile = g.reuse(g.indexFile, layout.IndexPath, layout.TypeHTML, renderIndex(&g.cfg, infos, g.indexParts, all), now)
-	g.opmlFile = g.reuse(g.opmlFile, layout.OPMLPath, layout.TypeOPML, renderOPML(&g.cfg, infos), now)
+	siteLM := g.siteLastModified()
+	g.indexFile = g.reuse(g.indexFile, layout.IndexPath, layout.TypeHTML, renderIndex(&g.cfg, infos, g.indexParts, all), siteLM)
+	g.opmlFile = g.reuse(g.opmlFile, layout.OPMLPath, layout.TypeOPML, renderOPML(&g.cfg, infos), siteLM)
 	g.stats = snapshot.Stats{Articles: g.Articles(), Invalid: g.invalid(), Feeds: len(g.out), Updated: now}
 	return rendered
 }
@@ -101,43 +102,92 @@ func (g *Generator) assemble() *snapshot.Snapshot {
 	return snapshot.New(files, g.stats)
 }
 
-// Compress computes the gzip form of every file that lacks it, drops the
-// identity bytes (snapshot.File.Compact: the rare client without gzip is
-// served from a bounded cache of decompressed files), and returns the
-// snapshot with them, or nil when there was nothing to do. The daemon
-// publishes a change uncompressed first and compresses right after: a
-// reader sees the change sooner, and a gzip client meanwhile just gets the
-// identity encoding.
+// Compress computes the compressed forms of every file that lacks them,
+// drops the identity bytes (snapshot.File.Compact: the rare client that
+// takes no compressed form is served from a bounded cache of decompressed
+// files), and returns the snapshot with them, or nil when there was nothing
+// to do. The daemon publishes a change uncompressed first and compresses
+// right after: a reader sees the change sooner, and meanwhile a client just
+// gets the identity encoding. It is Uncompressed, CompactAll and Compressed
+// in one go; the daemon calls them apart so that only the first and the
+// last hold the generator.
 func (g *Generator) Compress() *snapshot.Snapshot {
-	var slots []**snapshot.File
+	todo := g.Uncompressed()
+	if len(todo) == 0 {
+		return nil
+	}
+	return g.Compressed(CompactAll(todo))
+}
+
+// Uncompressed lists the current files that have no compressed forms yet.
+func (g *Generator) Uncompressed() []*snapshot.File {
+	var todo []*snapshot.File
+	g.eachFile(func(p **snapshot.File) {
+		if !(*p).Compressed {
+			todo = append(todo, *p)
+		}
+	})
+	return todo
+}
+
+// CompactAll compacts files in parallel and maps each to its compact form.
+// It touches no generator state (a File is immutable), so it may run while
+// the generator regenerates: compressing gzip and Brotli forms of a large
+// archive takes seconds, which a change must not wait for.
+func CompactAll(files []*snapshot.File) map[*snapshot.File]*snapshot.File {
+	out := make([]*snapshot.File, len(files))
+	parallel(len(files), func(i int) { out[i] = files[i].Compact() })
+	m := make(map[*snapshot.File]*snapshot.File, len(files))
+	for i, f := range files {
+		m[f] = out[i]
+	}
+	return m
+}
+
+// Compressed puts the compact forms made by CompactAll in place of the
+// files they were made from, where those are still current, and returns the
+// snapshot, or nil when none of them was. A file replaced meanwhile by a
+// regeneration keeps its newer, uncompressed version, which the next round
+// compresses.
+func (g *Generator) Compressed(done map[*snapshot.File]*snapshot.File) *snapshot.Snapshot {
+	n := 0
+	g.eachFile(func(p **snapshot.File) {
+		if c, ok := done[*p]; ok {
+			*p = c
+			n++
+		}
+	})
+	if n == 0 {
+		return nil
+	}
+	return g.assemble()
+}
+
+// eachFile calls fn with the slot of every current file.
+func (g *Generator) eachFile(fn func(**snapshot.File)) {
 	for _, o := range g.out {
 		for i := range o.files {
-			if !o.files[i].Compressed {
-				slots = append(slots, &o.files[i])
+			if o.files[i] != nil {
+				fn(&o.files[i])
 			}
 		}
-		if o.page != nil && !o.page.Compressed {
-			slots = append(slots, &o.page)
+		if o.page != nil {
+			fn(&o.page)
 		}
 	}
 	for _, f := range []**snapshot.File{&g.indexFile, &g.opmlFile} {
-		if *f != nil && !(*f).Compressed {
-			slots = append(slots, f)
+		if *f != nil {
+			fn(f)
 		}
 	}
-	slots = g.archiveSlots(slots)
-	if len(slots) == 0 {
-		return nil
-	}
-	parallel(len(slots), func(i int) { *slots[i] = (*slots[i]).Compact() })
-	return g.assemble()
+	g.eachArchiveFile(fn)
 }
 
 // render renders the planned feeds, in parallel (assembling and hashing are
 // the expensive part), from the fragments the index keeps. With emit set,
 // the files of each group of feeds are handed over in feed order and
 // dropped.
-func (g *Generator) render(jobs []*renderJob, now time.Time, emit func(*snapshot.File)) int {
+func (g *Generator) render(jobs []*renderJob, emit func(*snapshot.File)) int {
 	step := len(jobs)
 	if emit != nil {
 		step = 2 * max(1, parallelism())
@@ -148,7 +198,7 @@ func (g *Generator) render(jobs []*renderJob, now time.Time, emit func(*snapshot
 		pages := make([]jobPage, len(group))
 		errs := make([]error, len(group))
 		parallel(len(group), func(i int) {
-			files[i], pages[i], errs[i] = g.renderJob(group[i], now)
+			files[i], pages[i], errs[i] = g.renderJob(group[i])
 		})
 		for i, j := range group {
 			if errs[i] != nil {
@@ -159,7 +209,7 @@ func (g *Generator) render(jobs []*renderJob, now time.Time, emit func(*snapshot
 			for n, it := range j.items {
 				paths[n] = it.path
 			}
-			o := &feedOut{sig: j.sig, info: j.info, items: paths, files: files[i], page: pages[i].file}
+			o := &feedOut{sig: j.sig, info: j.info, items: paths, files: files[i], page: pages[i].file, lastMod: files[i][0].ModTime}
 			for f, file := range files[i] {
 				o.etags[f] = file.ETag
 			}
@@ -207,10 +257,11 @@ type jobPage struct {
 }
 
 // renderJob renders one feed in the three formats, and its page.
-func (g *Generator) renderJob(j *renderJob, now time.Time) ([3]*snapshot.File, jobPage, error) {
+func (g *Generator) renderJob(j *renderJob) ([3]*snapshot.File, jobPage, error) {
 	var files [3]*snapshot.File
 	var page jobPage
 	old := g.out[j.key]
+	lm := feedLastModified(old, j.info.Updated)
 	err := g.ix.View(func(t *index.Tx) error {
 		frags := make([][3][]byte, len(j.items))
 		for i, it := range j.items {
@@ -233,13 +284,13 @@ func (g *Generator) renderJob(j *renderJob, now time.Time) ([3]*snapshot.File, j
 			if old != nil {
 				prev = old.files[f]
 			}
-			files[f] = g.reuse(prev, j.key.Path(f), f.ContentType(), body, now)
+			files[f] = g.reuse(prev, j.key.Path(f), f.ContentType(), body, lm)
 		}
 		for i := range frags {
 			parts[i] = frags[i][JSON]
 		}
 		var err error
-		page.file, page.items, err = g.pageOf(j.key, j.info, parts, old, now)
+		page.file, page.items, err = g.pageOf(j.key, j.info, parts, old, lm)
 		return err
 	})
 	return files, page, err
@@ -274,7 +325,7 @@ func (g *Generator) remember(jobs []*renderJob) {
 				continue
 			}
 			s := &index.Shown{Sig: o.sig, ETags: o.etags, PageETag: o.pageETag, Title: o.info.Title, Description: o.info.Description,
-				Link: o.info.Link, Updated: o.info.Updated, Items: o.items}
+				Link: o.info.Link, Updated: o.info.Updated, Items: o.items, LastModified: o.lastMod}
 			if err := t.PutShown(j.key, s); err != nil {
 				return err
 			}
@@ -303,9 +354,10 @@ func (g *Generator) remember(jobs []*renderJob) {
 }
 
 // reuse returns old when it holds exactly body, so that an unchanged file
-// keeps its identity, modification time and compressed form.
-func (g *Generator) reuse(old *snapshot.File, p, ct string, body []byte, now time.Time) *snapshot.File {
-	f := snapshot.NewPlainFile(p, ct, body, now) // compressed later, by Compress
+// keeps its identity, modification time and compressed form. lm is the
+// Last-Modified time of a new file (lastmod.go).
+func (g *Generator) reuse(old *snapshot.File, p, ct string, body []byte, lm time.Time) *snapshot.File {
+	f := snapshot.NewPlainFile(p, ct, body, lm) // compressed later, by Compress
 	if old != nil && old.ETag == f.ETag && old.Path == p && old.ContentType == ct {
 		return old
 	}

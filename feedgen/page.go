@@ -228,7 +228,7 @@ func jsonParts(t *index.Tx, paths []string) ([][]byte, error) {
 // pageOf renders feed k's page (the items only, for the global feed, whose
 // page is the site index) from its items' JSON fragments. It runs inside
 // the transaction the fragments come from.
-func (g *Generator) pageOf(k FeedKey, fi FeedInfo, parts [][]byte, old *feedOut, now time.Time) (*snapshot.File, template.HTML, error) {
+func (g *Generator) pageOf(k FeedKey, fi FeedInfo, parts [][]byte, old *feedOut, lm time.Time) (*snapshot.File, template.HTML, error) {
 	items, err := renderPageItems(parts)
 	if err != nil || k.Kind == KindAll {
 		return nil, items, err
@@ -237,7 +237,7 @@ func (g *Generator) pageOf(k FeedKey, fi FeedInfo, parts [][]byte, old *feedOut,
 	if old != nil {
 		prev = old.page
 	}
-	return g.reuse(prev, k.PagePath(), layout.TypeHTML, renderPage(&g.cfg, fi, len(parts), items), now), "", nil
+	return g.reuse(prev, k.PagePath(), layout.TypeHTML, renderPage(&g.cfg, fi, len(parts), items), lm), "", nil
 }
 
 // allItems is the rendered item list of the global feed, for the site

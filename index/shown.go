@@ -22,6 +22,10 @@ type Shown struct {
 	Title, Description, Link string
 	Updated                  time.Time
 	Items                    []string // paths of the articles shown
+	// LastModified is the Last-Modified time the feed's files were last
+	// served with, so that it never goes backwards across a restart (see
+	// feedgen's lastModified). Zero in a record written before it existed.
+	LastModified time.Time
 }
 
 // Output is what a build left at one path of an output directory: the
@@ -44,6 +48,7 @@ func encodeShown(s *Shown) []byte {
 	w.str(s.Link)
 	w.time(s.Updated)
 	w.strs(s.Items)
+	w.time(s.LastModified)
 	return w.b
 }
 
@@ -61,6 +66,9 @@ func decodeShown(b []byte) (Shown, error) {
 	s.Title, s.Description, s.Link = d.str(), d.str(), d.str()
 	s.Updated = d.time()
 	s.Items = d.strs()
+	if d.err == nil && len(d.b) != 0 {
+		s.LastModified = d.time()
+	}
 	if d.err == nil && len(d.b) != 0 {
 		d.fail()
 	}

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"feedgen/feedgen"
+	"feedgen/metrics"
 	"feedgen/snapshot"
 	"feedgen/watch"
 )
@@ -151,6 +152,9 @@ type daemonConfig struct {
 	// addr is the address to listen on ("": a port chosen by the kernel);
 	// a restarted daemon keeps its address, and so its base URL.
 	addr string
+	// metrics and metricsAddr are ServeOptions.Metrics and MetricsAddr.
+	metrics     *metrics.Metrics
+	metricsAddr string
 	// logger receives the daemon's log (nil: discarded).
 	logger *slog.Logger
 }
@@ -201,6 +205,9 @@ func startDaemon(t testing.TB, c daemonConfig) *testDaemon {
 		Watch:    c.watch,
 		State:    c.state,
 		Logger:   c.logger,
+
+		Metrics:     c.metrics,
+		MetricsAddr: c.metricsAddr,
 	})
 	if err != nil {
 		ln.Close()

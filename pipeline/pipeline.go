@@ -18,6 +18,7 @@ import (
 
 	"feedgen/diskout"
 	"feedgen/feedgen"
+	"feedgen/metrics"
 	"feedgen/serve"
 	"feedgen/snapshot"
 	"feedgen/watch"
@@ -43,6 +44,8 @@ type BuildOptions struct {
 	Ping        bool
 	PingOpts    websub.PublisherOptions
 	PingTimeout time.Duration
+	// Precompress also writes NAME.gz and NAME.br beside every file.
+	Precompress bool
 }
 
 // BuildResult is what a build did.
@@ -87,12 +90,18 @@ func Build(opts BuildOptions) (BuildResult, error) {
 	// build holds a few feeds at a time, not the whole output. A file that
 	// cannot be written is reported by Finish; the others are still written.
 	var changed []string // feeds written, for -ping
+	pc := &precompressor{st: st, on: opts.Precompress}
+	keep := st.Keep
+	if opts.Precompress {
+		keep = pc.keep
+	}
 	res := g.Emit(func(f *snapshot.File) {
-		if w, _ := st.Put(f); w && opts.Ping && websub.IsFeed(f.ContentType) { // Finish returns Put's errors
+		if w := pc.put(f); w && opts.Ping && websub.IsFeed(f.ContentType) { // Finish returns Put's errors
 			changed = append(changed, f.Path)
 		}
-	}, st.Keep)
+	}, keep)
 	wr, err := st.Finish()
+	err = errors.Join(err, pc.err())
 	r = BuildResult{Articles: g.Articles(), Feeds: res.Feeds, Written: wr.Written, Removed: wr.Removed, Problems: g.Problems()}
 	if err == nil && opts.Ping {
 		err = pingBuild(opts, append(changed, st.RemovedPaths()...))
@@ -118,6 +127,10 @@ type ServeOptions struct {
 	State string
 	// WebSub configures pings to Site.Hubs and the built-in hub (websub.go).
 	WebSub WebSubOptions
+	// Metrics, when set, counts requests and regenerations and serves
+	// /metrics: on MetricsAddr when that is set, else on Addr.
+	Metrics     *metrics.Metrics
+	MetricsAddr string
 }
 
 // Daemon serves the feeds of a source directory and keeps them current.
@@ -132,6 +145,8 @@ type Daemon struct {
 	srv     *http.Server
 	pinger  *websub.Publisher // nil without external hubs
 	hub     *websub.Hub       // the built-in hub, or nil
+	// metricsSrv is the separate /metrics listener, or nil.
+	metricsSrv *metricsServer
 
 	// mu serialises everything that uses the generator, which is not safe
 	// for concurrent use: regenerations (watcher batches and Rescan) and
@@ -232,7 +247,11 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 			return nil, err
 		}
 	}
-	d.srv = serve.NewServer(d.ln.Addr().String(), d.httpHandler())
+	if d.metricsSrv, err = listenMetrics(opts, log); err != nil {
+		_ = d.ln.Close()
+		return nil, err
+	}
+	d.srv = serve.NewServer(d.ln.Addr().String(), frontHandler(opts, d.httpHandler()))
 	d.srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelDebug)
 	return d, nil
 }
@@ -244,10 +263,12 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 // the daemon's memory near the size of the compressed feeds rather than
 // of both forms.
 //
-// It holds d.mu while compressing: the generator is not safe for concurrent
-// use, so a regeneration that arrives meanwhile waits (at start-up on a
-// large archive, about two seconds). Its snapshot is assembled under the
-// same lock, so it always reflects the latest regeneration.
+// It holds d.mu only to list the files to compress and to put the results
+// in place (the generator is not safe for concurrent use), not while
+// compressing: gzip and Brotli forms of a large archive take seconds at
+// start-up, which a change must not wait for. Its snapshot is assembled
+// under the lock, so it always reflects the latest regeneration; a file a
+// regeneration replaced meanwhile is compressed in the next round.
 func (d *Daemon) compressor() {
 	defer close(d.done)
 	first := true
@@ -258,8 +279,15 @@ func (d *Daemon) compressor() {
 		case <-d.compress:
 		}
 		d.mu.Lock()
+		todo := d.gen.Uncompressed()
+		d.mu.Unlock()
+		if len(todo) == 0 {
+			continue
+		}
 		start := time.Now()
-		s := d.gen.Compress()
+		done := feedgen.CompactAll(todo) // without the lock: regenerations go on
+		d.mu.Lock()
+		s := d.gen.Compressed(done)
 		if s != nil {
 			d.handler.Swap(s)
 		}
@@ -314,6 +342,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			errc <- err
 		}
 	}()
+	d.metricsSrv.run(errc)
 	// The first regeneration left a wake-up pending: the whole snapshot is
 	// compressed now, while the server already answers.
 	go d.compressor()
@@ -338,6 +367,7 @@ loop:
 				batches = nil
 				continue
 			}
+			d.opts.Metrics.WatchBatch(len(b.Paths), b.Rescan)
 			_ = d.regenerate(b.Paths, b.Rescan)
 		}
 	}
@@ -347,6 +377,9 @@ loop:
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := d.srv.Shutdown(sctx); err != nil && runErr == nil {
+		runErr = err
+	}
+	if err := d.metricsSrv.shutdown(sctx); err != nil && runErr == nil {
 		runErr = err
 	}
 	d.mu.Lock() // a regeneration in flight finishes before the state closes
@@ -367,6 +400,7 @@ func (d *Daemon) Close() error {
 	d.gen.Close()
 	d.mu.Unlock()
 	d.stopWebSub()
+	d.metricsSrv.close()
 	return d.ln.Close()
 }
 
@@ -397,6 +431,7 @@ func (d *Daemon) regenerate(paths []string, full bool) error {
 	wr := d.writeOut(res.Snapshot)
 	d.reportProblems()
 	st := res.Snapshot.Stats()
+	d.opts.Metrics.Regenerated(full, time.Since(start), st.Articles, st.Invalid, res.Feeds)
 	d.log.Info("regenerated",
 		"full", full,
 		"files_changed", changed,

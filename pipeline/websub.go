@@ -64,6 +64,9 @@ func (d *Daemon) startWebSub() error {
 	if len(others) > 0 {
 		po := o.Publish
 		po.Hubs, po.Logger = others, d.log
+		if m := d.opts.Metrics; m != nil && po.OnPing == nil {
+			po.OnPing = m.WebSubPing // feedgen_websub_pings_total
+		}
 		d.pinger = websub.NewPublisher(po)
 	}
 	if !o.BuiltIn {
@@ -71,6 +74,9 @@ func (d *Daemon) startWebSub() error {
 	}
 	ho := o.Hub
 	ho.Hubs, ho.Logger = site.Hubs, d.log
+	if m := d.opts.Metrics; m != nil && ho.OnDelivery == nil {
+		ho.OnDelivery = m.WebSubDelivery // feedgen_websub_deliveries_total
+	}
 	ho.IsTopic = func(topic string) bool {
 		p, ok := websub.TopicPath(site.BaseURL, topic)
 		if !ok {

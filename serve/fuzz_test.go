@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/andybalholm/brotli"
+
 	"feedgen/layout"
 	"feedgen/snapshot"
 )
@@ -92,7 +94,7 @@ func FuzzServeHTTP(f *testing.F) {
 			t.Fatalf("%s %q: status %d", method, target, res.StatusCode)
 		}
 		switch res.StatusCode {
-		case 200, 304, 404, 405:
+		case 200, 304, 404, 405, 406:
 		default:
 			t.Fatalf("%s %q: unexpected status %d", method, target, res.StatusCode)
 		}
@@ -132,6 +134,15 @@ func FuzzServeHTTP(f *testing.F) {
 				t.Fatal(err)
 			}
 			if plain, err = io.ReadAll(zr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if res.Header.Get("Content-Encoding") == "br" {
+			if !bytes.Equal(got, file.Br) {
+				t.Fatalf("%q: br body is not the file's Brotli form", target)
+			}
+			var err error
+			if plain, err = io.ReadAll(brotli.NewReader(bytes.NewReader(got))); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -1,7 +1,7 @@
 // Package serve is the HTTP front of the feed daemon: it answers requests
 // from the current in-memory snapshot and nothing else.
 //
-// Everything a response needs (bodies, gzip bodies, validators, header
+// Everything a response needs (bodies, gzip and Brotli bodies, validators, header
 // values) is computed once when a snapshot is published, so a request costs
 // a map lookup, a few header assignments and one Write. The handler never
 // touches the file system, never compresses per request and logs nothing per
@@ -77,15 +77,16 @@ type entry struct {
 	modTime time.Time // zero when unknown
 	plain   rep       // body nil when the file is compact
 	gz      rep       // body nil when there is no gzip form
+	br      rep       // body nil when there is no Brotli form
 	// compact is the file when it holds its identity bytes only as gzip:
 	// an identity response then gets them from the Handler's cache.
 	compact *snapshot.File
 	link    []string // Link header values (WebSub), nil for none
 	// etags are the opaque tags that count as "current" for
-	// If-None-Match: a cache may hold either coding, and both are still
-	// valid, so either one earns a 304.
-	etag, gzETag string
-	cc           []string // the file's own Cache-Control, else nil
+	// If-None-Match: a cache may hold any coding, and all are still
+	// valid, so any one earns a 304.
+	etag, gzETag, brETag string
+	cc                   []string // the file's own Cache-Control, else nil
 }
 
 // rep is one representation: the bytes and their precomputed headers.
@@ -103,6 +104,7 @@ var (
 	hdrNosniff   = one("nosniff")
 	hdrCSP       = one(layout.PageCSPHeader)
 	hdrGzip      = one("gzip")
+	hdrBr        = one("br")
 	hdrNoStore   = one("no-store")
 	hdrPlain     = one(layout.TypePlain)
 	hdrJSON      = one("application/json")
@@ -112,6 +114,8 @@ var (
 	body412      = []byte("412 precondition failed\n")
 	hdrLen412    = one(strconv.Itoa(len(body412)))
 	body405      = []byte("405 method not allowed\n")
+	body406      = []byte("406 not acceptable: no content coding that Accept-Encoding allows\n")
+	hdrLen406    = one(strconv.Itoa(len(body406)))
 	body500      = []byte("500 internal server error\n")
 	hdrLen500    = one(strconv.Itoa(len(body500)))
 	body503      = []byte("503 no snapshot yet\n")
@@ -197,6 +201,7 @@ func newState(s *snapshot.Snapshot, links func(*snapshot.File) []string) *state 
 			ctype:  one(f.ContentType),
 			etag:   f.ETag,
 			gzETag: f.GzipETag,
+			brETag: f.BrETag,
 			plain:  rep{body: f.Body, etag: optional(f.ETag), clen: one(strconv.Itoa(f.Size()))},
 		}
 		if f.IsCompact() {
@@ -214,6 +219,9 @@ func newState(s *snapshot.Snapshot, links func(*snapshot.File) []string) *state 
 		}
 		if f.Gzip != nil {
 			e.gz = rep{body: f.Gzip, etag: optional(f.GzipETag), clen: one(strconv.Itoa(len(f.Gzip)))}
+		}
+		if f.Br != nil {
+			e.br = rep{body: f.Br, etag: optional(f.BrETag), clen: one(strconv.Itoa(len(f.Br)))}
 		}
 		if !f.ModTime.IsZero() {
 			e.modTime = f.ModTime.UTC().Truncate(time.Second)
@@ -282,9 +290,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	rp, gz := &e.plain, false
-	if e.gz.body != nil && acceptsGzip(r.Header[kAE]) {
-		rp, gz = &e.gz, true
+	cd := negotiate(r.Header[kAE], e.gz.body != nil, e.br.body != nil)
+	rp := &e.plain
+	switch cd {
+	case codingGzip:
+		rp = &e.gz
+	case codingBr:
+		rp = &e.br
+	case codingNone:
+		hdr[kVary] = hdrVary
+		writeStatic(w, r, http.StatusNotAcceptable, body406, hdrLen406)
+		return
 	}
 	hdr[kVary] = hdrVary
 	hdr[kCC] = h.cacheControl
@@ -309,7 +325,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := rp.body
-	if e.compact != nil && !gz && r.Method != http.MethodHead {
+	if e.compact != nil && cd == codingIdentity && r.Method != http.MethodHead {
 		// HEAD needs only the length, which the file knows.
 		var err error
 		if body, err = h.identity.get(e.compact); err != nil {
@@ -328,8 +344,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hdr[kCSP] = e.csp
 	}
 	hdr[kCL] = rp.clen
-	if gz {
+	switch cd {
+	case codingGzip:
 		hdr[kCE] = hdrGzip
+	case codingBr:
+		hdr[kCE] = hdrBr
 	}
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
@@ -401,7 +420,7 @@ func preconditionFailed(r *http.Request, e *entry) bool {
 		for _, v := range im {
 			for _, tag := range strings.Split(v, ",") {
 				tag = strings.TrimSpace(tag)
-				if tag == "*" || (tag != "" && (tag == e.etag || tag == e.gzETag)) {
+				if tag == "*" || (tag != "" && (tag == e.etag || tag == e.gzETag || tag == e.brETag)) {
 					return false
 				}
 			}
@@ -423,7 +442,7 @@ func preconditionFailed(r *http.Request, e *entry) bool {
 // no If-None-Match, in the order RFC 9110 section 13.2.2 prescribes.
 func notModified(r *http.Request, e *entry) bool {
 	if inm, ok := r.Header[kINM]; ok {
-		return etagListMatch(inm, e.etag, e.gzETag)
+		return etagListMatch(inm, e.etag, e.gzETag, e.brETag)
 	}
 	ims := r.Header[kIMS]
 	if len(ims) == 0 || e.lastMod == nil {
@@ -442,9 +461,9 @@ func notModified(r *http.Request, e *entry) bool {
 }
 
 // etagListMatch reports whether any entity tag in the If-None-Match field
-// values matches a or b by weak comparison (W/ prefixes ignored), or the
+// values matches a, b or c by weak comparison (W/ prefixes ignored), or the
 // list is "*". Parsing stops at the first malformed element of a value.
-func etagListMatch(values []string, a, b string) bool {
+func etagListMatch(values []string, a, b, c string) bool {
 	for _, v := range values {
 		for {
 			v = strings.TrimLeft(v, " \t,")
@@ -465,7 +484,7 @@ func etagListMatch(values []string, a, b string) bool {
 				break
 			}
 			tag := v[:end+2]
-			if (a != "" && tag == weak(a)) || (b != "" && tag == weak(b)) {
+			if (a != "" && tag == weak(a)) || (b != "" && tag == weak(b)) || (c != "" && tag == weak(c)) {
 				return true
 			}
 			v = v[end+2:]
@@ -478,81 +497,6 @@ func etagListMatch(values []string, a, b string) bool {
 func weak(tag string) string {
 	return strings.TrimPrefix(tag, "W/")
 }
-
-// acceptsGzip reports whether Accept-Encoding allows gzip. An explicit
-// gzip (or x-gzip) element decides by its q-value; otherwise "*" decides;
-// otherwise, including when the header is absent, identity is sent, as
-// nginx does. If gzip is listed more than once the lowest q wins, because
-// a refusal is the safer reading.
-func acceptsGzip(values []string) bool {
-	gzipQ, starQ := -1, -1
-	for _, v := range values {
-		for v != "" {
-			var elem string
-			elem, v, _ = strings.Cut(v, ",")
-			name, params, _ := strings.Cut(elem, ";")
-			name = trimOWS(name)
-			if name == "" {
-				continue
-			}
-			q := 1000
-			for params != "" {
-				var p string
-				p, params, _ = strings.Cut(params, ";")
-				k, val, ok := strings.Cut(p, "=")
-				if ok && strings.EqualFold(trimOWS(k), "q") {
-					q = parseQ(trimOWS(val))
-				}
-			}
-			if q < 0 {
-				continue // malformed q: ignore the element
-			}
-			switch {
-			case strings.EqualFold(name, "gzip"), strings.EqualFold(name, "x-gzip"):
-				if gzipQ < 0 || q < gzipQ {
-					gzipQ = q
-				}
-			case name == "*":
-				if starQ < 0 || q < starQ {
-					starQ = q
-				}
-			}
-		}
-	}
-	if gzipQ >= 0 {
-		return gzipQ > 0
-	}
-	return starQ > 0
-}
-
-// parseQ parses an RFC 9110 qvalue into thousandths, or returns -1.
-func parseQ(s string) int {
-	if s == "" || len(s) > 5 || (s[0] != '0' && s[0] != '1') {
-		return -1
-	}
-	q := int(s[0]-'0') * 1000
-	if len(s) == 1 {
-		return q
-	}
-	if s[1] != '.' {
-		return -1
-	}
-	scale := 100
-	for i := 2; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return -1
-		}
-		q += int(c-'0') * scale
-		scale /= 10
-	}
-	if q > 1000 {
-		return -1
-	}
-	return q
-}
-
-func trimOWS(s string) string { return strings.Trim(s, " \t") }
 
 // NewServer returns an http.Server for h with timeouts that bound how long
 // a slow or idle client can hold a connection; http.Server has none by

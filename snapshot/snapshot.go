@@ -52,12 +52,19 @@ type File struct {
 	// (quoted; see ETagOf), so equal bytes always get equal tags, across
 	// restarts and replicas, and whether or not the file is compact.
 	ETag string
-	// Compressed says that Gzip was computed (it may still be nil when
-	// compressing does not make the body smaller).
+	// Compressed says that Gzip and Br were computed (either may still be
+	// nil when compressing does not make the body smaller).
 	Compressed bool
 	// GzipETag is the validator of the gzip representation; a strong ETag
 	// must differ between content codings (RFC 9110 section 8.8.3).
 	GzipETag string
+	// Br is the identity bytes compressed with Brotli, computed together
+	// with Gzip (see brotli.go); nil when it would not be smaller than the
+	// body. A compact file keeps it too: it is what most browsers and CDNs
+	// ask for, and it is smaller than Gzip.
+	Br []byte
+	// BrETag is the validator of the Brotli representation.
+	BrETag string
 	// ModTime is when these bytes were first published by this process. It
 	// feeds Last-Modified only and is not part of the content.
 	ModTime time.Time
@@ -96,6 +103,7 @@ func newFile(path, contentType string, body []byte, modTime time.Time, compress 
 		Body:        body,
 		ETag:        `"` + tag + `"`,
 		GzipETag:    `"` + tag + `-gz"`,
+		BrETag:      `"` + tag + `-br"`,
 		ModTime:     modTime.UTC().Truncate(time.Second),
 		size:        len(body),
 	}
@@ -108,6 +116,9 @@ func newFile(path, contentType string, body []byte, modTime time.Time, compress 
 func (f *File) compress() {
 	if z := Compress(f.Body); len(z) < len(f.Body) {
 		f.Gzip = z
+	}
+	if z := CompressBrotli(f.Body); len(z) < len(f.Body) {
+		f.Br = z
 	}
 	f.Compressed = true
 }
@@ -231,7 +242,10 @@ func Compress(b []byte) []byte {
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // level is valid: no error
 	_, _ = zw.Write(b)                                       // writes to a bytes.Buffer do not fail
 	_ = zw.Close()
-	return buf.Bytes()
+	// A copy of exactly the compressed length: the buffer's spare capacity
+	// (up to half of it, after doubling) would otherwise stay alive as long
+	// as the file, which in the daemon is as long as the feed is served.
+	return bytes.Clone(buf.Bytes())
 }
 
 // Stats describes the generation that produced a snapshot, for /healthz and

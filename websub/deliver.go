@@ -170,6 +170,9 @@ func (d *distributor) work() {
 			continue
 		}
 		ok, gone := d.h.deliver(dl)
+		if d.h.o.OnDelivery != nil {
+			d.h.o.OnDelivery(ok)
+		}
 		d.mu.Lock()
 		s.inflight = false
 		if ok && d.down[dl.sub.Callback] {

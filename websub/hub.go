@@ -47,6 +47,10 @@ type HubOptions struct {
 	// how many verifications (default 8); MaxVerifying bounds those
 	// waiting (default 256; past it a request gets 503).
 	Workers, Verifiers, MaxVerifying int
+	// OnDelivery, when set, is told the outcome of each delivery attempt
+	// (true: the subscriber took it with a 2xx), for metrics. It runs on a
+	// delivery worker and must not block.
+	OnDelivery func(ok bool)
 	// QueueLen bounds the deliveries waiting for a worker (default
 	// 100 000). A subscription has at most one waiting delivery, always
 	// of the newest version, so this is also a bound on memory.

@@ -38,6 +38,10 @@ type PublisherOptions struct {
 	// MaxPending bounds the topics waiting for one hub (default 10 000);
 	// past it new topics for that hub are dropped, with one log line.
 	MaxPending int
+	// OnPing, when set, is told the outcome of each ping request once its
+	// retries are over (true: the hub accepted it), for metrics. It runs on
+	// the hub's goroutine and must not block.
+	OnPing func(ok bool)
 }
 
 // Publisher notifies hubs of changed topics (hub.mode=publish). Each hub
@@ -168,6 +172,9 @@ func (q *hubQueue) run(ctx context.Context) {
 		q.busy = true
 		q.mu.Unlock()
 		ok := q.send(ctx, batch)
+		if q.o.OnPing != nil {
+			q.o.OnPing(ok)
+		}
 		q.mu.Lock()
 		if ok {
 			q.acked += len(batch)

@@ -20,19 +20,17 @@ import (
 	_ "time/tzdata" // time zones in -config work on machines without a zoneinfo database
 
 	"feedgen/feedgen"
+	"feedgen/metrics"
 	"feedgen/pipeline"
 	"feedgen/watch"
 )
-
-// version is set at link time (-ldflags "-X main.version=…").
-var version = "0.1.0-dev"
 
 const usage = `feedgen publishes a directory of articles as RSS, Atom and JSON feeds.
 
 Usage:
   feedgen build [flags]   write every feed under -out once (for CI)
   feedgen serve [flags]   serve the feeds over HTTP and follow the directory
-  feedgen version         print the version
+  feedgen version         print the version, commit and build time
 
 Run "feedgen build -h" or "feedgen serve -h" for the flags.
 `
@@ -54,7 +52,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		return runServe(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
-		fmt.Fprintln(stdout, "feedgen", version)
+		fmt.Fprint(stdout, versionText())
 		return 0
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
@@ -124,6 +122,13 @@ func (c *common) site(fs *flag.FlagSet, defaultBase string) (feedgen.Config, err
 	if set["archive"] {
 		cfg.Archive = c.archive
 	}
+	limitFrom := "-limit"
+	if !set["limit"] {
+		limitFrom = c.config + ": limit"
+	}
+	if err := checkLimit(limitFrom, cfg.Limit); err != nil {
+		return cfg, err
+	}
 	if err := cfg.Normalize(); err != nil {
 		return cfg, err
 	}
@@ -150,6 +155,7 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 	strict := fs.Bool("strict", false, "read and check the body of every article, not only of those a feed shows (reads every byte)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to `file` (for performance work)")
 	ping := fs.Bool("ping", false, "after writing, tell every -hub which feeds were written or removed (WebSub publish)")
+	precompress := fs.Bool("precompress", false, "also write NAME.gz and NAME.br beside every file, for static servers that send them as they are (nginx gzip_static, brotli_static)")
 	if code, stop := parse(fs, args, stdout); stop {
 		return code
 	}
@@ -184,11 +190,15 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "feedgen build: -ping needs at least one -hub (or hubs: in -config)")
 		return 2
 	}
+	if err := checkSrc(c.src); err != nil {
+		fmt.Fprintln(stderr, "feedgen build:", err)
+		return 1
+	}
 	if c.baseURL == "" && c.config == "" {
 		log.Warn("no -base-url given: feed URLs point to " + cfg.BaseURL + "; set -base-url to where the tree will be served")
 	}
 	start := time.Now()
-	r, err := pipeline.Build(pipeline.BuildOptions{Src: c.src, Out: *out, Site: cfg, Logger: log, Strict: *strict, State: c.stateDir(fs, log), Ping: *ping})
+	r, err := pipeline.Build(pipeline.BuildOptions{Src: c.src, Out: *out, Site: cfg, Logger: log, Strict: *strict, State: c.stateDir(fs, log), Ping: *ping, Precompress: *precompress})
 	for _, p := range r.Problems {
 		fmt.Fprintln(stderr, p.String())
 	}
@@ -212,10 +222,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	c.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen `address`")
 	out := fs.String("out", "", "also keep this `directory` equal to what is served")
-	poll := fs.Duration("poll", 0, "poll the directory every `interval` instead of using inotify (for NFS, SMB, container mounts)")
-	quiet := fs.Duration("debounce", watch.DefaultQuiet, "regenerate once the directory has been quiet this `long`")
-	maxDelay := fs.Duration("max-delay", watch.DefaultMaxDelay, "regenerate at the latest this `long` after a change, even while changes go on")
+	poll := fs.Duration("poll", 0, "poll the directory at this interval instead of using inotify (for NFS, SMB, container mounts)")
+	quiet := fs.Duration("debounce", watch.DefaultQuiet, "regenerate once the directory has been quiet this long")
+	maxDelay := fs.Duration("max-delay", watch.DefaultMaxDelay, "regenerate at the latest this long after a change, even while changes go on")
 	cacheControl := fs.String("cache-control", "public, max-age=300", "Cache-Control header of feed responses")
+	metricsAddr := fs.String("metrics-addr", "", "serve /metrics (Prometheus) on this `address` instead of on -addr, e.g. to keep it private")
 	var ws websubFlags
 	ws.register(fs)
 	if code, stop := parse(fs, args, stdout); stop {
@@ -235,12 +246,21 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "feedgen serve:", err)
 		return 2
 	}
+	if err := checkSrc(c.src); err != nil {
+		fmt.Fprintln(stderr, "feedgen serve:", err)
+		return 1
+	}
+	if cfg.BaseURL == baseFromAddr(*addr) {
+		warnWildcard(log, *addr, cfg.BaseURL)
+	}
 	wopts, err := ws.options(&cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "feedgen serve:", err)
 		return 2
 	}
+	m := metrics.New()
 	d, err := pipeline.NewDaemon(pipeline.ServeOptions{WebSub: wopts,
+		Metrics: m, MetricsAddr: *metricsAddr,
 		Src: c.src, Site: cfg, Addr: *addr, Out: *out, CacheControl: *cacheControl, Logger: log, State: c.stateDir(fs, log),
 		Watch: watch.Options{Quiet: *quiet, MaxDelay: *maxDelay, Poll: *poll},
 	})
@@ -256,6 +276,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	go func() {
 		for range hup {
 			log.Info("SIGHUP: full rescan")
+			m.Rescan()
 			d.Rescan()
 		}
 	}()

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"runtime/debug"
+	"strings"
+)
+
+// checkSrc says, in the same words for build and serve, why -src cannot be
+// used: before this, serve reported the watcher's "watch /x: stat /x: …".
+func checkSrc(src string) error {
+	fi, err := os.Stat(src)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("-src %s: no such directory", src)
+	case err != nil:
+		return fmt.Errorf("-src %s: %w", src, err)
+	case !fi.IsDir():
+		return fmt.Errorf("-src %s: not a directory", src)
+	}
+	return nil
+}
+
+// checkLimit refuses a negative -limit: "all" is 0, and a typo such as
+// -limit -1 must not silently publish the whole archive in every feed.
+// from names where the value came from: the flag, or the config file.
+func checkLimit(from string, limit int) error {
+	if limit < 0 {
+		return fmt.Errorf("%s %d: want 0 (every item) or a positive number of items per feed", from, limit)
+	}
+	return nil
+}
+
+// warnWildcard warns when the daemon listens on every interface but
+// advertises localhost in its feeds, because no -base-url says otherwise:
+// readers on other machines would get links that point to themselves.
+func warnWildcard(log *slog.Logger, addr, baseURL string) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		log.Warn("listening on every interface (-addr " + addr + ") but no -base-url given: feeds will advertise " +
+			baseURL + ", which readers on other machines cannot reach; set -base-url to the address they use")
+	}
+}
+
+// versionText describes this binary from what the Go toolchain recorded in
+// it: the module version (a tag when installed with go install
+// module@version, "(devel)" in a checkout), the VCS revision and its time
+// (when built from a checkout with VCS stamping on, the default for go
+// build), and the Go version.
+func versionText() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "feedgen (no build information)\n"
+	}
+	var b strings.Builder
+	ver := bi.Main.Version
+	if ver == "" {
+		ver = "(devel)"
+	}
+	fmt.Fprintf(&b, "feedgen %s\n", ver)
+	settings := map[string]string{}
+	for _, s := range bi.Settings {
+		settings[s.Key] = s.Value
+	}
+	rev, when := settings["vcs.revision"], settings["vcs.time"]
+	if rev == "" {
+		rev = "unknown (built without VCS information, e.g. by go run or -buildvcs=false)"
+	} else if settings["vcs.modified"] == "true" {
+		rev += " (with uncommitted changes)"
+	}
+	if when == "" {
+		when = "unknown"
+	}
+	fmt.Fprintf(&b, "revision %s\ncommitted %s\nbuilt with %s\n", rev, when, bi.GoVersion)
+	return b.String()
+}
