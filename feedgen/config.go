@@ -48,6 +48,9 @@ type Config struct {
 	// Hubs are the WebSub hubs every feed advertises (see hubs.go); none
 	// leaves the output as it was without WebSub.
 	Hubs []string
+	// Archive publishes every feed's older items as RFC 5005 archive
+	// documents (archive.go).
+	Archive bool
 }
 
 // CategoryConfig overrides what the articles say about a category.
@@ -66,6 +69,7 @@ type fileConfig struct {
 	Language    string                    `yaml:"language"`
 	TimeZone    string                    `yaml:"timezone"`
 	Limit       *int                      `yaml:"limit"`
+	Archive     *bool                     `yaml:"archive"`
 	Categories  map[string]CategoryConfig `yaml:"categories"`
 	Hubs        []string                  `yaml:"hubs"`
 }
@@ -110,6 +114,9 @@ func LoadConfigFile(path string, c *Config) error {
 		c.Limit = *fc.Limit
 	}
 	c.Hubs = append(c.Hubs, fc.Hubs...)
+	if fc.Archive != nil {
+		c.Archive = *fc.Archive
+	}
 	if len(fc.Categories) > 0 {
 		if c.Categories == nil {
 			c.Categories = map[string]CategoryConfig{}
@@ -174,7 +181,8 @@ func (c *Config) Normalize() error {
 // index keeps: a parsed header (zone, tag authority, base for relative
 // URLs, size limit) or a rendered item (base URL, category titles). A state
 // made under another fingerprint is rebuilt. The limit is left out: it
-// only chooses how many indexed items a feed shows.
+// only chooses how many indexed items a feed shows (except with archives,
+// whose documents the state keeps by month).
 func (c *Config) fingerprint() string {
 	h := sha256.New()
 	loc := ""
@@ -182,6 +190,11 @@ func (c *Config) fingerprint() string {
 		loc = c.Location.String()
 	}
 	fmt.Fprintf(h, "%q %q %q %q %q %q %d\n", c.BaseURL, c.Title, c.Description, c.Link, c.Language, loc, c.MaxArticleSize)
+	if c.Archive {
+		// The feeds' signatures do not say whether they link an archive,
+		// and the archive documents kept in the state follow the limit.
+		fmt.Fprintf(h, "archive %d\n", c.Limit)
+	}
 	slugs := make([]string, 0, len(c.Categories))
 	for s := range c.Categories {
 		slugs = append(slugs, s)

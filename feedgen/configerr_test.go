@@ -15,7 +15,7 @@ func TestConfigErrors(t *testing.T) {
 		name, yaml string
 		want       []string
 	}{
-		{"typo", "titel: x\n", []string{`line 1: unknown key "titel"`, "valid keys: base_url, categories, description, ", "timezone, title"}},
+		{"typo", "titel: x\n", []string{`line 1: unknown key "titel"`, "valid keys: archive, base_url, categories, description, ", "timezone, title"}},
 		{"category typo", "categories:\n  caijing:\n    titl: y\n", []string{`line 3: unknown key "titl" in a category`, "valid keys: description, link, title"}},
 		{"not a number", "limit: many\n", []string{`line 1: "many" is not a whole number`}},
 		{"list for a map", "categories: [a, b]\n", []string{"line 1: a list is not a map of category slugs"}},

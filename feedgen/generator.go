@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"feedgen/index"
+	"feedgen/layout"
 	"feedgen/snapshot"
 )
 
@@ -60,6 +61,15 @@ type Generator struct {
 	gone  []FeedKey            // feeds removed since the state last heard of them
 	links map[string]bool      // article files that are symbolic links
 	frags map[string]bool      // articles whose rendered item the index keeps
+
+	// Archive documents (archive.go): rendered or known from the state,
+	// planned, rendered since the state last heard, and gone.
+	arch               map[FeedKey]map[layout.Month]*archOut
+	archJobs           []*archJob
+	archDone, archGone []archRef
+	archPlans          map[FeedKey]*archPlan
+	dirtyMonths        map[FeedKey]map[layout.Month]bool // months the index saw change, per feed
+	archFull           bool                              // plan every month of every feed (the index was rebuilt)
 
 	opened  atomic.Int64 // article files opened: what a state saves is measured by it
 	cleaned atomic.Int64 // articles parsed and cleaned whole to render their item
@@ -113,17 +123,20 @@ func New(root string, cfg Config, opt Options) (*Generator, error) {
 		host = u.Hostname()
 	}
 	g := &Generator{
-		cfg:        cfg,
-		root:       root,
-		abs:        abs,
-		popt:       ParseOptions{Location: cfg.Location, TagAuthority: host, DefaultBase: firstNonEmpty(cfg.Link, cfg.BaseURL)},
-		now:        opt.Now,
-		log:        opt.Logger,
-		dirty:      map[FeedKey]bool{{Kind: KindAll}: true},
-		out:        map[FeedKey]*feedOut{},
-		links:      map[string]bool{},
-		frags:      map[string]bool{},
-		indexParts: indexCache{},
+		cfg:         cfg,
+		root:        root,
+		abs:         abs,
+		popt:        ParseOptions{Location: cfg.Location, TagAuthority: host, DefaultBase: firstNonEmpty(cfg.Link, cfg.BaseURL)},
+		now:         opt.Now,
+		log:         opt.Logger,
+		dirty:       map[FeedKey]bool{{Kind: KindAll}: true},
+		out:         map[FeedKey]*feedOut{},
+		links:       map[string]bool{},
+		frags:       map[string]bool{},
+		arch:        map[FeedKey]map[layout.Month]*archOut{},
+		archPlans:   map[FeedKey]*archPlan{},
+		dirtyMonths: map[FeedKey]map[layout.Month]bool{},
+		indexParts:  indexCache{},
 	}
 	if g.now == nil {
 		g.now = time.Now
@@ -158,6 +171,9 @@ func (g *Generator) load() error {
 			}}
 			return nil
 		}); err != nil {
+			return err
+		}
+		if err := g.loadArchives(t); err != nil {
 			return err
 		}
 		return t.FragPaths(func(p string) error { g.frags[p] = true; return nil })
@@ -243,6 +259,7 @@ func (g *Generator) damaged(cause error) error {
 		}
 	}
 	g.dirty[FeedKey{Kind: KindAll}] = true
+	g.forgetUnheldArchives()
 	if _, err := g.scanTree(""); err != nil {
 		return fmt.Errorf("rebuilding the state: %w", err)
 	}

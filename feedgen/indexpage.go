@@ -12,6 +12,8 @@ import (
 type IndexEntry struct {
 	FeedInfo
 	Items int
+	// Archive says what the feed's RFC 5005 archive spans ("" for none).
+	Archive string
 }
 
 // relURL is the feed file's URL relative to the site root, so that the index
@@ -30,6 +32,7 @@ type indexRow struct {
 	UpdatedISO string
 	Page       string
 	Links      []indexLink
+	Archive    string
 }
 
 type indexAlt struct {
@@ -42,7 +45,7 @@ type indexAlt struct {
 var (
 	altTmpl = template.Must(template.New("alt").Parse(`{{range .}}<link rel="alternate" type="{{.Type}}" title="{{.Title}}" href="{{.Href}}">
 {{end}}`))
-	rowTmpl = template.Must(template.New("row").Parse(`<li class="feed" data-kind="{{.Kind}}"><a href="{{.Page}}">{{.Title}}</a><span class="meta">{{.Items}} articles{{if .Updated}} · updated <time datetime="{{.UpdatedISO}}">{{.Updated}}</time>{{end}} · {{range $i, $l := .Links}}{{if $i}} · {{end}}<a class="feed-link" type="{{$l.Type}}" href="{{$l.Href}}">{{$l.Label}}</a>{{end}}</span></li>
+	rowTmpl = template.Must(template.New("row").Parse(`<li class="feed" data-kind="{{.Kind}}"><a href="{{.Page}}">{{.Title}}</a><span class="meta">{{.Items}} articles{{if .Archive}} · {{.Archive}}{{end}}{{if .Updated}} · updated <time datetime="{{.UpdatedISO}}">{{.Updated}}</time>{{end}} · {{range $i, $l := .Links}}{{if $i}} · {{end}}<a class="feed-link" type="{{$l.Type}}" href="{{$l.Href}}">{{$l.Label}}</a>{{end}}</span></li>
 `))
 )
 
@@ -61,7 +64,7 @@ type indexParts struct {
 }
 
 func sameEntry(a, b IndexEntry) bool {
-	return a.Key == b.Key && a.Title == b.Title && a.Link == b.Link && a.Items == b.Items && a.Updated.Equal(b.Updated) &&
+	return a.Key == b.Key && a.Archive == b.Archive && a.Title == b.Title && a.Link == b.Link && a.Items == b.Items && a.Updated.Equal(b.Updated) &&
 		rfc3339(a.Updated) == rfc3339(b.Updated)
 }
 
@@ -71,7 +74,7 @@ func (c indexCache) parts(e IndexEntry) indexParts {
 		return p
 	}
 	kinds := map[Kind]string{KindAll: "all", KindCategory: "category", KindTag: "tag"}
-	row := indexRow{Title: e.Title, Kind: kinds[e.Key.Kind], Items: e.Items, Page: e.Key.PageURL("")}
+	row := indexRow{Title: e.Title, Kind: kinds[e.Key.Kind], Items: e.Items, Page: e.Key.PageURL(""), Archive: e.Archive}
 	if e.Items > 0 {
 		row.Updated, row.UpdatedISO = e.Updated.Format("2006-01-02 15:04 UTC-07:00"), rfc3339(e.Updated)
 	}

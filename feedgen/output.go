@@ -60,11 +60,12 @@ func (g *Generator) renderAll(emit func(*snapshot.File)) int {
 		g.log.Error("state: planning failed", "err", err)
 	}
 	rendered := g.render(jobs, emit)
+	rendered += g.renderArchives(emit)
 	g.remember(jobs)
 	infos := make([]IndexEntry, 0, len(g.out))
 	for _, k := range g.feedKeysSorted() {
 		o := g.out[k]
-		infos = append(infos, IndexEntry{FeedInfo: o.info, Items: len(o.items)})
+		infos = append(infos, IndexEntry{FeedInfo: o.info, Items: len(o.items), Archive: g.archiveSpanText(k)})
 	}
 	all, err := g.globalItems()
 	if err != nil {
@@ -97,6 +98,7 @@ func (g *Generator) assemble() *snapshot.Snapshot {
 		}
 	}
 	files = append(files, g.indexFile, g.opmlFile)
+	files = g.archiveFiles(files)
 	return snapshot.New(files, g.stats)
 }
 
@@ -178,6 +180,7 @@ func (g *Generator) eachFile(fn func(**snapshot.File)) {
 			fn(f)
 		}
 	}
+	g.eachArchiveFile(fn)
 }
 
 // render renders the planned feeds, in parallel (assembling and hashing are
@@ -305,13 +308,14 @@ func (g *Generator) remember(jobs []*renderJob) {
 			shownBy[p] = true
 		}
 	}
+	g.archiveShown(shownBy)
 	var unshown []string
 	for p := range g.frags {
 		if !shownBy[p] {
 			unshown = append(unshown, p)
 		}
 	}
-	if len(jobs) == 0 && len(g.gone) == 0 && len(unshown) == 0 {
+	if len(jobs) == 0 && len(g.gone) == 0 && len(unshown) == 0 && len(g.archDone) == 0 && len(g.archGone) == 0 {
 		return
 	}
 	_, err := g.ix.Update(func(t *index.Tx) error {
@@ -336,13 +340,14 @@ func (g *Generator) remember(jobs []*renderJob) {
 				return err
 			}
 		}
-		return nil
+		return g.rememberArchives(t)
 	})
 	if err != nil {
 		g.log.Warn("state: cannot record the rendered feeds", "err", err)
 		return
 	}
 	g.gone = g.gone[:0]
+	g.archiveRemembered()
 	for _, p := range unshown {
 		delete(g.frags, p)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"feedgen/index"
+	"feedgen/layout"
 )
 
 // shown is one item a feed shows.
@@ -38,6 +39,7 @@ func (g *Generator) plan() ([]*renderJob, error) {
 	for len(g.dirty) > 0 {
 		var need []string
 		known := map[string]uint64{} // kept items to check against the file
+		g.takeMonths()
 		for k := range g.dirty {
 			err := g.ix.View(func(t *index.Tx) error {
 				items, err := g.top(t, k)
@@ -45,7 +47,15 @@ func (g *Generator) plan() ([]*renderJob, error) {
 					return err
 				}
 				tops[k] = items
-				for _, it := range items {
+				check := items
+				if g.archiving() {
+					more, err := g.archiveCandidates(t, k, items)
+					if err != nil {
+						return err
+					}
+					check = append(slices.Clip(items), more...)
+				}
+				for _, it := range check {
 					if !g.frags[it.path] {
 						need = append(need, it.path)
 						continue
@@ -81,6 +91,7 @@ func (g *Generator) plan() ([]*renderJob, error) {
 			return nil, err
 		}
 	}
+	g.archJobs = g.archJobs[:0] // left by a plan that failed part way
 	jobs := make([]*renderJob, 0, len(tops))
 	err := g.ix.View(func(t *index.Tx) error {
 		for k, items := range tops {
@@ -89,6 +100,7 @@ func (g *Generator) plan() ([]*renderJob, error) {
 					delete(g.out, k)
 					g.gone = append(g.gone, k)
 				}
+				g.dropArchive(k, layout.Month{})
 				continue
 			}
 			for i := range items {
@@ -102,6 +114,11 @@ func (g *Generator) plan() ([]*renderJob, error) {
 				items[i].sum = f.Sum
 			}
 			j := &renderJob{key: k, items: items, info: g.feedInfo(k, items)}
+			if g.archiving() {
+				if err := g.planArchive(t, j); err != nil {
+					return err
+				}
+			}
 			j.sig = feedSignature(j.info, items)
 			if old := g.out[k]; old != nil && old.sig == j.sig && (old.files[0] != nil || g.kept(k, old)) {
 				continue
@@ -113,6 +130,7 @@ func (g *Generator) plan() ([]*renderJob, error) {
 	if err != nil {
 		return nil, wrapIndex(err)
 	}
+	g.archFull = false
 	sort.Slice(jobs, func(i, k int) bool { return jobs[i].key.Less(jobs[k].key) })
 	return jobs, nil
 }
@@ -325,6 +343,9 @@ func feedSignature(fi FeedInfo, items []shown) [32]byte {
 	h := sha256.New()
 	fmt.Fprintf(h, "%d\x00%s\x00%s\x00%s\x00%s\x00%s\x00", fi.Key.Kind, fi.Key.Name, fi.Title, fi.Description, fi.Link, fi.Updated.Format(time.RFC3339Nano))
 	hubSignature(h, fi.Hubs)
+	if fi.Archive != (ArchiveInfo{}) {
+		fmt.Fprintf(h, "archive %v\x00", fi.Archive)
+	}
 	for _, it := range items {
 		h.Write([]byte(it.path))
 		h.Write(binary.LittleEndian.AppendUint64(nil, it.sum))

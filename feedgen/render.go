@@ -43,6 +43,10 @@ type FeedInfo struct {
 	Link        string    // the home page the feed belongs to (absolute)
 	Updated     time.Time // the newest item's updated time
 	Hubs        []string  // WebSub hubs the feed advertises (Config.Hubs; see hubs.go)
+
+	// Archive is the document's place in an RFC 5005 archive chain
+	// (archive.go); zero without archives.
+	Archive ArchiveInfo
 }
 
 // epoch stands in for the updated time of a feed with no item. Atom requires
@@ -138,6 +142,7 @@ func renderFeed(cfg *Config, f Format, fi FeedInfo, frags [][]byte) []byte {
 		head = marshalJSON(jsonDocFor(cfg, fi, []*feeds.JSONItem{}))
 		at = bytes.LastIndex(head, []byte("[]")) + 1
 	}
+	head, at = archiveHead(cfg, f, fi, head, at)
 	n := len(head)
 	for _, fr := range frags {
 		n += len(fr) + 2

@@ -26,6 +26,7 @@
 //	fragsums path → a Frag's stamp and sum (read without touching the parts)
 //	shown   feed → Shown                (what each feed showed when last rendered)
 //	outputs output directory + "\x00" + path → Output (what a build left there)
+//	archives feed + "\x00" + month (6 digits) → ArchiveDoc (what each archive document showed)
 package index
 
 import (
@@ -70,8 +71,9 @@ var (
 	bSums  = []byte("fragsums")
 	bShown = []byte("shown")
 	bOuts  = []byte("outputs")
+	bArch  = []byte("archives") // archive.go
 
-	buckets = [][]byte{bMeta, bFiles, bHeads, bFeeds, bMembs, bIDs, bDups, bErrs, bFrags, bSums, bShown, bOuts}
+	buckets = [][]byte{bMeta, bFiles, bHeads, bFeeds, bMembs, bIDs, bDups, bErrs, bFrags, bSums, bShown, bOuts, bArch}
 
 	kFormat   = []byte("format")
 	kSource   = []byte("source")
@@ -108,6 +110,9 @@ type Index struct {
 	Fresh bool
 	trims int
 	bulk  bool // commits are not synced (Bulk)
+
+	monthsMu sync.Mutex
+	months   map[FeedMonth]bool // touched since TakeMonths (archive.go)
 }
 
 // Open opens the index in opts.Dir, or creates it. A state it cannot use is
@@ -406,7 +411,7 @@ func (x *Index) Update(fn func(*Tx) error) (dirty map[layout.FeedKey]bool, err e
 	defer x.mu.RUnlock()
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer guard(&err)
-	t := &Tx{dirty: map[layout.FeedKey]bool{}}
+	t := &Tx{dirty: map[layout.FeedKey]bool{}, months: map[FeedMonth]bool{}}
 	err = x.db.Update(func(tx *bolt.Tx) error {
 		t.tx = tx
 		return fn(t)
@@ -414,13 +419,15 @@ func (x *Index) Update(fn func(*Tx) error) (dirty map[layout.FeedKey]bool, err e
 	if err != nil {
 		return nil, err
 	}
+	x.addMonths(t.months)
 	return t.dirty, nil
 }
 
 // Tx is a transaction on the index.
 type Tx struct {
-	tx    *bolt.Tx
-	dirty map[layout.FeedKey]bool
+	tx     *bolt.Tx
+	dirty  map[layout.FeedKey]bool
+	months map[FeedMonth]bool // archive.go
 }
 
 func (t *Tx) b(name []byte) *bolt.Bucket { return t.tx.Bucket(name) }
@@ -531,7 +538,7 @@ func (t *Tx) Touch(h *Header) {
 		return
 	}
 	for _, k := range FeedsOf(h) {
-		t.dirty[k] = true
+		t.mark(k, h)
 	}
 }
 
@@ -596,7 +603,7 @@ func (t *Tx) unfile(path string, e *Entry) error {
 		return nil
 	}
 	for _, k := range dedup(FeedsOf(h)) {
-		t.dirty[k] = true
+		t.mark(k, h)
 		key := memberKey(k, h, path)
 		if t.b(bMembs).Get(key) == nil {
 			continue
@@ -635,7 +642,7 @@ func (t *Tx) claim(id, path string, add bool) error {
 		}
 		if ok && e.Header != nil {
 			for _, k := range FeedsOf(e.Header) {
-				t.dirty[k] = true
+				t.mark(k, e.Header)
 			}
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"feedgen/layout"
 	"feedgen/watch"
 )
 
@@ -500,24 +501,34 @@ func compareWithBuild(t *testing.T, td *testDaemon, fz *fuzzer, round string) {
 			fail("gzip response differs from the build", fmt.Sprintf("%s: status %d\n%s", p, r.code, shortDiff("build", want[p], "served", body)))
 		}
 	}
-	t.Logf("%s: equal: %d files, %d articles, %d invalid", round, len(want), res.Articles, len(res.Problems))
+	archives := 0
+	for p := range want {
+		if layout.IsArchive(p) {
+			archives++
+		}
+	}
+	t.Logf("%s: equal: %d files (%d archive documents), %d articles, %d invalid", round, len(want), archives, res.Articles, len(res.Problems))
 }
 
 // TestRandomOpsServeEqualsBuild runs random edits on a source directory
 // while the daemon follows it, and checks now and then that the daemon
 // serves exactly what a fresh build of the directory writes.
 func TestRandomOpsServeEqualsBuild(t *testing.T) {
-	t.Run("unique-ids", func(t *testing.T) { randomOps(t, true, false) })
+	t.Run("unique-ids", func(t *testing.T) { randomOps(t, true, false, false) })
 	t.Run("duplicate-ids", func(t *testing.T) {
-		randomOps(t, false, false)
+		randomOps(t, false, false, false)
 	})
 	// With a kept state, and a restart halfway through with operations
 	// made while the daemon was stopped: the state must change no byte, and
 	// the restarted daemon must catch up with everything.
-	t.Run("state-restart", func(t *testing.T) { randomOps(t, false, true) })
+	t.Run("state-restart", func(t *testing.T) { randomOps(t, false, true, false) })
+	// With RFC 5005 archives: items rolling in and out of the feeds move
+	// between the archive documents of May and June, and a restart keeps
+	// them.
+	t.Run("archive-state-restart", func(t *testing.T) { randomOps(t, false, true, true) })
 }
 
-func randomOps(t *testing.T, unique, restart bool) {
+func randomOps(t *testing.T, unique, restart, archive bool) {
 	seed := *seedFlag
 	if seed == 0 {
 		seed = uint64(time.Now().UnixNano())
@@ -534,12 +545,16 @@ func randomOps(t *testing.T, unique, restart bool) {
 	// A small limit makes feeds drop and take in items as articles come
 	// and go, and the ties between equal dates decide who is in.
 	cfg := daemonConfig{
-		src:   src,
-		limit: 6,
-		watch: watch.Options{Quiet: 10 * time.Millisecond, MaxDelay: 100 * time.Millisecond},
+		src:     src,
+		limit:   6,
+		archive: archive,
+		watch:   watch.Options{Quiet: 10 * time.Millisecond, MaxDelay: 100 * time.Millisecond},
 	}
 	if restart {
 		cfg.state = t.TempDir()
+	}
+	if archive {
+		cfg.limit = 2 // most items in archive documents, of several feeds and months
 	}
 	td := startDaemon(t, cfg)
 	fz.rescan = td.d.Rescan

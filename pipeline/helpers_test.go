@@ -147,6 +147,8 @@ type daemonConfig struct {
 	wrapListener func(net.Listener) net.Listener
 	// state is the state directory ("": a temporary one).
 	state string
+	// archive turns on RFC 5005 archive documents (-archive).
+	archive bool
 	// addr is the address to listen on ("": a port chosen by the kernel);
 	// a restarted daemon keeps its address, and so its base URL.
 	addr string
@@ -194,6 +196,7 @@ func startDaemon(t testing.TB, c daemonConfig) *testDaemon {
 		limit = feedgen.DefaultLimit
 	}
 	site := testSite(t, base, limit)
+	site.Archive = c.archive
 	d, err := NewDaemon(ServeOptions{
 		Src:      c.src,
 		Site:     site,

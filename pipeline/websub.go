@@ -44,8 +44,8 @@ func feedLinks(base string, hubs []string) func(*snapshot.File) []string {
 		return nil
 	}
 	return func(f *snapshot.File) []string {
-		if !websub.IsFeed(f.ContentType) {
-			return nil
+		if !websub.IsFeed(f.ContentType) || layout.IsArchive(f.Path) {
+			return nil // an archive document is not subscribed to
 		}
 		return websub.LinkHeader(hubs, websub.TopicURL(base, f.Path))
 	}
@@ -121,7 +121,7 @@ func (d *Daemon) announce(old, now *snapshot.Snapshot) {
 	var contents []websub.Content
 	for _, p := range now.Paths() {
 		f := now.Get(p)
-		if !websub.IsFeed(f.ContentType) {
+		if !websub.IsFeed(f.ContentType) || layout.IsArchive(p) {
 			continue
 		}
 		if o := old.Get(p); o != nil && o.ETag == f.ETag {
@@ -139,7 +139,7 @@ func (d *Daemon) announce(old, now *snapshot.Snapshot) {
 		}
 	}
 	for _, p := range old.Paths() {
-		if f := old.Get(p); websub.IsFeed(f.ContentType) && now.Get(p) == nil {
+		if f := old.Get(p); websub.IsFeed(f.ContentType) && !layout.IsArchive(p) && now.Get(p) == nil {
 			topics = append(topics, websub.TopicURL(base, p))
 		}
 	}
@@ -199,6 +199,9 @@ func pingBuild(opts BuildOptions, paths []string) error {
 // isFeedPath reports whether a published path is a feed's (by its file
 // name: a removed file has no content type left).
 func isFeedPath(p string) bool {
+	if layout.IsArchive(p) {
+		return false // not subscribed to: no ping
+	}
 	base := path.Base(p)
 	for _, f := range layout.Formats {
 		if base == f.FileName() {

@@ -86,6 +86,7 @@ type entry struct {
 	// If-None-Match: a cache may hold any coding, and all are still
 	// valid, so any one earns a 304.
 	etag, gzETag, brETag string
+	cc                   []string // the file's own Cache-Control, else nil
 }
 
 // rep is one representation: the bytes and their precomputed headers.
@@ -209,6 +210,9 @@ func newState(s *snapshot.Snapshot, links func(*snapshot.File) []string) *state 
 		if strings.HasPrefix(f.ContentType, "text/html") {
 			e.csp = hdrCSP
 		}
+		if f.CacheControl != "" {
+			e.cc = one(f.CacheControl)
+		}
 		if f.ContentType == "" {
 			// Never let the client sniff: an unknown type is bytes.
 			e.ctype = one("application/octet-stream")
@@ -300,6 +304,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	hdr[kVary] = hdrVary
 	hdr[kCC] = h.cacheControl
+	if e.cc != nil {
+		hdr[kCC] = e.cc
+	}
 	if rp.etag != nil {
 		hdr[kETag] = rp.etag
 	}

@@ -68,6 +68,9 @@ type File struct {
 	// ModTime is when these bytes were first published by this process. It
 	// feeds Last-Modified only and is not part of the content.
 	ModTime time.Time
+	// CacheControl, when set, replaces the server's Cache-Control for this
+	// file (an archive document that rarely changes, layout.ArchiveCacheControl).
+	CacheControl string
 
 	// size is len of the identity bytes, kept so that a compact file still
 	// knows its Content-Length without decompressing.

@@ -48,7 +48,7 @@ func TestUsageErrors(t *testing.T) {
 		code int
 		want []string
 	}{
-		{[]string{"build", "-config", badCfg, "-out", out}, 2, []string{`unknown key "titel"`, "valid keys: base_url, categories"}},
+		{[]string{"build", "-config", badCfg, "-out", out}, 2, []string{`unknown key "titel"`, "valid keys: archive, base_url, categories"}},
 		{[]string{"serve", "-config", badCfg}, 2, []string{`unknown key "titel"`}},
 		{[]string{"build", "-limit", "-1", "-out", out}, 2, []string{"-limit -1: want 0"}},
 		{[]string{"serve", "-limit", "-1"}, 2, []string{"-limit -1: want 0"}},

@@ -68,6 +68,7 @@ type common struct {
 	limit                                  int
 	maxSize                                int64
 	hubs                                   hubList // -hub, repeatable (websub.go)
+	archive                                bool
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -75,6 +76,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.baseURL, "base-url", "", "absolute `URL` the feeds are served under (build: default http://localhost:8080/; serve: derived from -addr)")
 	fs.StringVar(&c.config, "config", "", "optional YAML `file`: title, description, link, language, timezone, limit, categories")
 	fs.IntVar(&c.limit, "limit", feedgen.DefaultLimit, "items per feed (0: no limit)")
+	fs.BoolVar(&c.archive, "archive", false, "also publish every feed's older items as RFC 5005 archive documents, by month")
 	fs.Int64Var(&c.maxSize, "max-article-size", feedgen.DefaultMaxArticleSize, "largest article file read, in `bytes`")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.Var(&c.hubs, "hub", "WebSub hub `URL` every feed advertises and, after a change, is told of it (repeatable; also hubs: in -config)")
@@ -117,6 +119,9 @@ func (c *common) site(fs *flag.FlagSet, defaultBase string) (feedgen.Config, err
 		cfg.Limit = c.limit
 	}
 	cfg.Hubs = append(cfg.Hubs, c.hubs...)
+	if set["archive"] {
+		cfg.Archive = c.archive
+	}
 	limitFrom := "-limit"
 	if !set["limit"] {
 		limitFrom = c.config + ": limit"

@@ -126,3 +126,39 @@ func TestBaseFromAddr(t *testing.T) {
 		}
 	}
 }
+
+// TestArchiveFlag: -archive and "archive: true" in the configuration both
+// publish archive documents, the flag wins over the file, and without
+// either there are none.
+func TestArchiveFlag(t *testing.T) {
+	src := t.TempDir()
+	for i, date := range []string{"2024-01-05", "2024-02-05", "2024-03-05"} {
+		a := "---\ntitle: a\ndate: " + date + " 10:00:00 +0800\n---\n<p>x</p>\n\n<http://e.example/" + date + ">\n"
+		if err := os.WriteFile(filepath.Join(src, string(rune('a'+i))+".txt"), []byte(a), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	on := filepath.Join(t.TempDir(), "on.yaml")
+	if err := os.WriteFile(on, []byte("archive: true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		extra []string
+		want  bool
+	}{
+		{nil, false},
+		{[]string{"-archive"}, true},
+		{[]string{"-config", on}, true},
+		{[]string{"-config", on, "-archive=false"}, false},
+	} {
+		out := t.TempDir()
+		args := append([]string{"build", "-src", src, "-out", out, "-state", "", "-limit", "1", "-base-url", "https://feeds.example.com/"}, c.extra...)
+		if code, _, errs := runCmd(args...); code != 0 {
+			t.Fatalf("%q: exit %d\n%s", args, code, errs)
+		}
+		_, err := os.Stat(filepath.Join(out, "archive", "2024", "01", "atom.xml"))
+		if got := err == nil; got != c.want {
+			t.Errorf("%q: archive document written: %v, want %v", c.extra, got, c.want)
+		}
+	}
+}

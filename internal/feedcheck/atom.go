@@ -60,6 +60,7 @@ func checkAtom(body []byte, fileName string) error {
 	if !alt {
 		r.add(feed, `missing link rel="alternate"`)
 	}
+	checkHistory(r, feed, root, "atom", "application/atom+xml")
 	feedAuthor := checkAtomPeople(r, feed, root)
 	checkAtomCategories(r, feed, root)
 

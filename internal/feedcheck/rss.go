@@ -95,6 +95,7 @@ func checkRSS(body []byte, fileName string) error {
 	}
 	ch := chans[0]
 	checkRSSChannel(r, ch, fileName)
+	checkHistory(r, "channel", root, "rss", "application/rss+xml")
 	if l := ch.child("", "language"); l == nil {
 		if _, ok := root.attr(nsXML, "lang"); !ok {
 			r.add("channel", "language is missing (readers and the W3C validator expect it)")

@@ -1,0 +1,58 @@
+package layout
+
+import (
+	"testing"
+	"time"
+)
+
+func TestArchivePaths(t *testing.T) {
+	t.Parallel()
+	const base = "https://feeds.example.com/"
+	m := Month{2026, time.November}
+	cases := []struct {
+		key       FeedKey
+		f         Format
+		path, url string
+	}{
+		{FeedKey{}, RSS, "/archive/2026/11/rss.xml", base + "archive/2026/11/rss.xml"},
+		{FeedKey{KindCategory, "caijing"}, Atom, "/category/caijing/archive/2026/11/atom.xml", base + "category/caijing/archive/2026/11/atom.xml"},
+		{FeedKey{KindTag, "财经 新闻"}, JSON, "/tag/财经 新闻/archive/2026/11/feed.json",
+			base + "tag/%E8%B4%A2%E7%BB%8F%20%E6%96%B0%E9%97%BB/archive/2026/11/feed.json"},
+	}
+	for _, c := range cases {
+		if got := c.key.ArchivePath(m, c.f); got != c.path {
+			t.Errorf("ArchivePath = %q, want %q", got, c.path)
+		}
+		if got := c.key.ArchiveURL(base, m, c.f); got != c.url {
+			t.Errorf("ArchiveURL = %q, want %q", got, c.url)
+		}
+		if !IsArchive(c.path) {
+			t.Errorf("IsArchive(%q) = false", c.path)
+		}
+		if IsArchive(c.key.Path(c.f)) {
+			t.Errorf("IsArchive(%q) = true for a subscription feed", c.key.Path(c.f))
+		}
+	}
+	for _, p := range []string{"/archive/2026/11/x.xml", "/archive/26/11/rss.xml", "/archive/2026/1a/rss.xml",
+		"/foo/bar/archive/2026/11/rss.xml", "/category//archive/2026/11/rss.xml", "/index.html", "/feeds.opml",
+		"archive/2026/11/rss.xml", "/tag/archive/2026/11/rss.xml/x"} {
+		if IsArchive(p) {
+			t.Errorf("IsArchive(%q) = true", p)
+		}
+	}
+}
+
+func TestMonthOf(t *testing.T) {
+	t.Parallel()
+	// 00:30 on 1 December in Shanghai is still November in UTC.
+	sh := time.FixedZone("CST", 8*3600)
+	if got := MonthOf(time.Date(2026, 12, 1, 0, 30, 0, 0, sh)); got != (Month{2026, time.November}) {
+		t.Errorf("MonthOf = %v", got)
+	}
+	if !(Month{2025, 12}).Before(Month{2026, 1}) || (Month{2026, 2}).Before(Month{2026, 1}) {
+		t.Error("Before is wrong")
+	}
+	if (Month{2026, 3}).String() != "2026-03" {
+		t.Error("String is wrong")
+	}
+}
