@@ -162,6 +162,11 @@ func TestServeOutWriteFaults(t *testing.T) {
 
 	failing.Store(false)
 	eventually(t, 10*time.Second, "disk caught up", func() (bool, string) { return diskEqualsServed(td, out) })
+	// The files are in place a moment before the line that says so.
+	eventually(t, 5*time.Second, "recovery logged", func() (bool, string) {
+		return logs.count("event=output_recovered") > 0, logs.String()
+	})
+	time.Sleep(100 * time.Millisecond) // a second line would come from a retry already queued
 	if n := logs.count("event=output_recovered"); n != 1 {
 		t.Errorf("recovery logged %d times, want once", n)
 	}
