@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	"feedgen/layout"
 )
@@ -46,14 +47,18 @@ func memberPrefix(k layout.FeedKey) []byte { return append(feedName(k), 0) }
 
 // memberKey orders a feed's members newest first, then by id, then by path.
 func memberKey(f layout.FeedKey, h *Header, path string) []byte {
-	k := memberPrefix(f)
-	n := len(k)
-	k = append(k, make([]byte, 12)...)
-	binary.BigEndian.PutUint64(k[n:], math.MaxUint64-uint64(h.Published.Unix()-math.MinInt64))
-	binary.BigEndian.PutUint32(k[n+8:], math.MaxUint32-uint32(h.Published.Nanosecond()))
+	k := append(memberPrefix(f), timeBytes(h.Published)...)
 	k = append(k, h.ID...)
 	k = append(k, 0)
 	return append(k, path...)
+}
+
+// timeBytes is the order of an instant in member keys (see memberKey).
+func timeBytes(t time.Time) []byte {
+	b := make([]byte, 12)
+	binary.BigEndian.PutUint64(b, math.MaxUint64-uint64(t.Unix()-math.MinInt64))
+	binary.BigEndian.PutUint32(b[8:], math.MaxUint32-uint32(t.Nanosecond()))
+	return b
 }
 
 // count adds d to the number of members of feed k, forgetting a feed that
@@ -107,24 +112,12 @@ func (t *Tx) Top(k layout.FeedKey, fn func(path string, e Entry) (more bool, err
 	c := t.b(bMembs).Cursor()
 	for key, _ := c.Seek(prefix); key != nil && bytes.HasPrefix(key, prefix); key, _ = c.Next() {
 		key = key[len(prefix):]
-		if len(key) < 12 {
-			return fmt.Errorf("state: feed %s: %w", k.Name, errCorrupt)
-		}
-		rest := key[12:]
-		i := bytes.IndexByte(rest, 0)
-		if i < 0 {
-			return fmt.Errorf("state: feed %s: %w", k.Name, errCorrupt)
-		}
-		id, path := string(rest[:i]), string(rest[i+1:])
-		if !t.Published(id, path) {
-			continue
-		}
-		e, ok, err := t.Entry(path)
+		path, e, ok, err := t.member(k, key)
 		if err != nil {
 			return err
 		}
-		if !ok || e.Header == nil || e.Header.ID != id {
-			return fmt.Errorf("state: feed %s lists %s: %w", k.Name, path, errCorrupt)
+		if !ok {
+			continue
 		}
 		more, err := fn(path, e)
 		if err != nil || !more {
@@ -132,4 +125,30 @@ func (t *Tx) Top(k layout.FeedKey, fn func(path string, e Entry) (more bool, err
 		}
 	}
 	return nil
+}
+
+// member reads the member key of feed k (without the feed's prefix): the
+// article it names, if that article is the published one of its id
+// (ok false: another path wins the id). Top and MonthMembers share it.
+func (t *Tx) member(k layout.FeedKey, key []byte) (path string, e Entry, ok bool, err error) {
+	if len(key) < 12 {
+		return "", Entry{}, false, fmt.Errorf("state: feed %s: %w", k.Name, errCorrupt)
+	}
+	rest := key[12:]
+	i := bytes.IndexByte(rest, 0)
+	if i < 0 {
+		return "", Entry{}, false, fmt.Errorf("state: feed %s: %w", k.Name, errCorrupt)
+	}
+	id, path := string(rest[:i]), string(rest[i+1:])
+	if !t.Published(id, path) {
+		return "", Entry{}, false, nil
+	}
+	e, found, err := t.Entry(path)
+	if err != nil {
+		return "", Entry{}, false, err
+	}
+	if !found || e.Header == nil || e.Header.ID != id {
+		return "", Entry{}, false, fmt.Errorf("state: feed %s lists %s: %w", k.Name, path, errCorrupt)
+	}
+	return path, e, true, nil
 }
