@@ -14,6 +14,7 @@ import (
 	"feedgen/layout"
 )
 
+// FeedsOf lists the feeds an article belongs to.
 func FeedsOf(h *Header) []layout.FeedKey {
 	keys := make([]layout.FeedKey, 0, 1+len(h.Categories)+len(h.Tags))
 	keys = append(keys, layout.FeedKey{Kind: layout.KindAll})
