@@ -18,6 +18,7 @@ import (
 
 	"feedgen/diskout"
 	"feedgen/feedgen"
+	"feedgen/layout"
 	"feedgen/metrics"
 	"feedgen/serve"
 	"feedgen/snapshot"
@@ -96,7 +97,7 @@ func Build(opts BuildOptions) (BuildResult, error) {
 		keep = pc.keep
 	}
 	res := g.Emit(func(f *snapshot.File) {
-		if w := pc.put(f); w && opts.Ping && websub.IsFeed(f.ContentType) { // Finish returns Put's errors
+		if w := pc.put(f); w && opts.Ping && layout.IsFeed(f.Path) { // Finish returns Put's errors
 			changed = append(changed, f.Path)
 		}
 	}, keep)
