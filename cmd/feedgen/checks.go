@@ -9,6 +9,8 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+
+	"feedgen/feedgen"
 )
 
 // checkSrc says, in the same words for build and serve, why -src cannot be
@@ -22,6 +24,22 @@ func checkSrc(src string) error {
 		return fmt.Errorf("-src %s: %w", src, err)
 	case !fi.IsDir():
 		return fmt.Errorf("-src %s: not a directory", src)
+	}
+	return nil
+}
+
+// checkURLFlags names the flag of a bad -base-url or -hub: Normalize cannot
+// tell a flag from a key of the config file.
+func checkURLFlags(c *common) error {
+	if c.baseURL != "" {
+		if err := feedgen.CheckBaseURL(c.baseURL); err != nil {
+			return fmt.Errorf("-base-url %q: %w", c.baseURL, err)
+		}
+	}
+	for _, h := range c.hubs {
+		if err := feedgen.CheckHubURL(h); err != nil {
+			return fmt.Errorf("-hub %q: %w", h, err)
+		}
 	}
 	return nil
 }

@@ -129,7 +129,13 @@ func (c *common) site(fs *flag.FlagSet, defaultBase string) (feedgen.Config, err
 	if err := checkLimit(limitFrom, cfg.Limit); err != nil {
 		return cfg, err
 	}
+	if err := checkURLFlags(c); err != nil {
+		return cfg, err
+	}
 	if err := cfg.Normalize(); err != nil {
+		if c.config != "" {
+			err = fmt.Errorf("%s: %w", c.config, err) // the flags passed: the file gave it
+		}
 		return cfg, err
 	}
 	return cfg, nil
