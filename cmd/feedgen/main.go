@@ -259,6 +259,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if cfg.BaseURL == baseFromAddr(*addr) {
 		warnWildcard(log, *addr, cfg.BaseURL)
 	}
+	ws.warnBase(log, cfg.BaseURL, cfg.BaseURL == baseFromAddr(*addr))
 	wopts, err := ws.options(&cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "feedgen serve:", err)
