@@ -37,6 +37,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -106,6 +107,11 @@ type Index struct {
 	trims int
 	bulk  bool // commits are not synced (Bulk)
 
+	// fellBack says a state directory was asked for but this run keeps a
+	// temporary state instead (in use by another feedgen, or its disk
+	// refuses writes): read by Temporary from any goroutine.
+	fellBack atomic.Bool
+
 	monthsMu sync.Mutex
 	months   map[FeedMonth]bool // touched since TakeMonths (archive.go)
 }
@@ -133,6 +139,7 @@ func Open(opts Options) (*Index, error) {
 		// Another feedgen holds this state (a daemon, while a build runs on
 		// the same source): leave it alone and keep nothing this time.
 		x.opts.Logger.Warn("state: in use by another feedgen, running without it", "path", x.path)
+		x.fellBack.Store(true)
 		tmp, err := os.MkdirTemp("", "feedgen-state-")
 		if err != nil {
 			return nil, fmt.Errorf("temporary state directory: %w", err)
