@@ -206,7 +206,8 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 			d.gen.Close()
 		}
 	}()
-	d.handler = serve.NewHandler(serve.Options{CacheControl: opts.CacheControl, Logger: log, Links: feedLinks(opts.Site.BaseURL, opts.Site.Hubs)})
+	d.handler = serve.NewHandler(serve.Options{CacheControl: opts.CacheControl, Logger: log, Links: feedLinks(opts.Site.BaseURL, opts.Site.Hubs),
+		Degraded: d.degraded}) // health.go
 	if err := d.startWebSub(); err != nil {
 		return nil, err
 	}

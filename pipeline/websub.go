@@ -197,4 +197,3 @@ func pingBuild(opts BuildOptions, paths []string) error {
 	}
 	return nil
 }
-
