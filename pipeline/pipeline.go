@@ -249,6 +249,7 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 			return nil, err
 		}
 	}
+	opts.Metrics.Degraded(d.degraded) // feedgen_degraded, as /healthz (health.go)
 	if d.metricsSrv, err = listenMetrics(opts, log); err != nil {
 		_ = d.ln.Close()
 		return nil, err
