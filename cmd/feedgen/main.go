@@ -129,6 +129,9 @@ func (c *common) site(fs *flag.FlagSet, defaultBase string) (feedgen.Config, err
 	if err := checkLimit(limitFrom, cfg.Limit); err != nil {
 		return cfg, err
 	}
+	if c.maxSize <= 0 {
+		return cfg, fmt.Errorf("-max-article-size %d: want a positive number of bytes", c.maxSize)
+	}
 	if err := checkURLFlags(c); err != nil {
 		return cfg, err
 	}
@@ -240,6 +243,10 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "feedgen serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if err := checkServeFlags(*addr, *metricsAddr, map[string]time.Duration{"-poll": *poll, "-debounce": *quiet, "-max-delay": *maxDelay}); err != nil {
+		fmt.Fprintln(stderr, "feedgen serve:", err)
 		return 2
 	}
 	log, err := c.logger(stderr)
