@@ -263,7 +263,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	st := h.state.Load()
 	p := r.URL.Path
-	if p == "/healthz" {
+	if p == layout.HealthPath {
 		h.serveHealth(w, r, st)
 		return
 	}
