@@ -14,7 +14,6 @@
 package serve
 
 import (
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -47,6 +46,9 @@ type Options struct {
 	// a path (nil: none): WebSub's rel="hub" and rel="self". It is called
 	// once per file when a snapshot is published, never per request.
 	Links func(f *snapshot.File) []string
+	// Degraded, when set, names what is wrong with the daemon although it
+	// serves (see healthReport); /healthz asks it at each request.
+	Degraded func() []string
 }
 
 // Handler serves the current snapshot. Safe for concurrent use: requests
@@ -58,6 +60,7 @@ type Handler struct {
 	log          *slog.Logger
 	identity     *identityCache
 	links        func(*snapshot.File) []string
+	degraded     func() []string
 }
 
 // state is a snapshot plus the header values precomputed for it. It is
@@ -166,7 +169,7 @@ func NewHandler(opts Options) *Handler {
 	if idMax == 0 {
 		idMax = DefaultIdentityCacheBytes
 	}
-	return &Handler{cacheControl: one(cc), log: lg, identity: newIdentityCache(idMax), links: opts.Links}
+	return &Handler{cacheControl: one(cc), log: lg, identity: newIdentityCache(idMax), links: opts.Links, degraded: opts.Degraded}
 }
 
 // Swap publishes s for all following requests. Requests already running
@@ -232,16 +235,7 @@ func newState(s *snapshot.Snapshot, links func(*snapshot.File) []string) *state 
 		}
 		st.entries[p] = e
 	}
-	stats := s.Stats()
-	b, _ := json.Marshal(struct { // only ints and strings: cannot fail
-		Status   string `json:"status"`
-		Articles int    `json:"articles"`
-		Invalid  int    `json:"invalid"`
-		Feeds    int    `json:"feeds"`
-		Files    int    `json:"files"`
-		Updated  string `json:"updated"`
-	}{"ok", stats.Articles, stats.Invalid, stats.Feeds, s.Len(), stats.Updated.UTC().Format(time.RFC3339)})
-	st.health = append(b, '\n')
+	st.health = healthBody(s, nil)
 	st.hlen = one(strconv.Itoa(len(st.health)))
 	return st
 }
@@ -269,7 +263,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	st := h.state.Load()
 	p := r.URL.Path
-	if p == "/healthz" {
+	if p == layout.HealthPath {
 		h.serveHealth(w, r, st)
 		return
 	}
@@ -363,7 +357,8 @@ func (h *Handler) serveHealth(w http.ResponseWriter, r *http.Request, st *state)
 	hdr[kNosniff] = hdrNosniff
 	body, clen, code := health503, hdrLenHealth, http.StatusServiceUnavailable
 	if st != nil {
-		body, clen, code = st.health, st.hlen, http.StatusOK
+		body, clen = h.currentHealth(st)
+		code = http.StatusOK
 	} else {
 		hdr[kRetry] = hdrRetry
 	}
