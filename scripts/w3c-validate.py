@@ -10,13 +10,14 @@ corpus.
 
 Prints each file with a warning or error (W3C compatibility level AA, as the
 online validator: errors and warnings, not the informational notes), one
-distinct message per file and kind, then one summary line per checker:
+distinct message per file and kind (W3C: with its number of occurrences),
+then one summary line per checker, counting every occurrence:
 
     RESULT <checker> files=N errors=E warnings=W
 
 and a count of each message text, so that a corpus's results fit in a table.
 """
-import collections, json, os, sys, urllib.parse
+import collections, json, os, re, sys, urllib.parse
 
 sys.path.insert(0, os.path.join(os.environ.get('FEEDVALIDATOR', 'feedvalidator'), 'src'))
 import feedvalidator
@@ -37,9 +38,16 @@ kinds = collections.Counter()
 
 
 def problem(checker, level, rel, msg):
-    stats[checker][level] += 1
-    # The W3C text starts with "line L, column C: "; count the message only.
-    kinds[(checker, level, msg.split(': ', 1)[-1] if checker == 'w3c' else msg)] += 1
+    n, kind = 1, msg
+    if checker == 'w3c':
+        # "line L, column C: Message (N occurrences)": the validator reports
+        # the first occurrence of each message per file; count them all.
+        kind = msg.split(': ', 1)[-1]
+        m = re.search(r' \((\d+) occurrences\)$', kind)
+        if m:
+            n, kind = int(m.group(1)), kind[:m.start()]
+    stats[checker][level] += n
+    kinds[(checker, level, kind)] += n
     print(rel, checker, level + ':', msg)
 
 
