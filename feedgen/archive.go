@@ -74,10 +74,15 @@ func (g *Generator) archiving() bool { return g.cfg.Archive && g.cfg.Limit > 0 }
 
 // archPlan is what the dirty loop of plan found for a feed's archive: the
 // months to plan again with their archived items (newest first; none for
-// a month left empty), and whether that is every month of the feed.
+// a month left empty), and whether that is every month of the feed. A full
+// pass records only which months have items (reread): their items are read
+// again, a month at a time, by planArchive. Keeping them from the pass would
+// hold the header of every archived item of every feed until the plan ends,
+// which grows with the archive (three headers per article on a first build).
 type archPlan struct {
 	full   bool
 	months map[layout.Month][]shown
+	reread map[layout.Month]bool
 }
 
 // takeMonths collects the feed months the index saw change.
@@ -112,13 +117,14 @@ func (g *Generator) archiveCandidates(t *index.Tx, k FeedKey, top []shown) ([]sh
 	}
 	if g.archFull || old == nil || (g.arch[k] == nil && t.Members(k) > len(top)) || !sameFeedFields(old.info, g.feedInfo(k, top)) {
 		p.full = true
+		p.reread = map[layout.Month]bool{}
 		var all []shown
 		err := t.Top(k, func(path string, e index.Entry) (bool, error) {
 			if !inTop[path] {
-				it := shown{path: path, hdr: e.Header, stamp: e.Stamp}
-				m := layout.MonthOf(e.Header.Published)
-				p.months[m] = append(p.months[m], it)
-				all = append(all, it)
+				p.reread[layout.MonthOf(e.Header.Published)] = true
+				// plan needs only the path and the stamp to check the
+				// rendered item; the header is let go now.
+				all = append(all, shown{path: path, stamp: e.Stamp})
 			}
 			return true, nil
 		})
@@ -198,6 +204,9 @@ func (g *Generator) planArchive(t *index.Tx, j *renderJob) error {
 	for m, items := range p.months {
 		set[m] = len(items) > 0
 	}
+	for m := range p.reread {
+		set[m] = true
+	}
 	var months []layout.Month // newest first
 	for m, ok := range set {
 		if ok {
@@ -235,10 +244,12 @@ func (g *Generator) planArchive(t *index.Tx, j *renderJob) error {
 		}
 		old := held[m]
 		items, replan := p.months[m]
-		if !replan {
+		if !replan && !p.reread[m] {
 			if old != nil && old.links == a && (old.files[0] != nil || g.keptArchive(k, m, old)) {
 				continue // unchanged, in place
 			}
+		}
+		if items == nil {
 			var err error
 			if items, err = g.monthItems(t, k, m, inTop); err != nil {
 				return err
@@ -263,6 +274,9 @@ func (g *Generator) planArchive(t *index.Tx, j *renderJob) error {
 			}
 		}
 		info.Archive = a
+		for n := range items {
+			items[n].hdr = nil // the job needs paths and sums; headers would add up over every month planned
+		}
 		aj := &archJob{key: k, month: m, items: items, info: info, sig: feedSignature(info, items)}
 		if old != nil && old.sig == aj.sig && (old.files[0] != nil || g.keptArchive(k, m, old)) {
 			continue
