@@ -283,6 +283,7 @@ func (g *Generator) planArchive(t *index.Tx, j *renderJob) error {
 		}
 		g.archJobs = append(g.archJobs, aj)
 	}
+	j.info.ArchiveMonths = months // the page lists them (archivepage.go)
 	delete(g.dirtyMonths, k)
 	return nil
 }

@@ -346,6 +346,9 @@ func feedSignature(fi FeedInfo, items []shown) [32]byte {
 	if fi.Archive != (ArchiveInfo{}) {
 		fmt.Fprintf(h, "archive %v\x00", fi.Archive)
 	}
+	if len(fi.ArchiveMonths) > 0 { // the page shows them
+		fmt.Fprintf(h, "months %v\x00", fi.ArchiveMonths)
+	}
 	for _, it := range items {
 		h.Write([]byte(it.path))
 		h.Write(binary.LittleEndian.AppendUint64(nil, it.sum))

@@ -47,6 +47,9 @@ type FeedInfo struct {
 	// Archive is the document's place in an RFC 5005 archive chain
 	// (archive.go); zero without archives.
 	Archive ArchiveInfo
+	// ArchiveMonths are the months of the feed's archive documents, for
+	// its HTML page (archivepage.go); set on subscription documents only.
+	ArchiveMonths []layout.Month
 }
 
 // epoch stands in for the updated time of a feed with no item. Atom requires
