@@ -57,7 +57,10 @@ type archOut struct {
 type archJob struct {
 	key   FeedKey
 	month layout.Month
-	items []shown
+	// paths are its items, newest first: all that rendering needs. A first
+	// build holds a job for every month of every feed until they are
+	// written, so a job keeps no more than that.
+	paths []string
 	info  FeedInfo
 	sig   [32]byte
 }
@@ -274,10 +277,11 @@ func (g *Generator) planArchive(t *index.Tx, j *renderJob) error {
 			}
 		}
 		info.Archive = a
-		for n := range items {
-			items[n].hdr = nil // the job needs paths and sums; headers would add up over every month planned
+		paths := make([]string, len(items))
+		for n, it := range items {
+			paths[n] = it.path
 		}
-		aj := &archJob{key: k, month: m, items: items, info: info, sig: feedSignature(info, items)}
+		aj := &archJob{key: k, month: m, paths: paths, info: info, sig: feedSignature(info, items)}
 		if old != nil && old.sig == aj.sig && (old.files[0] != nil || g.keptArchive(k, m, old)) {
 			continue
 		}
@@ -346,10 +350,7 @@ func (g *Generator) renderArchives(emit func(*snapshot.File)) int {
 				g.log.Error("rendering an archive document", "path", j.key.ArchivePath(j.month, RSS), "err", errs[i])
 				continue
 			}
-			o := &archOut{sig: j.sig, links: j.info.Archive, items: make([]string, len(j.items)), files: files[i]}
-			for n, it := range j.items {
-				o.items[n] = it.path
-			}
+			o := &archOut{sig: j.sig, links: j.info.Archive, items: j.paths, files: files[i]}
 			for f, file := range files[i] {
 				o.etags[f] = file.ETag
 			}
@@ -383,14 +384,14 @@ func (g *Generator) renderArchJob(j *archJob, emit func(*snapshot.File)) ([3]*sn
 		cc = ""
 	}
 	err := g.ix.View(func(t *index.Tx) error {
-		frags := make([][3][]byte, len(j.items))
-		for i, it := range j.items {
-			f, ok, err := t.Frag(it.path)
+		frags := make([][3][]byte, len(j.paths))
+		for i, path := range j.paths {
+			f, ok, err := t.Frag(path)
 			if err != nil {
 				return err
 			}
 			if !ok {
-				return errors.New("no rendered item for " + it.path)
+				return errors.New("no rendered item for " + path)
 			}
 			frags[i] = f.Parts
 		}
