@@ -71,6 +71,10 @@ type archRef struct {
 	month layout.Month
 }
 
+// archTrimEvery is how many fragment lookups an archive document makes
+// between two checks of the mapped index it keeps resident.
+const archTrimEvery = 256
+
 // archiving reports whether feeds have archives at all: with no limit the
 // subscription document shows everything.
 func (g *Generator) archiving() bool { return g.cfg.Archive && g.cfg.Limit > 0 }
@@ -383,9 +387,20 @@ func (g *Generator) renderArchJob(j *archJob, emit func(*snapshot.File)) ([3]*sn
 	if j.info.Archive.Next.IsZero() {
 		cc = ""
 	}
+	// The fragments are read in place from the mapped index, and each
+	// lookup maps its pages and the kernel's fault-around window: at 100k a
+	// month of the global feed mapped 360 MB before the trim that follows
+	// the document. So the mapped pages are trimmed while the lookups go on
+	// and after each format's copy (index.Tx.Trim; the slices stay valid,
+	// their pages are mapped again as they are read).
 	err := g.ix.View(func(t *index.Tx) error {
 		frags := make([][3][]byte, len(j.paths))
 		for i, path := range j.paths {
+			if i%archTrimEvery == archTrimEvery-1 {
+				if err := t.Trim(); err != nil {
+					return err
+				}
+			}
 			f, ok, err := t.Frag(path)
 			if err != nil {
 				return err
@@ -401,6 +416,9 @@ func (g *Generator) renderArchJob(j *archJob, emit func(*snapshot.File)) ([3]*sn
 				parts[i] = frags[i][f]
 			}
 			body := renderFeed(&g.cfg, f, j.info, parts)
+			if err := t.Trim(); err != nil {
+				return err
+			}
 			var prev *snapshot.File
 			if old != nil {
 				prev = old.files[f]
