@@ -75,6 +75,11 @@ type archRef struct {
 // between two checks of the mapped index it keeps resident.
 const archTrimEvery = 256
 
+// trimEvery is how many members a pass over a whole feed reads between two
+// checks of the mapped index it keeps resident (index.Tx.Trim): a feed of
+// 100 000 articles would otherwise map most of the index in one pass.
+const trimEvery = 4096
+
 // archiving reports whether feeds have archives at all: with no limit the
 // subscription document shows everything.
 func (g *Generator) archiving() bool { return g.cfg.Archive && g.cfg.Limit > 0 }
@@ -126,7 +131,13 @@ func (g *Generator) archiveCandidates(t *index.Tx, k FeedKey, top []shown) ([]sh
 		p.full = true
 		p.reread = map[layout.Month]bool{}
 		var all []shown
+		n := 0
 		err := t.Top(k, func(path string, e index.Entry) (bool, error) {
+			if n++; n%trimEvery == 0 {
+				if err := t.Trim(); err != nil {
+					return false, err
+				}
+			}
 			if !inTop[path] {
 				p.reread[layout.MonthOf(e.Header.Published)] = true
 				// plan needs only the path and the stamp to check the
@@ -261,6 +272,9 @@ func (g *Generator) planArchive(t *index.Tx, j *renderJob) error {
 			if items, err = g.monthItems(t, k, m, inTop); err != nil {
 				return err
 			}
+		}
+		if err := t.Trim(); err != nil { // a month reads its members' entries and sums
+			return err
 		}
 		for n := range items {
 			f, ok, err := t.FragSum(items[n].path)
