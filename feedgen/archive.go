@@ -405,8 +405,8 @@ func (g *Generator) renderArchJob(j *archJob, emit func(*snapshot.File)) ([3]*sn
 	// lookup maps its pages and the kernel's fault-around window: at 100k a
 	// month of the global feed mapped 360 MB before the trim that follows
 	// the document. So the mapped pages are trimmed while the lookups go on
-	// and after each format's copy (index.Tx.Trim; the slices stay valid,
-	// their pages are mapped again as they are read).
+	// and while each format is copied (index.Tx.Trim; the slices stay
+	// valid, their pages are mapped again as they are read).
 	err := g.ix.View(func(t *index.Tx) error {
 		frags := make([][3][]byte, len(j.paths))
 		for i, path := range j.paths {
@@ -429,7 +429,10 @@ func (g *Generator) renderArchJob(j *archJob, emit func(*snapshot.File)) ([3]*sn
 			for i := range frags {
 				parts[i] = frags[i][f]
 			}
-			body := renderFeed(&g.cfg, f, j.info, parts)
+			body, err := renderFeedTrimmed(&g.cfg, f, j.info, parts, t.Trim)
+			if err != nil {
+				return err
+			}
 			if err := t.Trim(); err != nil {
 				return err
 			}
