@@ -56,7 +56,10 @@ type archOut struct {
 type archJob struct {
 	key   FeedKey
 	month layout.Month
-	items []shown
+	// paths are its items, newest first: all that rendering needs. A first
+	// build holds a job for every month of every feed until they are
+	// written, so a job keeps no more than that.
+	paths []string
 	info  FeedInfo
 	sig   [32]byte
 }
@@ -67,16 +70,30 @@ type archRef struct {
 	month layout.Month
 }
 
+// archTrimEvery is how many fragment lookups an archive document makes
+// between two checks of the mapped index it keeps resident.
+const archTrimEvery = 256
+
+// trimEvery is how many members a pass over a whole feed reads between two
+// checks of the mapped index it keeps resident (index.Tx.Trim): a feed of
+// 100 000 articles would otherwise map most of the index in one pass.
+const trimEvery = 4096
+
 // archiving reports whether feeds have archives at all: with no limit the
 // subscription document shows everything.
 func (g *Generator) archiving() bool { return g.cfg.Archive && g.cfg.Limit > 0 }
 
 // archPlan is what the dirty loop of plan found for a feed's archive: the
 // months to plan again with their archived items (newest first; none for
-// a month left empty), and whether that is every month of the feed.
+// a month left empty), and whether that is every month of the feed. A full
+// pass records only which months have items (reread): their items are read
+// again, a month at a time, by planArchive. Keeping them from the pass would
+// hold the header of every archived item of every feed until the plan ends,
+// which grows with the archive (three headers per article on a first build).
 type archPlan struct {
 	full   bool
 	months map[layout.Month][]shown
+	reread map[layout.Month]bool
 }
 
 // takeMonths collects the feed months the index saw change.
@@ -111,13 +128,20 @@ func (g *Generator) archiveCandidates(t *index.Tx, k FeedKey, top []shown) ([]sh
 	}
 	if g.archFull || old == nil || (g.arch[k] == nil && t.Members(k) > len(top)) || !sameFeedFields(old.info, g.feedInfo(k, top)) {
 		p.full = true
+		p.reread = map[layout.Month]bool{}
 		var all []shown
+		n := 0
 		err := t.Top(k, func(path string, e index.Entry) (bool, error) {
+			if n++; n%trimEvery == 0 {
+				if err := t.Trim(); err != nil {
+					return false, err
+				}
+			}
 			if !inTop[path] {
-				it := shown{path: path, hdr: e.Header, stamp: e.Stamp}
-				m := layout.MonthOf(e.Header.Published)
-				p.months[m] = append(p.months[m], it)
-				all = append(all, it)
+				p.reread[layout.MonthOf(e.Header.Published)] = true
+				// plan needs only the path and the stamp to check the
+				// rendered item; the header is let go now.
+				all = append(all, shown{path: path, stamp: e.Stamp})
 			}
 			return true, nil
 		})
@@ -197,6 +221,9 @@ func (g *Generator) planArchive(t *index.Tx, j *renderJob) error {
 	for m, items := range p.months {
 		set[m] = len(items) > 0
 	}
+	for m := range p.reread {
+		set[m] = true
+	}
 	var months []layout.Month // newest first
 	for m, ok := range set {
 		if ok {
@@ -234,14 +261,19 @@ func (g *Generator) planArchive(t *index.Tx, j *renderJob) error {
 		}
 		old := held[m]
 		items, replan := p.months[m]
-		if !replan {
+		if !replan && !p.reread[m] {
 			if old != nil && old.links == a && (old.files[0] != nil || g.keptArchive(k, m, old)) {
 				continue // unchanged, in place
 			}
+		}
+		if items == nil {
 			var err error
 			if items, err = g.monthItems(t, k, m, inTop); err != nil {
 				return err
 			}
+		}
+		if err := t.Trim(); err != nil { // a month reads its members' entries and sums
+			return err
 		}
 		if err := fillSums(t, items); err != nil {
 			return err
@@ -255,12 +287,17 @@ func (g *Generator) planArchive(t *index.Tx, j *renderJob) error {
 			}
 		}
 		info.Archive = a
-		aj := &archJob{key: k, month: m, items: items, info: info, sig: feedSignature(info, items)}
+		paths := make([]string, len(items))
+		for n, it := range items {
+			paths[n] = it.path
+		}
+		aj := &archJob{key: k, month: m, paths: paths, info: info, sig: feedSignature(info, items)}
 		if old != nil && old.sig == aj.sig && (old.files[0] != nil || g.keptArchive(k, m, old)) {
 			continue
 		}
 		g.archJobs = append(g.archJobs, aj)
 	}
+	j.info.ArchiveMonths = months // the page lists them (archivepage.go)
 	delete(g.dirtyMonths, k)
 	return nil
 }
@@ -323,10 +360,7 @@ func (g *Generator) renderArchives(emit func(*snapshot.File)) int {
 				g.log.Error("rendering an archive document", "path", j.key.ArchivePath(j.month, RSS), "err", errs[i])
 				continue
 			}
-			o := &archOut{sig: j.sig, links: j.info.Archive, items: make([]string, len(j.items)), files: files[i]}
-			for n, it := range j.items {
-				o.items[n] = it.path
-			}
+			o := &archOut{sig: j.sig, links: j.info.Archive, items: j.paths, files: files[i]}
 			for f, file := range files[i] {
 				o.etags[f] = file.ETag
 			}
@@ -359,17 +393,41 @@ func (g *Generator) renderArchJob(j *archJob, emit func(*snapshot.File)) ([3]*sn
 	if j.info.Archive.Next.IsZero() {
 		cc = ""
 	}
+	// The fragments are read in place from the mapped index, and each
+	// lookup maps its pages and the kernel's fault-around window: at 100k a
+	// month of the global feed mapped 360 MB before the trim that follows
+	// the document. So the mapped pages are trimmed while the lookups go on
+	// and while each format is copied (index.Tx.Trim; the slices stay
+	// valid, their pages are mapped again as they are read).
 	err := g.ix.View(func(t *index.Tx) error {
-		frags, err := itemParts(t, j.items)
-		if err != nil {
-			return err
+		frags := make([][3][]byte, len(j.paths))
+		for i, path := range j.paths {
+			if i%archTrimEvery == archTrimEvery-1 {
+				if err := t.Trim(); err != nil {
+					return err
+				}
+			}
+			f, ok, err := t.Frag(path)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return fmt.Errorf("no rendered item for %s", path)
+			}
+			frags[i] = f.Parts
 		}
 		parts := make([][]byte, len(frags))
 		for _, f := range Formats {
 			for i := range frags {
 				parts[i] = frags[i][f]
 			}
-			body := renderFeed(&g.cfg, f, j.info, parts)
+			body, err := renderFeedTrimmed(&g.cfg, f, j.info, parts, t.Trim)
+			if err != nil {
+				return err
+			}
+			if err := t.Trim(); err != nil {
+				return err
+			}
 			var prev *snapshot.File
 			if old != nil {
 				prev = old.files[f]

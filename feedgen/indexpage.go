@@ -115,6 +115,7 @@ func renderIndex(cfg *Config, entries []IndexEntry, cache indexCache, all allIte
 		parts := cache.parts(e)
 		alts.WriteString(parts.alt)
 		if e.Key.Kind == KindAll {
+			p.Archive = archiveBlock(e.ArchiveMonths)
 			continue // the page itself
 		}
 		rows.WriteString(parts.row)

@@ -65,7 +65,9 @@ func (g *Generator) renderAll(emit func(*snapshot.File)) int {
 	infos := make([]IndexEntry, 0, len(g.out))
 	for _, k := range g.feedKeysSorted() {
 		o := g.out[k]
-		infos = append(infos, IndexEntry{FeedInfo: o.info, Items: len(o.items), Archive: g.archiveSpanText(k)})
+		e := IndexEntry{FeedInfo: o.info, Items: len(o.items), Archive: g.archiveSpanText(k)}
+		e.ArchiveMonths = g.archiveMonths(k) // as held, also when the feed was not rendered now
+		infos = append(infos, e)
 	}
 	all, err := g.globalItems()
 	if err != nil {

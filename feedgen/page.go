@@ -55,9 +55,8 @@ type pageData struct {
 	CSS                                 template.CSS
 	Crumb, Home, SiteTitle              string // the way back to the site index; no Crumb on the index itself
 	Alternates                          template.HTML
-	// Archive is reserved for the RFC 5005 archive span line ("older
-	// items: …"), one <p class="archive"> under the description; empty
-	// until archives are published.
+	// Archive is the RFC 5005 archive block under the description
+	// (archivepage.go); empty when the feed has no archive documents.
 	Archive   template.HTML
 	Subscribe []subscribeLink
 	Count     int
@@ -197,6 +196,7 @@ func renderPage(cfg *Config, fi FeedInfo, count int, items template.HTML) []byte
 		Crumb: crumb, Home: "../../", SiteTitle: cfg.Title,
 		Alternates: template.HTML(ab.String()), // rendered by altTmpl
 		Subscribe:  subs, Count: count, Items: items,
+		Archive: archiveBlock(fi.ArchiveMonths),
 	}
 	return executePage(p)
 }

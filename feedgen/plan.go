@@ -93,15 +93,19 @@ func (g *Generator) plan() ([]*renderJob, error) {
 	}
 	g.archJobs = g.archJobs[:0] // left by a plan that failed part way
 	jobs := make([]*renderJob, 0, len(tops))
-	err := g.ix.View(func(t *index.Tx) error {
-		for k, items := range tops {
+	// One transaction per feed, each followed by a trim: on a first build
+	// with archives, planning reads every archived member of every feed and
+	// its item sum, most of the index; in one transaction all those mapped
+	// pages would stay resident until its end.
+	for k, items := range tops {
+		err := g.ix.View(func(t *index.Tx) error {
 			if len(items) == 0 && k.Kind != KindAll {
 				if g.out[k] != nil {
 					delete(g.out, k)
 					g.gone = append(g.gone, k)
 				}
 				g.dropArchive(k, layout.Month{})
-				continue
+				return nil
 			}
 			if err := fillSums(t, items); err != nil {
 				return err
@@ -114,14 +118,17 @@ func (g *Generator) plan() ([]*renderJob, error) {
 			}
 			j.sig = feedSignature(j.info, items)
 			if old := g.out[k]; old != nil && old.sig == j.sig && (old.files[0] != nil || g.kept(k, old)) {
-				continue
+				return nil
 			}
 			jobs = append(jobs, j)
+			return nil
+		})
+		if err == nil {
+			err = g.ix.Trim()
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, wrapIndex(err)
+		if err != nil {
+			return nil, wrapIndex(err)
+		}
 	}
 	g.archFull = false
 	sort.Slice(jobs, func(i, k int) bool { return jobs[i].key.Less(jobs[k].key) })
@@ -338,6 +345,9 @@ func feedSignature(fi FeedInfo, items []shown) [32]byte {
 	hubSignature(h, fi.Hubs)
 	if fi.Archive != (ArchiveInfo{}) {
 		fmt.Fprintf(h, "archive %v\x00", fi.Archive)
+	}
+	if len(fi.ArchiveMonths) > 0 { // the page shows them
+		fmt.Fprintf(h, "months %v\x00", fi.ArchiveMonths)
 	}
 	for _, it := range items {
 		h.Write([]byte(it.path))

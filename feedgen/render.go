@@ -47,6 +47,9 @@ type FeedInfo struct {
 	// Archive is the document's place in an RFC 5005 archive chain
 	// (archive.go); zero without archives.
 	Archive ArchiveInfo
+	// ArchiveMonths are the months of the feed's archive documents, for
+	// its HTML page (archivepage.go); set on subscription documents only.
+	ArchiveMonths []layout.Month
 }
 
 // epoch stands in for the updated time of a feed with no item. Atom requires
@@ -129,6 +132,14 @@ func marshalXMLFragment(v any, prefix string) []byte {
 
 // renderFeed renders feed fi in format f from its items' fragments.
 func renderFeed(cfg *Config, f Format, fi FeedInfo, frags [][]byte) []byte {
+	out, _ := renderFeedTrimmed(cfg, f, fi, frags, nil) // no trim: no error
+	return out
+}
+
+// renderFeedTrimmed is renderFeed calling trim every trimCopyEvery
+// fragments copied, for fragments read in place from the mapped index: an
+// archive document copies thousands (see renderArchJob).
+func renderFeedTrimmed(cfg *Config, f Format, fi FeedInfo, frags [][]byte, trim func() error) ([]byte, error) {
 	var head []byte
 	var at int
 	switch f {
@@ -150,6 +161,11 @@ func renderFeed(cfg *Config, f Format, fi FeedInfo, frags [][]byte) []byte {
 	out := make([]byte, 0, n+4)
 	out = append(out, head[:at]...)
 	for i, fr := range frags {
+		if trim != nil && i%trimCopyEvery == trimCopyEvery-1 {
+			if err := trim(); err != nil {
+				return nil, err
+			}
+		}
 		if f == JSON && i > 0 {
 			out = append(out, ',')
 		}
@@ -159,8 +175,12 @@ func renderFeed(cfg *Config, f Format, fi FeedInfo, frags [][]byte) []byte {
 	if f == JSON && len(frags) > 0 {
 		out = append(out, "\n  "...)
 	}
-	return append(out, head[at:]...)
+	return append(out, head[at:]...), nil
 }
+
+// trimCopyEvery is how many fragments renderFeedTrimmed copies between two
+// calls of its trim.
+const trimCopyEvery = 256
 
 // marshalJSON writes v as indented JSON with HTML left unescaped.
 func marshalJSON(v any) []byte {

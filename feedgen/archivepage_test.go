@@ -1,0 +1,165 @@
+package feedgen
+
+import (
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"feedgen/internal/feedcheck"
+	"feedgen/layout"
+	"feedgen/snapshot"
+)
+
+func TestArchiveBlock(t *testing.T) {
+	m := func(y, mo int) layout.Month { return layout.Month{Year: y, Month: time.Month(mo)} }
+	tests := []struct {
+		name   string
+		months []layout.Month
+		want   []string // substrings, in order
+		hrefs  []string // every href, in order
+	}{
+		{name: "none"},
+		{name: "one month", months: []layout.Month{m(2024, 3)},
+			want:  []string{`<a href="archive/2024/03/atom.xml">Older articles</a> · archive: 2024-03 (Atom;`, `<li>2024: <a href="archive/2024/03/atom.xml" title="2024-03">03</a></li>`},
+			hrefs: []string{"archive/2024/03/atom.xml", "archive/2024/03/atom.xml"}},
+		{name: "unordered, repeated, across years", months: []layout.Month{m(2023, 11), m(2024, 2), m(2023, 12), m(2024, 2)},
+			want: []string{`Older articles</a> · archive: 2023-11 – 2024-02, 3 months`,
+				`<li>2024: <a href="archive/2024/02/atom.xml" title="2024-02">02</a></li>`,
+				`<li>2023: <a href="archive/2023/12/atom.xml" title="2023-12">12</a> <a href="archive/2023/11/atom.xml" title="2023-11">11</a></li>`},
+			hrefs: []string{"archive/2024/02/atom.xml", "archive/2024/02/atom.xml", "archive/2023/12/atom.xml", "archive/2023/11/atom.xml"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := string(archiveBlock(tc.months))
+			if len(tc.months) == 0 {
+				if got != "" {
+					t.Fatalf("block for no archive: %q", got)
+				}
+				return
+			}
+			at := 0
+			for _, w := range tc.want {
+				i := strings.Index(got[at:], w)
+				if i < 0 {
+					t.Fatalf("block lacks %q (in order) in\n%s", w, got)
+				}
+				at += i + len(w)
+			}
+			if h := blockHrefs(got); !slices.Equal(h, tc.hrefs) {
+				t.Errorf("hrefs %q, want %q", h, tc.hrefs)
+			}
+		})
+	}
+}
+
+var hrefRE = regexp.MustCompile(`href="([^"]*)"`)
+
+func blockHrefs(s string) []string {
+	var out []string
+	for _, m := range hrefRE.FindAllStringSubmatch(s, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// archiveBlockOf cuts the archive block out of a page ("" when none).
+func archiveBlockOf(page string) string {
+	i := strings.Index(page, `<p class="archive">`)
+	if i < 0 {
+		return ""
+	}
+	j := strings.Index(page[i:], "</details>")
+	if j < 0 {
+		return page[i:]
+	}
+	return page[i : i+j]
+}
+
+// checkArchivePages checks that the page of every feed links exactly the
+// Atom documents of its archive, newest first, the first link being the
+// newest, and that every link resolves to a file of s.
+func checkArchivePages(t *testing.T, step string, s *snapshot.Snapshot) {
+	t.Helper()
+	docs := map[string][]string{} // page folder -> archive Atom documents, relative to it
+	for _, p := range s.Paths() {
+		if layout.IsArchive(p) && strings.HasSuffix(p, "/atom.xml") {
+			i := strings.Index(p, "/"+layout.ArchiveFolder+"/") + 1
+			docs[p[:i]] = append(docs[p[:i]], p[i:])
+		}
+	}
+	pages := 0
+	for _, p := range s.Paths() {
+		if !strings.HasSuffix(p, "/"+layout.PageFile) {
+			continue
+		}
+		pages++
+		folder := strings.TrimSuffix(p, layout.PageFile)
+		body := string(s.Get(p).Body)
+		if err := feedcheck.CheckHTML([]byte(body)); err != nil {
+			t.Errorf("%s: %s: %v", step, p, err)
+		}
+		want := docs[folder]
+		sort.Sort(sort.Reverse(sort.StringSlice(want)))
+		got := blockHrefs(archiveBlockOf(body))
+		if len(want) == 0 {
+			if len(got) > 0 {
+				t.Errorf("%s: %s has no archive but links %q", step, p, got)
+			}
+			continue
+		}
+		if len(got) == 0 || got[0] != want[0] || !slices.Equal(got[1:], want) {
+			t.Errorf("%s: %s links %q, want %s then %q", step, p, got, want[0], want)
+		}
+		for _, h := range got {
+			if s.Get(folder+h) == nil {
+				t.Errorf("%s: %s links %s, which is not published", step, p, h)
+			}
+		}
+	}
+	if pages == 0 {
+		t.Fatalf("%s: no pages", step)
+	}
+}
+
+// TestArchivePagesLinkTheirMonths: every page links its feed's archive,
+// also after a backdated article opens a new month (which changes no
+// subscription document, only the month list), and the incremental result
+// equals a fresh build; a build without archives shows no archive block.
+func TestArchivePagesLinkTheirMonths(t *testing.T) {
+	dir := t.TempDir()
+	archCorpus(t, dir, 48)
+	cfg := archConfig(t, 5)
+	g, s := generate(t, dir, cfg)
+	checkArchivePages(t, "first build", s)
+	if !strings.Contains(string(s.Get("/category/c0/index.html").Body), "Older articles") {
+		t.Fatal("the page of category c0 has no archive link")
+	}
+
+	old := archArticle{rel: "old.txt", date: "2023-06-15 12:00:00 +0000", cat: "c0", tag: "t0", n: 2000}
+	old.write(t, dir, "旧文章")
+	g.Update([]string{filepath.Join(dir, old.rel)})
+	s = g.Snapshot().Snapshot
+	checkArchivePages(t, "backdated", s)
+	for _, p := range []string{"/category/c0/index.html", "/tag/t0/index.html", layout.IndexPath} {
+		if !strings.Contains(string(s.Get(p).Body), `href="archive/2023/06/atom.xml"`) {
+			t.Errorf("%s does not link the month the backdated article opened", p)
+		}
+	}
+	if strings.Contains(string(s.Get("/category/c1/index.html").Body), "2023/06") {
+		t.Error("the page of c1 links a month of c0")
+	}
+	_, full := generate(t, dir, cfg)
+	sameFiles(t, "backdated", contents(s), contents(full))
+
+	cfg.Archive = false
+	_, plain := generate(t, dir, cfg)
+	for _, p := range plain.Paths() {
+		if strings.HasSuffix(p, "/"+layout.PageFile) && strings.Contains(string(plain.Get(p).Body), `class="archive"`) {
+			t.Errorf("%s shows an archive block without archives", p)
+		}
+	}
+}
