@@ -48,8 +48,12 @@ type archOut struct {
 	links ArchiveInfo // its month and neighbours
 	etags [3]string
 	items []string
+	// updated and sizes are what a lazy file needs besides the tags
+	// (archive_lazy.go); recorded in the state with them.
+	updated time.Time
+	sizes   [3]int
 	// files are nil for a document known from the state or handed over by
-	// Emit.
+	// Emit; lazy files (archive_lazy.go) in a daemon with LazyArchives.
 	files [3]*snapshot.File
 }
 
@@ -236,7 +240,7 @@ func (g *Generator) planArchive(t *index.Tx, j *renderJob) error {
 		old := held[m]
 		items, replan := p.months[m]
 		if !replan {
-			if old != nil && old.links == a && (old.files[0] != nil || g.keptArchive(k, m, old)) {
+			if old != nil && old.links == a && (old.files[0] != nil || g.keptArchive(k, m, old) || g.lazyKnown(k, old, j.info)) {
 				continue // unchanged, in place
 			}
 			var err error
@@ -264,7 +268,7 @@ func (g *Generator) planArchive(t *index.Tx, j *renderJob) error {
 		}
 		info.Archive = a
 		aj := &archJob{key: k, month: m, items: items, info: info, sig: feedSignature(info, items)}
-		if old != nil && old.sig == aj.sig && (old.files[0] != nil || g.keptArchive(k, m, old)) {
+		if old != nil && old.sig == aj.sig && old.links == a && (old.files[0] != nil || g.keptArchive(k, m, old) || g.lazyKnown(k, old, j.info)) {
 			continue
 		}
 		g.archJobs = append(g.archJobs, aj)
@@ -324,14 +328,15 @@ func (g *Generator) renderArchives(emit func(*snapshot.File)) int {
 	for start := 0; start < len(jobs); start += step {
 		group := jobs[start:min(len(jobs), start+step)]
 		files := make([][3]*snapshot.File, len(group))
+		sizes := make([][3]int, len(group))
 		errs := make([]error, len(group))
-		parallel(len(group), func(i int) { files[i], errs[i] = g.renderArchJob(group[i], emit) })
+		parallel(len(group), func(i int) { files[i], sizes[i], errs[i] = g.renderArchJob(group[i], emit) })
 		for i, j := range group {
 			if errs[i] != nil {
 				g.log.Error("rendering an archive document", "path", j.key.ArchivePath(j.month, RSS), "err", errs[i])
 				continue
 			}
-			o := &archOut{sig: j.sig, links: j.info.Archive, items: make([]string, len(j.items)), files: files[i]}
+			o := &archOut{sig: j.sig, links: j.info.Archive, items: make([]string, len(j.items)), files: files[i], updated: j.info.Updated, sizes: sizes[i]}
 			for n, it := range j.items {
 				o.items[n] = it.path
 			}
@@ -355,8 +360,9 @@ func (g *Generator) renderArchives(emit func(*snapshot.File)) int {
 // renderArchJob renders one archive document in the three formats. With
 // emit set, each file is handed over as soon as it is rendered, and only
 // its path and validator are returned.
-func (g *Generator) renderArchJob(j *archJob, emit func(*snapshot.File)) ([3]*snapshot.File, error) {
+func (g *Generator) renderArchJob(j *archJob, emit func(*snapshot.File)) ([3]*snapshot.File, [3]int, error) {
 	var files [3]*snapshot.File
+	var sizes [3]int
 	var old *archOut
 	if o := g.arch[j.key]; o != nil {
 		old = o[j.month]
@@ -380,6 +386,7 @@ func (g *Generator) renderArchJob(j *archJob, emit func(*snapshot.File)) ([3]*sn
 			frags[i] = f.Parts
 		}
 		parts := make([][]byte, len(frags))
+		var paths []string // of the items, for lazy files
 		for _, f := range Formats {
 			for i := range frags {
 				parts[i] = frags[i][f]
@@ -395,11 +402,17 @@ func (g *Generator) renderArchJob(j *archJob, emit func(*snapshot.File)) ([3]*sn
 			if prev != nil && prev.ModTime.After(lm) {
 				lm = prev.ModTime
 			}
-			file := g.reuse(prev, j.key.ArchivePath(j.month, f), f.ContentType(), body, lm)
-			if file.CacheControl != cc {
-				c := *file
-				c.CacheControl = cc
-				file = &c
+			file := g.reuse(prev, j.key.ArchivePath(j.month, f), f.ContentType(), body, lm).WithCacheControl(cc)
+			sizes[f] = len(body)
+			if g.lazy && emit == nil && !file.IsLazy() {
+				// Its bytes are rendered again when a request needs them.
+				if paths == nil {
+					paths = make([]string, len(j.items))
+					for n, it := range j.items {
+						paths[n] = it.path
+					}
+				}
+				file = g.lazyArchiveFile(j.key.ArchivePath(j.month, f), f, file.ETag, len(body), file.ModTime, cc, j.info, paths)
 			}
 			files[f] = file
 			if emit != nil {
@@ -409,7 +422,7 @@ func (g *Generator) renderArchJob(j *archJob, emit func(*snapshot.File)) ([3]*sn
 		}
 		return nil
 	})
-	return files, err
+	return files, sizes, err
 }
 
 // archiveShown adds the items of every archive document to shown.
@@ -431,7 +444,7 @@ func (g *Generator) rememberArchives(t *index.Tx) error {
 		if o == nil {
 			continue
 		}
-		d := &index.ArchiveDoc{Sig: o.sig, ETags: o.etags, Items: o.items, Prev: o.links.Prev, Next: o.links.Next}
+		d := &index.ArchiveDoc{Sig: o.sig, ETags: o.etags, Items: o.items, Prev: o.links.Prev, Next: o.links.Next, Updated: o.updated, Sizes: o.sizes}
 		if err := t.PutArchive(r.key, r.month, d); err != nil {
 			return err
 		}
@@ -458,7 +471,7 @@ func (g *Generator) loadArchives(t *index.Tx) error {
 		if g.arch[k] == nil {
 			g.arch[k] = map[layout.Month]*archOut{}
 		}
-		g.arch[k][m] = &archOut{sig: d.Sig, links: ArchiveInfo{Doc: m, Prev: d.Prev, Next: d.Next}, etags: d.ETags, items: d.Items}
+		g.arch[k][m] = &archOut{sig: d.Sig, links: ArchiveInfo{Doc: m, Prev: d.Prev, Next: d.Next}, etags: d.ETags, items: d.Items, updated: d.Updated, sizes: d.Sizes}
 		return nil
 	})
 }
