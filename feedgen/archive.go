@@ -313,6 +313,7 @@ func (g *Generator) keptArchive(k FeedKey, m layout.Month, o *archOut) bool {
 func (g *Generator) renderArchives(emit func(*snapshot.File)) int {
 	jobs := g.archJobs
 	g.archJobs = nil
+	g.archRendered += len(jobs)
 	sort.Slice(jobs, func(i, k int) bool {
 		if jobs[i].key != jobs[k].key {
 			return jobs[i].key.Less(jobs[k].key)

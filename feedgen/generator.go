@@ -54,6 +54,9 @@ type Generator struct {
 	keep func(path, etag string) bool
 	// lazy: the archive documents are lazy files (Options.LazyArchives).
 	lazy bool
+	// archRendered counts the archive documents rendered (all formats
+	// once), for tests and benchmarks of what a start-up costs.
+	archRendered int
 
 	realOnce sync.Once
 	real     string // root with symbolic links resolved
