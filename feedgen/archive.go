@@ -1,7 +1,6 @@
 package feedgen
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -248,15 +247,8 @@ func (g *Generator) planArchive(t *index.Tx, j *renderJob) error {
 				return err
 			}
 		}
-		for n := range items {
-			f, ok, err := t.FragSum(items[n].path)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return fmt.Errorf("no rendered item for %s", items[n].path)
-			}
-			items[n].sum = f.Sum
+		if err := fillSums(t, items); err != nil {
+			return err
 		}
 		info := j.info
 		info.Hubs = nil // a subscription is to the feed, not to one of its months
@@ -375,16 +367,9 @@ func (g *Generator) renderArchJob(j *archJob, emit func(*snapshot.File)) ([3]*sn
 		cc = ""
 	}
 	err := g.ix.View(func(t *index.Tx) error {
-		frags := make([][3][]byte, len(j.items))
-		for i, it := range j.items {
-			f, ok, err := t.Frag(it.path)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return errors.New("no rendered item for " + it.path)
-			}
-			frags[i] = f.Parts
+		frags, err := itemParts(t, j.items)
+		if err != nil {
+			return err
 		}
 		parts := make([][]byte, len(frags))
 		var paths []string // of the items, for lazy files

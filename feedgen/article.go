@@ -160,12 +160,12 @@ func parseHeader(rel string, head, tail []byte, opt ParseOptions) (*header, erro
 			return nil, errors.New("front matter has no date")
 		}
 		a.Published = d
-	} else if a.Published, err = parseDate(rawDate, loc); err != nil {
+	} else if a.Published, err = parseDate(zoneless(data, "date", rawDate, loc), loc); err != nil {
 		return nil, fmt.Errorf("date: %w", err)
 	}
 	a.Updated = a.Published
 	if v, ok := fm["last_modified_at"]; ok && v != nil {
-		u, err := parseDate(v, loc)
+		u, err := parseDate(zoneless(data, "last_modified_at", v, loc), loc)
 		if err != nil {
 			return nil, fmt.Errorf("last_modified_at: %w", err)
 		}

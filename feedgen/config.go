@@ -128,19 +128,29 @@ func LoadConfigFile(path string, c *Config) error {
 	return nil
 }
 
+// CheckBaseURL says why s cannot be a base URL (nil if it can), in words
+// the CLI puts after the flag or key that gave it.
+func CheckBaseURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("want an absolute http or https URL")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return errors.New("must not have a query or fragment")
+	}
+	return nil
+}
+
 // Normalize validates c and fills in defaults. It returns an error naming the
 // bad field.
 func (c *Config) Normalize() error {
 	if c.BaseURL == "" {
 		return errors.New("base URL is empty")
 	}
-	u, err := url.Parse(c.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("base URL %q: want an absolute http or https URL", c.BaseURL)
+	if err := CheckBaseURL(c.BaseURL); err != nil {
+		return fmt.Errorf("base URL %q: %w", c.BaseURL, err)
 	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("base URL %q: must not have a query or fragment", c.BaseURL)
-	}
+	u, _ := url.Parse(c.BaseURL)
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
 	}

@@ -263,16 +263,9 @@ func (g *Generator) renderJob(j *renderJob) ([3]*snapshot.File, jobPage, error) 
 	old := g.out[j.key]
 	lm := feedLastModified(old, j.info.Updated)
 	err := g.ix.View(func(t *index.Tx) error {
-		frags := make([][3][]byte, len(j.items))
-		for i, it := range j.items {
-			f, ok, err := t.Frag(it.path)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return errors.New("no rendered item for " + it.path)
-			}
-			frags[i] = f.Parts
+		frags, err := itemParts(t, j.items)
+		if err != nil {
+			return err
 		}
 		parts := make([][]byte, len(frags))
 		for _, f := range Formats {
@@ -289,7 +282,6 @@ func (g *Generator) renderJob(j *renderJob) ([3]*snapshot.File, jobPage, error) 
 		for i := range frags {
 			parts[i] = frags[i][JSON]
 		}
-		var err error
 		page.file, page.items, err = g.pageOf(j.key, j.info, parts, old, lm)
 		return err
 	})

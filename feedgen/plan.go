@@ -103,15 +103,8 @@ func (g *Generator) plan() ([]*renderJob, error) {
 				g.dropArchive(k, layout.Month{})
 				continue
 			}
-			for i := range items {
-				f, ok, err := t.FragSum(items[i].path)
-				if err != nil {
-					return err
-				}
-				if !ok {
-					return fmt.Errorf("no rendered item for %s", items[i].path)
-				}
-				items[i].sum = f.Sum
+			if err := fillSums(t, items); err != nil {
+				return err
 			}
 			j := &renderJob{key: k, items: items, info: g.feedInfo(k, items)}
 			if g.archiving() {

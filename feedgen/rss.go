@@ -85,7 +85,7 @@ func rssItemFor(cfg *Config, a *Article) *rssItem {
 		RssItem: feeds.RssItem{
 			Title:       a.Title,
 			Link:        itemLink(cfg, a),
-			Description: a.Summary,
+			Description: htmlText.Replace(a.Summary),
 			PubDate:     rfc822(a.Published),
 			Guid:        &feeds.RssGuid{Id: a.ID, IsPermaLink: "false"},
 		},

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"math"
 	"strconv"
 	"time"
 
@@ -137,14 +136,6 @@ func (x *Index) TakeMonths() map[FeedMonth]bool {
 	return m
 }
 
-// timeBytes is the order of an instant in member keys (see memberKey).
-func timeBytes(t time.Time) []byte {
-	b := make([]byte, 12)
-	binary.BigEndian.PutUint64(b, math.MaxUint64-uint64(t.Unix()-math.MinInt64))
-	binary.BigEndian.PutUint32(b[8:], math.MaxUint32-uint32(t.Nanosecond()))
-	return b
-}
-
 // MonthMembers calls fn with the published articles of feed k of month m
 // (UTC), newest first (ties broken by id), until fn returns false. It costs
 // the month, not the feed: the members are kept in order of the instant.
@@ -169,21 +160,12 @@ func (t *Tx) MonthMembers(k layout.FeedKey, m layout.Month, fn func(path string,
 		if bytes.Compare(tb, last) > 0 {
 			return nil
 		}
-		rest := key[12:]
-		i := bytes.IndexByte(rest, 0)
-		if i < 0 {
-			return fmt.Errorf("state: feed %s: %w", k.Name, errCorrupt)
-		}
-		id, path := string(rest[:i]), string(rest[i+1:])
-		if !t.Published(id, path) {
-			continue
-		}
-		e, ok, err := t.Entry(path)
+		path, e, ok, err := t.member(k, key)
 		if err != nil {
 			return err
 		}
-		if !ok || e.Header == nil || e.Header.ID != id {
-			return fmt.Errorf("state: feed %s lists %s: %w", k.Name, path, errCorrupt)
+		if !ok {
+			continue
 		}
 		more, err := fn(path, e)
 		if err != nil || !more {

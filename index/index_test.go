@@ -362,6 +362,9 @@ func TestStateInUse(t *testing.T) {
 	if filepath.Dir(y.Path()) == dir {
 		t.Fatalf("second index opened the held state %s", y.Path())
 	}
+	if !y.Temporary() || x.Temporary() {
+		t.Errorf("Temporary(): holder %v, second %v; want false, true", x.Temporary(), y.Temporary())
+	}
 	put(t, y, "b.txt", Entry{Header: hdr("id:b", 2, nil, nil)})
 	if got := top(t, x, all, 5); !slices.Equal(got, []string{"a.txt"}) {
 		t.Errorf("the holder's state changed: %v", got)

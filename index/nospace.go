@@ -37,6 +37,7 @@ func (x *Index) fallBack(cause error) error {
 		return fmt.Errorf("state %s: %w; temporary state: %w", x.path, cause, err)
 	}
 	x.temp, x.path, x.bulk = tmp, filepath.Join(tmp, FileName), false
+	x.fellBack.Store(true)
 	if err := x.open(); err != nil {
 		x.removeTemp()
 		return fmt.Errorf("temporary state %s: %w", x.path, err)
@@ -44,3 +45,9 @@ func (x *Index) fallBack(cause error) error {
 	x.Fresh = true
 	return nil
 }
+
+// Temporary reports whether the index runs on a temporary state although
+// a state directory was asked for: the directory is in use by another
+// feedgen or its disk refused writes. Publishing is unaffected; a restart
+// costs a full read of the source. Safe to call from any goroutine.
+func (x *Index) Temporary() bool { return x.fellBack.Load() }

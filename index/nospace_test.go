@@ -37,8 +37,14 @@ func TestUnwritableFallsBack(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if x.Temporary() {
+				t.Fatal("Temporary() before any fault")
+			}
 			if err := x.Reset(tc.cause); err != nil {
 				t.Fatal(err)
+			}
+			if x.Temporary() != tc.fallBack {
+				t.Errorf("Temporary() = %v after Reset(%v), want %v", x.Temporary(), tc.cause, tc.fallBack)
 			}
 			moved := filepath.Dir(x.Path()) != dir
 			if moved != tc.fallBack {

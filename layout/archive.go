@@ -3,6 +3,7 @@ package layout
 import (
 	"fmt"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 )
@@ -110,4 +111,24 @@ func digits(s string) bool {
 		}
 	}
 	return true
+}
+
+// IsFeed reports whether the published path p is a current feed's file (a
+// format's file in the site root or a category's or tag's folder): what a
+// WebSub subscriber follows and a hub is told about. Pages, the OPML list
+// and archive documents (fixed once their month is over, and never
+// subscribed to) are not.
+func IsFeed(p string) bool {
+	if IsArchive(p) {
+		return false
+	}
+	dir, file := path.Split(p)
+	if file != RSS.FileName() && file != Atom.FileName() && file != JSON.FileName() {
+		return false
+	}
+	if dir == "/" {
+		return true // the global feed
+	}
+	seg := strings.Split(dir, "/") // "", folder, name, ""
+	return len(seg) == 4 && seg[2] != "" && (seg[1] == KindCategory.Folder() || seg[1] == KindTag.Folder())
 }

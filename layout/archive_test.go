@@ -56,3 +56,25 @@ func TestMonthOf(t *testing.T) {
 		t.Error("String is wrong")
 	}
 }
+
+func TestIsFeed(t *testing.T) {
+	t.Parallel()
+	for p, want := range map[string]bool{
+		"/rss.xml": true, "/atom.xml": true, "/feed.json": true,
+		"/category/caijing/rss.xml": true, "/tag/财经 新闻/feed.json": true, "/tag/archive/atom.xml": true,
+		"/archive/2026/11/rss.xml": false, "/category/caijing/archive/2026/11/atom.xml": false,
+		"/index.html": false, "/category/caijing/index.html": false, "/feeds.opml": false,
+		"/category//rss.xml": false, "/foo/bar/rss.xml": false, "/category/a/b/rss.xml": false, "rss.xml": false,
+	} {
+		if got := IsFeed(p); got != want {
+			t.Errorf("IsFeed(%q) = %v, want %v", p, got, want)
+		}
+	}
+	for _, k := range []FeedKey{{}, {KindCategory, "caijing"}, {KindTag, "財經"}} {
+		for _, f := range Formats {
+			if !IsFeed(k.Path(f)) {
+				t.Errorf("IsFeed(%q) = false for a feed's own path", k.Path(f))
+			}
+		}
+	}
+}

@@ -58,6 +58,9 @@ const (
 const (
 	IndexPath = "/" + PageFile
 	OPMLPath  = "/feeds.opml"
+	// HealthPath is the daemon's health report (serve only; nothing on
+	// disk): a feed, category or tag can never be named so.
+	HealthPath = "/healthz"
 )
 
 // PageFile is the name of the HTML page in each feed's folder: the page

@@ -230,7 +230,7 @@ func result(ok bool) string {
 // the format that was asked for.
 func formatOf(p string) int {
 	switch {
-	case p == "/healthz":
+	case p == layout.HealthPath:
 		return fmtHealth
 	case p == Path:
 		return fmtMetrics

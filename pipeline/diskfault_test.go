@@ -159,12 +159,19 @@ func TestServeOutWriteFaults(t *testing.T) {
 	if !strings.Contains(logs.String(), "no space left on device") {
 		t.Errorf("the log does not give the cause:\n%s", logs.String())
 	}
+	waitDegraded(t, td, "failing output in /healthz", "output_failing")
 
 	failing.Store(false)
 	eventually(t, 10*time.Second, "disk caught up", func() (bool, string) { return diskEqualsServed(td, out) })
+	// The files are in place a moment before the line that says so.
+	eventually(t, 5*time.Second, "recovery logged", func() (bool, string) {
+		return logs.count("event=output_recovered") > 0, logs.String()
+	})
+	time.Sleep(100 * time.Millisecond) // a second line would come from a retry already queued
 	if n := logs.count("event=output_recovered"); n != 1 {
 		t.Errorf("recovery logged %d times, want once", n)
 	}
+	waitDegraded(t, td, "recovered output in /healthz")
 }
 
 // TestServeOutDirRemoved deletes, then replaces, the output directory while

@@ -44,6 +44,7 @@ func TestMetricsEndpoint(t *testing.T) {
 		`feedgen_watch_batches_total `,
 		`feedgen_watch_events_total `,
 		`feedgen_feeds `,
+		`feedgen_degraded{what="output_failing"} 0`,
 		`go_goroutines `,
 	} {
 		if !strings.Contains(out, want) {

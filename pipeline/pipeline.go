@@ -18,6 +18,7 @@ import (
 
 	"feedgen/diskout"
 	"feedgen/feedgen"
+	"feedgen/layout"
 	"feedgen/metrics"
 	"feedgen/serve"
 	"feedgen/snapshot"
@@ -96,7 +97,7 @@ func Build(opts BuildOptions) (BuildResult, error) {
 		keep = pc.keep
 	}
 	res := g.Emit(func(f *snapshot.File) {
-		if w := pc.put(f); w && opts.Ping && websub.IsFeed(f.ContentType) { // Finish returns Put's errors
+		if w := pc.put(f); w && opts.Ping && layout.IsFeed(f.Path) { // Finish returns Put's errors
 			changed = append(changed, f.Path)
 		}
 	}, keep)
@@ -205,7 +206,8 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 			d.gen.Close()
 		}
 	}()
-	d.handler = serve.NewHandler(serve.Options{CacheControl: opts.CacheControl, Logger: log, Links: feedLinks(opts.Site.BaseURL, opts.Site.Hubs)})
+	d.handler = serve.NewHandler(serve.Options{CacheControl: opts.CacheControl, Logger: log, Links: feedLinks(opts.Site.BaseURL, opts.Site.Hubs),
+		Degraded: d.degraded}) // health.go
 	if err := d.startWebSub(); err != nil {
 		return nil, err
 	}
@@ -247,6 +249,7 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 			return nil, err
 		}
 	}
+	opts.Metrics.Degraded(d.degraded) // feedgen_degraded, as /healthz (health.go)
 	if d.metricsSrv, err = listenMetrics(opts, log); err != nil {
 		_ = d.ln.Close()
 		return nil, err

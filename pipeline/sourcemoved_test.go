@@ -27,6 +27,7 @@ func TestServeSourceMoved(t *testing.T) {
 	eventually(t, 10*time.Second, "loss of the source logged", func() (bool, string) {
 		return logs.count("event=root_lost") == 1, logs.String()
 	})
+	waitDegraded(t, td, "lost source in /healthz", "root_lost")
 	time.Sleep(200 * time.Millisecond) // the rescan that follows fails
 	now := td.snapshotFiles()
 	if !bytes.Equal(now["/rss.xml"], before["/rss.xml"]) {
@@ -42,6 +43,7 @@ func TestServeSourceMoved(t *testing.T) {
 		n, err := countTitle(td.snapshotFiles()["/rss.xml"], "written while away")
 		return err == nil && n == 1, fmt.Sprintf("%d items, err %v", n, err)
 	})
+	waitDegraded(t, td, "source back in /healthz")
 	editTitle(t, td, filepath.Join(src, "after.txt"), "written after the return")
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -44,8 +43,8 @@ func feedLinks(base string, hubs []string) func(*snapshot.File) []string {
 		return nil
 	}
 	return func(f *snapshot.File) []string {
-		if !websub.IsFeed(f.ContentType) || layout.IsArchive(f.Path) {
-			return nil // an archive document is not subscribed to
+		if !layout.IsFeed(f.Path) {
+			return nil // a page, the OPML list or an archive document is not subscribed to
 		}
 		return websub.LinkHeader(hubs, websub.TopicURL(base, f.Path))
 	}
@@ -77,14 +76,7 @@ func (d *Daemon) startWebSub() error {
 	if m := d.opts.Metrics; m != nil && ho.OnDelivery == nil {
 		ho.OnDelivery = m.WebSubDelivery // feedgen_websub_deliveries_total
 	}
-	ho.IsTopic = func(topic string) bool {
-		p, ok := websub.TopicPath(site.BaseURL, topic)
-		if !ok {
-			return false
-		}
-		f := d.handler.Snapshot().Get(p)
-		return f != nil && websub.IsFeed(f.ContentType)
-	}
+	ho.IsTopic = isTopic(site.BaseURL, d.handler.Snapshot)
 	if d.opts.State != "" {
 		ho.StorePath = filepath.Join(d.opts.State, websubFile)
 	}
@@ -94,6 +86,16 @@ func (d *Daemon) startWebSub() error {
 	}
 	d.hub = h
 	return nil
+}
+
+// isTopic says which topics the built-in hub accepts: the URLs of the
+// feeds served now. Pages, the OPML list and archive documents are not
+// topics: no delivery would ever follow (announce skips them).
+func isTopic(base string, snap func() *snapshot.Snapshot) func(topic string) bool {
+	return func(topic string) bool {
+		p, ok := websub.TopicPath(base, topic)
+		return ok && layout.IsFeed(p) && snap().Get(p) != nil
+	}
 }
 
 // httpHandler is what the server answers with: the feeds, and the hub at
@@ -121,7 +123,7 @@ func (d *Daemon) announce(old, now *snapshot.Snapshot) {
 	var contents []websub.Content
 	for _, p := range now.Paths() {
 		f := now.Get(p)
-		if !websub.IsFeed(f.ContentType) || layout.IsArchive(p) {
+		if !layout.IsFeed(p) {
 			continue
 		}
 		if o := old.Get(p); o != nil && o.ETag == f.ETag {
@@ -139,7 +141,7 @@ func (d *Daemon) announce(old, now *snapshot.Snapshot) {
 		}
 	}
 	for _, p := range old.Paths() {
-		if f := old.Get(p); websub.IsFeed(f.ContentType) && !layout.IsArchive(p) && now.Get(p) == nil {
+		if layout.IsFeed(p) && now.Get(p) == nil {
 			topics = append(topics, websub.TopicURL(base, p))
 		}
 	}
@@ -168,7 +170,7 @@ func (d *Daemon) Hub() *websub.Hub { return d.hub }
 func pingBuild(opts BuildOptions, paths []string) error {
 	var topics []string
 	for _, p := range paths {
-		if isFeedPath(p) {
+		if layout.IsFeed(p) {
 			topics = append(topics, websub.TopicURL(opts.Site.BaseURL, p))
 		}
 	}
@@ -194,19 +196,4 @@ func pingBuild(opts BuildOptions, paths []string) error {
 		return fmt.Errorf("hub pings: %d topic(s) not acknowledged by a hub (see the log)", failed)
 	}
 	return nil
-}
-
-// isFeedPath reports whether a published path is a feed's (by its file
-// name: a removed file has no content type left).
-func isFeedPath(p string) bool {
-	if layout.IsArchive(p) {
-		return false // not subscribed to: no ping
-	}
-	base := path.Base(p)
-	for _, f := range layout.Formats {
-		if base == f.FileName() {
-			return true
-		}
-	}
-	return false
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"feedgen/feedgen"
+	"feedgen/layout"
 	"feedgen/snapshot"
 	"feedgen/watch"
 	"feedgen/websub"
@@ -145,12 +146,12 @@ func startWebSubDaemonTB(t testing.TB, src, state, addr string, hubs []string, t
 func changedTopics(base string, a, b *snapshot.Snapshot) []string {
 	var out []string
 	for _, p := range b.Paths() {
-		if f := b.Get(p); websub.IsFeed(f.ContentType) && (a.Get(p) == nil || a.Get(p).ETag != f.ETag) {
+		if f := b.Get(p); layout.IsFeed(p) && (a.Get(p) == nil || a.Get(p).ETag != f.ETag) {
 			out = append(out, websub.TopicURL(base, p))
 		}
 	}
 	for _, p := range a.Paths() {
-		if websub.IsFeed(a.Get(p).ContentType) && b.Get(p) == nil {
+		if layout.IsFeed(p) && b.Get(p) == nil {
 			out = append(out, websub.TopicURL(base, p))
 		}
 	}
@@ -203,7 +204,7 @@ func TestWebSubDaemon(t *testing.T) {
 	// Every feed's rel="self" is the self URL its own body names.
 	snap := td.d.Snapshot()
 	for _, p := range snap.Paths() {
-		if !websub.IsFeed(snap.Get(p).ContentType) {
+		if !layout.IsFeed(p) {
 			continue
 		}
 		r := td.do(t, http.MethodGet, p, nil)
@@ -329,7 +330,7 @@ func TestWebSubFaultsDoNotDelayRegeneration(t *testing.T) {
 	ln.Close()
 	// The hub and callback timeouts are long, so that an edit that
 	// waited for one would show.
-	const hangFor = 5 * time.Second
+	const hangFor = 20 * time.Second // its half is well above a slow stop on a loaded CI machine
 	failing := newRecorder(t)
 	failing.status.Store(500)
 	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -391,5 +392,33 @@ func TestWebSubFaultsDoNotDelayRegeneration(t *testing.T) {
 	}
 	if d := time.Since(start); d > hangFor/2 {
 		t.Errorf("stopping took %s: it waited for a callback or hub", d)
+	}
+}
+
+// TestWebSubTopics: the built-in hub accepts the served feeds only; an
+// archive document, a page or the OPML list is served but never announced,
+// so a subscription to it would be accepted and never delivered.
+func TestWebSubTopics(t *testing.T) {
+	const base = "https://feeds.example.com/"
+	mod := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	var files []*snapshot.File
+	for _, p := range []string{"/rss.xml", "/category/caijing/atom.xml", "/archive/2026/10/rss.xml",
+		"/category/caijing/archive/2026/10/feed.json", "/index.html", "/feeds.opml"} {
+		files = append(files, snapshot.NewFile(p, "application/rss+xml; charset=utf-8", []byte("x"), mod))
+	}
+	snap := snapshot.New(files, snapshot.Stats{})
+	ok := isTopic(base, func() *snapshot.Snapshot { return snap })
+	for topic, want := range map[string]bool{
+		base + "rss.xml": true, base + "category/caijing/atom.xml": true,
+		base + "tag/gone/rss.xml":                           false, // not served
+		base + "archive/2026/10/rss.xml":                    false,
+		base + "category/caijing/archive/2026/10/feed.json": false,
+		base + "index.html":                                 false,
+		base + "feeds.opml":                                 false,
+		"https://elsewhere.example/rss.xml":                 false,
+	} {
+		if got := ok(topic); got != want {
+			t.Errorf("isTopic(%s) = %v, want %v", topic, got, want)
+		}
 	}
 }

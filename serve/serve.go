@@ -14,7 +14,6 @@
 package serve
 
 import (
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -47,6 +46,9 @@ type Options struct {
 	// a path (nil: none): WebSub's rel="hub" and rel="self". It is called
 	// once per file when a snapshot is published, never per request.
 	Links func(f *snapshot.File) []string
+	// Degraded, when set, names what is wrong with the daemon although it
+	// serves (see healthReport); /healthz asks it at each request.
+	Degraded func() []string
 	// LazyCacheBytes bounds the bodies kept of lazy files (archive
 	// documents rendered on demand, lazy.go). 0 means
 	// DefaultLazyCacheBytes; negative keeps none.
@@ -62,6 +64,7 @@ type Handler struct {
 	log          *slog.Logger
 	identity     *identityCache
 	links        func(*snapshot.File) []string
+	degraded     func() []string
 	lazy         *lazyCache
 	// swapped is closed by the next Swap (a request for a lazy file that
 	// a regeneration is replacing waits for it; lazy.go).
@@ -181,7 +184,7 @@ func NewHandler(opts Options) *Handler {
 	if lzMax == 0 {
 		lzMax = DefaultLazyCacheBytes
 	}
-	h := &Handler{cacheControl: one(cc), log: lg, identity: newIdentityCache(idMax), links: opts.Links, lazy: newLazyCache(lzMax)}
+	h := &Handler{cacheControl: one(cc), log: lg, identity: newIdentityCache(idMax), links: opts.Links, degraded: opts.Degraded, lazy: newLazyCache(lzMax)}
 	ch := make(chan struct{})
 	h.swapped.Store(&ch)
 	return h
@@ -255,16 +258,7 @@ func newState(s *snapshot.Snapshot, links func(*snapshot.File) []string) *state 
 		}
 		st.entries[p] = e
 	}
-	stats := s.Stats()
-	b, _ := json.Marshal(struct { // only ints and strings: cannot fail
-		Status   string `json:"status"`
-		Articles int    `json:"articles"`
-		Invalid  int    `json:"invalid"`
-		Feeds    int    `json:"feeds"`
-		Files    int    `json:"files"`
-		Updated  string `json:"updated"`
-	}{"ok", stats.Articles, stats.Invalid, stats.Feeds, s.Len(), stats.Updated.UTC().Format(time.RFC3339)})
-	st.health = append(b, '\n')
+	st.health = healthBody(s, nil)
 	st.hlen = one(strconv.Itoa(len(st.health)))
 	return st
 }
@@ -292,7 +286,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	st := h.state.Load()
 	p := r.URL.Path
-	if p == "/healthz" {
+	if p == layout.HealthPath {
 		h.serveHealth(w, r, st)
 		return
 	}
@@ -396,7 +390,8 @@ func (h *Handler) serveHealth(w http.ResponseWriter, r *http.Request, st *state)
 	hdr[kNosniff] = hdrNosniff
 	body, clen, code := health503, hdrLenHealth, http.StatusServiceUnavailable
 	if st != nil {
-		body, clen, code = st.health, st.hlen, http.StatusOK
+		body, clen = h.currentHealth(st)
+		code = http.StatusOK
 	} else {
 		hdr[kRetry] = hdrRetry
 	}

@@ -82,6 +82,7 @@ func (w *Watcher) notifyLoop() {
 	defer fallback.Stop()
 	rootCheck := time.NewTicker(w.rootCheckEvery)
 	defer rootCheck.Stop()
+	w.noteHealth(false)
 	lost := func(why string) {
 		w.dropDirs(w.root)
 		clear(w.polled)
@@ -151,6 +152,7 @@ func (w *Watcher) notifyLoop() {
 			w.log.Debug("batch", "paths", len(batch.Paths), "rescan", batch.Rescan)
 			w.emit(batch)
 		}
+		w.noteHealth(rootTick != nil)
 	}
 }
 

@@ -125,6 +125,7 @@ type Watcher struct {
 	retryEvery    time.Duration
 	lastRetry     time.Time
 	limitLogged   bool
+	health        health // what Health reports (health.go)
 	// rootInfo is the folder watched as the root, to notice the path
 	// naming another one (rootcheck.go).
 	rootInfo       os.FileInfo

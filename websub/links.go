@@ -51,14 +51,3 @@ func TopicPath(base, topic string) (string, bool) {
 	}
 	return "/" + p, true
 }
-
-// IsFeed reports whether a published file's content type is a feed's, the
-// only files that are WebSub topics.
-func IsFeed(contentType string) bool {
-	mt, _, _ := strings.Cut(contentType, ";")
-	switch strings.TrimSpace(mt) {
-	case "application/rss+xml", "application/atom+xml", "application/feed+json":
-		return true
-	}
-	return false
-}

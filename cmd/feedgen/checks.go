@@ -9,6 +9,9 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
+
+	"feedgen/feedgen"
 )
 
 // checkSrc says, in the same words for build and serve, why -src cannot be
@@ -22,6 +25,51 @@ func checkSrc(src string) error {
 		return fmt.Errorf("-src %s: %w", src, err)
 	case !fi.IsDir():
 		return fmt.Errorf("-src %s: not a directory", src)
+	}
+	return nil
+}
+
+// checkURLFlags names the flag of a bad -base-url or -hub: Normalize cannot
+// tell a flag from a key of the config file.
+func checkURLFlags(c *common) error {
+	if c.baseURL != "" {
+		if err := feedgen.CheckBaseURL(c.baseURL); err != nil {
+			return fmt.Errorf("-base-url %q: %w", c.baseURL, err)
+		}
+	}
+	for _, h := range c.hubs {
+		if err := feedgen.CheckHubURL(h); err != nil {
+			return fmt.Errorf("-hub %q: %w", h, err)
+		}
+	}
+	return nil
+}
+
+// checkAddr refuses a listen address the daemon could not listen on, before
+// it reads the whole source: the listener's own error comes after the
+// first scan and in Go's words ("missing port in address").
+func checkAddr(flagName, addr string) error {
+	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
+		return fmt.Errorf("%s %q: want host:port, such as 127.0.0.1:8080 or :8080", flagName, addr)
+	}
+	return nil
+}
+
+// checkServeFlags checks serve's own flags: the addresses, and durations
+// that cannot be negative (a negative -poll silently meant inotify).
+func checkServeFlags(addr, metricsAddr string, durations map[string]time.Duration) error {
+	if err := checkAddr("-addr", addr); err != nil {
+		return err
+	}
+	if metricsAddr != "" {
+		if err := checkAddr("-metrics-addr", metricsAddr); err != nil {
+			return err
+		}
+	}
+	for _, name := range []string{"-poll", "-debounce", "-max-delay"} {
+		if d, ok := durations[name]; ok && d < 0 {
+			return fmt.Errorf("%s %v: want 0 or a positive duration", name, d)
+		}
 	}
 	return nil
 }

@@ -42,6 +42,10 @@ func TestUsageErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	missing := filepath.Join(dir, "nonexistent")
+	badHub := filepath.Join(dir, "hubs.yaml")
+	if err := os.WriteFile(badHub, []byte("hubs: [ftp://hub.example.com/]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out := filepath.Join(dir, "out")
 	tests := []struct {
 		args []string
@@ -55,6 +59,13 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"build", "-src", missing, "-out", out, "-state", ""}, 1, []string{"feedgen build: -src " + missing + ": no such directory"}},
 		{[]string{"serve", "-src", missing, "-state", ""}, 1, []string{"feedgen serve: -src " + missing + ": no such directory"}},
 		{[]string{"build", "-src", badCfg, "-out", out, "-state", ""}, 1, []string{"-src " + badCfg + ": not a directory"}},
+		{[]string{"serve", "-addr", "nonsense", "-state", ""}, 2, []string{`feedgen serve: -addr "nonsense": want host:port`}},
+		{[]string{"serve", "-metrics-addr", "9090x", "-state", ""}, 2, []string{`feedgen serve: -metrics-addr "9090x": want host:port`}},
+		{[]string{"serve", "-poll", "-1s", "-state", ""}, 2, []string{"feedgen serve: -poll -1s: want 0 or a positive duration"}},
+		{[]string{"build", "-max-article-size", "-5", "-out", out, "-state", ""}, 2, []string{"feedgen build: -max-article-size -5: want a positive"}},
+		{[]string{"build", "-base-url", "feeds.example.com", "-out", out, "-state", ""}, 2, []string{`feedgen build: -base-url "feeds.example.com": want an absolute http or https URL`}},
+		{[]string{"serve", "-hub", "hub.example.com", "-state", ""}, 2, []string{`feedgen serve: -hub "hub.example.com": want an absolute http or https URL`}},
+		{[]string{"build", "-config", badHub, "-out", out, "-state", ""}, 2, []string{"feedgen build: " + badHub + `: hub "ftp://hub.example.com/": want`}},
 	}
 	for _, tt := range tests {
 		code, _, errs := runCmd(tt.args...)

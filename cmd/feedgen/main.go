@@ -74,7 +74,7 @@ type common struct {
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.src, "src", "seeds", "source `directory` of articles")
 	fs.StringVar(&c.baseURL, "base-url", "", "absolute `URL` the feeds are served under (build: default http://localhost:8080/; serve: derived from -addr)")
-	fs.StringVar(&c.config, "config", "", "optional YAML `file`: title, description, link, language, timezone, limit, categories")
+	fs.StringVar(&c.config, "config", "", "optional YAML `file` of site settings: base_url, title, description, link, language, timezone, limit, hubs, archive, categories (unknown keys are an error)")
 	fs.IntVar(&c.limit, "limit", feedgen.DefaultLimit, "items per feed (0: no limit)")
 	fs.BoolVar(&c.archive, "archive", false, "also publish every feed's older items as RFC 5005 archive documents, by month")
 	fs.Int64Var(&c.maxSize, "max-article-size", feedgen.DefaultMaxArticleSize, "largest article file read, in `bytes`")
@@ -129,7 +129,16 @@ func (c *common) site(fs *flag.FlagSet, defaultBase string) (feedgen.Config, err
 	if err := checkLimit(limitFrom, cfg.Limit); err != nil {
 		return cfg, err
 	}
+	if c.maxSize <= 0 {
+		return cfg, fmt.Errorf("-max-article-size %d: want a positive number of bytes", c.maxSize)
+	}
+	if err := checkURLFlags(c); err != nil {
+		return cfg, err
+	}
 	if err := cfg.Normalize(); err != nil {
+		if c.config != "" {
+			err = fmt.Errorf("%s: %w", c.config, err) // the flags passed: the file gave it
+		}
 		return cfg, err
 	}
 	return cfg, nil
@@ -236,6 +245,10 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "feedgen serve: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
+	if err := checkServeFlags(*addr, *metricsAddr, map[string]time.Duration{"-poll": *poll, "-debounce": *quiet, "-max-delay": *maxDelay}); err != nil {
+		fmt.Fprintln(stderr, "feedgen serve:", err)
+		return 2
+	}
 	log, err := c.logger(stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "feedgen serve:", err)
@@ -253,6 +266,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if cfg.BaseURL == baseFromAddr(*addr) {
 		warnWildcard(log, *addr, cfg.BaseURL)
 	}
+	ws.warnBase(log, cfg.BaseURL, cfg.BaseURL == baseFromAddr(*addr))
 	wopts, err := ws.options(&cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "feedgen serve:", err)

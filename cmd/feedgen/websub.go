@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"feedgen/feedgen"
@@ -48,4 +49,17 @@ func (w *websubFlags) options(cfg *feedgen.Config) (pipeline.WebSubOptions, erro
 		return pipeline.WebSubOptions{}, err
 	}
 	return pipeline.WebSubOptions{BuiltIn: true, Hub: websub.HubOptions{AllowPrivate: w.allowPrivate}}, nil
+}
+
+// warnBase warns when the built-in hub runs with a base URL made from
+// -addr: the hub URL and every topic a subscriber is told name this
+// machine's listen address (often localhost), which a subscriber elsewhere
+// cannot reach, and a subscription to such a topic would be of no use once
+// the feeds are served under their public URL.
+func (w *websubFlags) warnBase(log *slog.Logger, baseURL string, derived bool) {
+	if !w.builtIn || !derived {
+		return
+	}
+	log.Warn("-websub without -base-url: the hub (" + baseURL + "websub) and every topic it is told of start with " +
+		baseURL + ", which subscribers on other machines cannot reach; set -base-url to the feeds' public URL")
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -72,5 +74,22 @@ func TestBuildPing(t *testing.T) {
 	code, _, stderr := runCmd("build", "-src", "../../seeds", "-out", t.TempDir(), "-state", "", "-hub", bad.URL, "-ping")
 	if code != 1 || !strings.Contains(stderr, "not acknowledged") {
 		t.Fatalf("refusing hub: exit %d, %q", code, stderr)
+	}
+}
+
+// TestWebSubBaseWarning: the built-in hub with a base URL made from -addr
+// warns that subscribers are told local topics; with -base-url, or without
+// -websub, nothing is said.
+func TestWebSubBaseWarning(t *testing.T) {
+	for _, c := range []struct {
+		builtIn, derived, warn bool
+	}{{true, true, true}, {true, false, false}, {false, true, false}} {
+		var buf bytes.Buffer
+		w := websubFlags{builtIn: c.builtIn}
+		w.warnBase(slog.New(slog.NewTextHandler(&buf, nil)), "http://localhost:8080/", c.derived)
+		got := strings.Contains(buf.String(), "-websub without -base-url") && strings.Contains(buf.String(), "http://localhost:8080/websub")
+		if got != c.warn {
+			t.Errorf("%+v: warned %v (%q)", c, got, buf.String())
+		}
 	}
 }

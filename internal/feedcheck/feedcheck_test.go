@@ -64,6 +64,18 @@ func runMutations(t *testing.T, name string, muts []mutation) {
 	}
 }
 
+// TestHTMLTextEscaped: text escaped for HTML, as feedgen writes a plain-text
+// summary into the RSS description, passes the bare "&" and "<" rule.
+func TestHTMLTextEscaped(t *testing.T) {
+	base := sample(t, "rss.xml")
+	for _, desc := range []string{"R&amp;amp;D &amp;lt;2% &amp;#8230; &amp;#x2026;", "a &lt;b&gt;bold&lt;/b&gt; word"} {
+		body := strings.Replace(base, "A summary of the first post.", desc, 1)
+		if err := Check("rss.xml", []byte(body)); err != nil {
+			t.Errorf("description %q rejected:\n%v", desc, err)
+		}
+	}
+}
+
 func TestRSSViolations(t *testing.T) {
 	const item2 = "<title>First post</title>\n      <link>https://blog.example.com/posts/first/</link>\n      <description>A summary of the first post.</description>"
 	runMutations(t, "rss.xml", []mutation{
@@ -119,6 +131,11 @@ func TestRSSViolations(t *testing.T) {
 		{"language missing", "<language>en-us</language>", "", "language is missing"},
 		{"numeric guid", `<guid isPermaLink="false">tag:blog.example.com,2024:first</guid>`, `<guid isPermaLink="false">42</guid>`, "not sufficiently unique"},
 		{"relative URL in description", "A summary of the first post.", `See &lt;a href="/x"&gt;x&lt;/a&gt;`, "item 2: description: <a href=\"/x\"> is a relative URL"},
+		// The W3C validator's "Invalid HTML": plain text put into the
+		// description without HTML escaping (R&D, <2%).
+		{"bare ampersand in description", "A summary of the first post.", "R&amp;D spending", `item 2: description: unescaped "&"`},
+		{"bare less-than in description", "A summary of the first post.", "below &lt;2%", `item 2: description: unescaped "<"`},
+		{"reference without semicolon in description", "A summary of the first post.", "AT&amp;amp T", `item 2: description: unescaped "&"`},
 	})
 }
 

@@ -1,6 +1,7 @@
 package feedcheck
 
 import (
+	"regexp"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -28,6 +29,7 @@ var urlAttrs = map[string]bool{
 // (http, https, mailto) or a "#fragment". Feed content is shown outside the
 // site, where relative URLs resolve against the wrong base.
 func checkHTML(r *report, scope, src string) {
+	checkHTMLText(r, scope, src)
 	doc, err := html.Parse(strings.NewReader(src))
 	if err != nil {
 		r.add(scope, "cannot parse HTML: %v", err)
@@ -158,4 +160,36 @@ func truncate(s string) string {
 		}
 	}
 	return s
+}
+
+// charRef matches what may follow "&" in HTML text: a named, decimal or
+// hexadecimal character reference ended by ";".
+var charRef = regexp.MustCompile(`^&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);`)
+
+// checkHTMLText reports a bare "&" or "<" in the text of an HTML fragment.
+// Browsers recover from both, but they are parse errors: the W3C feed
+// validator, which parses HTML content strictly (html5lib), warns "Invalid
+// HTML", and a "<" before a letter would open an element. Plain text that a
+// feed carries as HTML (the RSS description) must be escaped twice for that
+// reason.
+func checkHTMLText(r *report, scope, src string) {
+	z := html.NewTokenizer(strings.NewReader(src))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return
+		case html.TextToken:
+			raw := string(z.Raw())
+			for i := 0; i < len(raw); i++ {
+				switch {
+				case raw[i] == '<':
+					r.add(scope, "unescaped %q in HTML text near %q", "<", truncate(raw[i:]))
+					return
+				case raw[i] == '&' && !charRef.MatchString(raw[i:]):
+					r.add(scope, "unescaped %q in HTML text near %q", "&", truncate(raw[i:]))
+					return
+				}
+			}
+		}
+	}
 }
