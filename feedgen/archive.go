@@ -261,6 +261,7 @@ func (g *Generator) planArchive(t *index.Tx, j *renderJob) error {
 		info.Archive = a
 		aj := &archJob{key: k, month: m, items: items, info: info, sig: feedSignature(info, items)}
 		if old != nil && old.sig == aj.sig && old.links == a && (old.files[0] != nil || g.keptArchive(k, m, old) || g.lazyKnown(k, old, j.info)) {
+			g.renamedItems(k, m, old, aj)
 			continue
 		}
 		g.archJobs = append(g.archJobs, aj)
@@ -390,8 +391,10 @@ func (g *Generator) renderArchJob(j *archJob, emit func(*snapshot.File)) ([3]*sn
 			}
 			file := g.reuse(prev, j.key.ArchivePath(j.month, f), f.ContentType(), body, lm).WithCacheControl(cc)
 			sizes[f] = len(body)
-			if g.lazy && emit == nil && !file.IsLazy() {
-				// Its bytes are rendered again when a request needs them.
+			if g.lazy && emit == nil {
+				// Its bytes are rendered again when a request needs them,
+				// from these items and info: a lazy file reuse kept (same
+				// bytes) may name items that have moved since.
 				if paths == nil {
 					paths = make([]string, len(j.items))
 					for n, it := range j.items {

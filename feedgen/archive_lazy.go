@@ -2,6 +2,7 @@ package feedgen
 
 import (
 	"errors"
+	"slices"
 	"time"
 
 	"feedgen/index"
@@ -82,4 +83,26 @@ func (g *Generator) lazyKnown(k FeedKey, o *archOut, info FeedInfo) bool {
 		o.files[f] = g.lazyArchiveFile(k.ArchivePath(o.links.Doc, f), f, o.etags[f], o.sizes[f], lm, cc, fi, o.items)
 	}
 	return true
+}
+
+// renamedItems brings the item paths of an archive document whose bytes
+// did not change (aj has old's signature) up to date: the signature is of
+// the items' contents, so an article that moved to another file keeps the
+// document's bytes but not its path, and a lazy file must read the
+// fragment under the new one. The state records the new paths.
+func (g *Generator) renamedItems(k FeedKey, m layout.Month, old *archOut, aj *archJob) {
+	paths := make([]string, len(aj.items))
+	for n, it := range aj.items {
+		paths[n] = it.path
+	}
+	if slices.Equal(paths, old.items) {
+		return
+	}
+	old.items = paths
+	for f, file := range old.files {
+		if file != nil && file.IsLazy() {
+			old.files[f] = g.lazyArchiveFile(file.Path, Format(f), file.ETag, file.Size(), file.ModTime, file.CacheControl, aj.info, paths)
+		}
+	}
+	g.archDone = append(g.archDone, archRef{k, m})
 }
