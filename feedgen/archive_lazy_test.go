@@ -2,6 +2,7 @@ package feedgen
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,6 +127,33 @@ func TestArchiveLazy(t *testing.T) {
 	}
 	if b, err := old.Get("/archive/2024/01/rss.xml").Identity(); err != nil || string(b) != want["/archive/2024/01/rss.xml"] {
 		t.Errorf("an untouched month of the old snapshot: %v", err)
+	}
+}
+
+// TestArchiveLazyRenamed: an archived article that moves to another file
+// leaves its month's bytes as they were, and the lazy documents must read
+// its rendered item under the new name (the old one is gone).
+func TestArchiveLazyRenamed(t *testing.T) {
+	dir, state := t.TempDir(), t.TempDir()
+	as := archCorpus(t, dir, 30)
+	cfg := archConfig(t, 3)
+	g := newLazy(t, dir, state, cfg)
+	if _, err := g.Scan(); err != nil {
+		t.Fatal(err)
+	}
+	g.Snapshot()
+	for i, a := range as[2:6] {
+		from, to := filepath.Join(dir, a.rel), filepath.Join(dir, fmt.Sprintf("moved/%d.txt", i))
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(from, to); err != nil {
+			t.Fatal(err)
+		}
+		g.Update([]string{from, to})
+		s := g.Snapshot().Snapshot
+		want, _ := fresh(t, dir, cfg)
+		sameFiles(t, fmt.Sprintf("after moving %s", a.rel), lazyContents(t, s), want)
 	}
 }
 
