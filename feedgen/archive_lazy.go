@@ -31,14 +31,6 @@ import (
 func (g *Generator) lazyArchiveFile(path string, f Format, etag string, size int, modTime time.Time, cc string, info FeedInfo, paths []string) *snapshot.File {
 	ix, cfg, log := g.ix, &g.cfg, g.log
 	produce := func() ([]byte, error) {
-		// The month's fragments are scattered over the mapped index, and
-		// the kernel reads ahead around each: left mapped, one busy month
-		// at 100 000 articles counted 700 MB of this process's memory.
-		defer func() {
-			if err := ix.DropPages(); err != nil {
-				log.Warn("state: cannot reopen", "err", err)
-			}
-		}()
 		var body []byte
 		err := ix.View(func(t *index.Tx) error {
 			parts := make([][]byte, len(paths))
@@ -56,6 +48,15 @@ func (g *Generator) lazyArchiveFile(path string, f Format, etag string, size int
 			body = renderFeed(cfg, f, info, parts) // copies the parts out of the index
 			return nil
 		})
+		if err == nil {
+			// The month's fragments are scattered over the mapped index,
+			// and the kernel reads ahead around each: left mapped, one busy
+			// month at 100 000 articles counted 700 MB of this process's
+			// memory. Not after a failure: the index may be closed.
+			if err := ix.DropPages(); err != nil {
+				log.Warn("state: cannot reopen", "err", err)
+			}
+		}
 		return body, err
 	}
 	return snapshot.NewLazyFile(path, f.ContentType(), etag, size, modTime, cc, produce)
