@@ -453,7 +453,7 @@ func (w *Writer) writeFile(root *os.Root, rel string, f *snapshot.File) (bool, e
 // compared by tag (the tag is a hash of the identity bytes), which spares
 // decompressing it; a plain file by its bytes, which is cheaper than hashing.
 func sameBytes(old []byte, f *snapshot.File) bool {
-	if f.IsCompact() {
+	if f.IsCompact() || f.IsLazy() {
 		return f.ETag != "" && snapshot.ETagOf(old) == f.ETag
 	}
 	return bytes.Equal(old, f.Body)

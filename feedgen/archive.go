@@ -47,8 +47,12 @@ type archOut struct {
 	links ArchiveInfo // its month and neighbours
 	etags [3]string
 	items []string
+	// updated and sizes are what a lazy file needs besides the tags
+	// (archive_lazy.go); recorded in the state with them.
+	updated time.Time
+	sizes   [3]int
 	// files are nil for a document known from the state or handed over by
-	// Emit.
+	// Emit; lazy files (archive_lazy.go) in a daemon with LazyArchives.
 	files [3]*snapshot.File
 }
 
@@ -262,7 +266,7 @@ func (g *Generator) planArchive(t *index.Tx, j *renderJob) error {
 		old := held[m]
 		items, replan := p.months[m]
 		if !replan && !p.reread[m] {
-			if old != nil && old.links == a && (old.files[0] != nil || g.keptArchive(k, m, old)) {
+			if old != nil && old.links == a && (old.files[0] != nil || g.keptArchive(k, m, old) || g.lazyKnown(k, old, j.info)) {
 				continue // unchanged, in place
 			}
 		}
@@ -292,7 +296,8 @@ func (g *Generator) planArchive(t *index.Tx, j *renderJob) error {
 			paths[n] = it.path
 		}
 		aj := &archJob{key: k, month: m, paths: paths, info: info, sig: feedSignature(info, items)}
-		if old != nil && old.sig == aj.sig && (old.files[0] != nil || g.keptArchive(k, m, old)) {
+		if old != nil && old.sig == aj.sig && old.links == a && (old.files[0] != nil || g.keptArchive(k, m, old) || g.lazyKnown(k, old, j.info)) {
+			g.renamedItems(k, m, old, aj)
 			continue
 		}
 		g.archJobs = append(g.archJobs, aj)
@@ -338,6 +343,7 @@ func (g *Generator) keptArchive(k FeedKey, m layout.Month, o *archOut) bool {
 func (g *Generator) renderArchives(emit func(*snapshot.File)) int {
 	jobs := g.archJobs
 	g.archJobs = nil
+	g.archRendered += len(jobs)
 	sort.Slice(jobs, func(i, k int) bool {
 		if jobs[i].key != jobs[k].key {
 			return jobs[i].key.Less(jobs[k].key)
@@ -353,14 +359,15 @@ func (g *Generator) renderArchives(emit func(*snapshot.File)) int {
 	for start := 0; start < len(jobs); start += step {
 		group := jobs[start:min(len(jobs), start+step)]
 		files := make([][3]*snapshot.File, len(group))
+		sizes := make([][3]int, len(group))
 		errs := make([]error, len(group))
-		parallel(len(group), func(i int) { files[i], errs[i] = g.renderArchJob(group[i], emit) })
+		parallel(len(group), func(i int) { files[i], sizes[i], errs[i] = g.renderArchJob(group[i], emit) })
 		for i, j := range group {
 			if errs[i] != nil {
 				g.log.Error("rendering an archive document", "path", j.key.ArchivePath(j.month, RSS), "err", errs[i])
 				continue
 			}
-			o := &archOut{sig: j.sig, links: j.info.Archive, items: j.paths, files: files[i]}
+			o := &archOut{sig: j.sig, links: j.info.Archive, items: j.paths, files: files[i], updated: j.info.Updated, sizes: sizes[i]}
 			for f, file := range files[i] {
 				o.etags[f] = file.ETag
 			}
@@ -381,8 +388,9 @@ func (g *Generator) renderArchives(emit func(*snapshot.File)) int {
 // renderArchJob renders one archive document in the three formats. With
 // emit set, each file is handed over as soon as it is rendered, and only
 // its path and validator are returned.
-func (g *Generator) renderArchJob(j *archJob, emit func(*snapshot.File)) ([3]*snapshot.File, error) {
+func (g *Generator) renderArchJob(j *archJob, emit func(*snapshot.File)) ([3]*snapshot.File, [3]int, error) {
 	var files [3]*snapshot.File
+	var sizes [3]int
 	var old *archOut
 	if o := g.arch[j.key]; o != nil {
 		old = o[j.month]
@@ -438,11 +446,13 @@ func (g *Generator) renderArchJob(j *archJob, emit func(*snapshot.File)) ([3]*sn
 			if prev != nil && prev.ModTime.After(lm) {
 				lm = prev.ModTime
 			}
-			file := g.reuse(prev, j.key.ArchivePath(j.month, f), f.ContentType(), body, lm)
-			if file.CacheControl != cc {
-				c := *file
-				c.CacheControl = cc
-				file = &c
+			file := g.reuse(prev, j.key.ArchivePath(j.month, f), f.ContentType(), body, lm).WithCacheControl(cc)
+			sizes[f] = len(body)
+			if g.lazy && emit == nil {
+				// Its bytes are rendered again when a request needs them,
+				// from these items and info: a lazy file reuse kept (same
+				// bytes) may name items that have moved since.
+				file = g.lazyArchiveFile(j.key.ArchivePath(j.month, f), f, file.ETag, len(body), file.ModTime, cc, j.info, j.paths)
 			}
 			files[f] = file
 			if emit != nil {
@@ -452,7 +462,7 @@ func (g *Generator) renderArchJob(j *archJob, emit func(*snapshot.File)) ([3]*sn
 		}
 		return nil
 	})
-	return files, err
+	return files, sizes, err
 }
 
 // archiveShown adds the items of every archive document to shown.
@@ -474,7 +484,7 @@ func (g *Generator) rememberArchives(t *index.Tx) error {
 		if o == nil {
 			continue
 		}
-		d := &index.ArchiveDoc{Sig: o.sig, ETags: o.etags, Items: o.items, Prev: o.links.Prev, Next: o.links.Next}
+		d := &index.ArchiveDoc{Sig: o.sig, ETags: o.etags, Items: o.items, Prev: o.links.Prev, Next: o.links.Next, Updated: o.updated, Sizes: o.sizes}
 		if err := t.PutArchive(r.key, r.month, d); err != nil {
 			return err
 		}
@@ -501,7 +511,7 @@ func (g *Generator) loadArchives(t *index.Tx) error {
 		if g.arch[k] == nil {
 			g.arch[k] = map[layout.Month]*archOut{}
 		}
-		g.arch[k][m] = &archOut{sig: d.Sig, links: ArchiveInfo{Doc: m, Prev: d.Prev, Next: d.Next}, etags: d.ETags, items: d.Items}
+		g.arch[k][m] = &archOut{sig: d.Sig, links: ArchiveInfo{Doc: m, Prev: d.Prev, Next: d.Next}, etags: d.ETags, items: d.Items, updated: d.Updated, sizes: d.Sizes}
 		return nil
 	})
 }

@@ -52,6 +52,11 @@ type Generator struct {
 	// keep, during Emit, confirms that an unchanged feed's file is in
 	// place (diskout.Stream.Keep), so that it is not rendered at all.
 	keep func(path, etag string) bool
+	// lazy: the archive documents are lazy files (Options.LazyArchives).
+	lazy bool
+	// archRendered counts the archive documents rendered (all formats
+	// once), for tests and benchmarks of what a start-up costs.
+	archRendered int
 
 	realOnce sync.Once
 	real     string // root with symbolic links resolved
@@ -109,6 +114,11 @@ type Options struct {
 	StateDir string
 	// Logger receives the one line said when a state cannot be used.
 	Logger *slog.Logger
+	// LazyArchives makes the archive documents of Snapshot lazy files
+	// (snapshot.NewLazyFile, archive_lazy.go): rendered from the state
+	// when a request needs their bytes, not held. For a daemon, whose
+	// memory must follow the feeds, not the archive.
+	LazyArchives bool
 }
 
 // New returns a Generator for the source directory root. cfg must have been
@@ -128,6 +138,7 @@ func New(root string, cfg Config, opt Options) (*Generator, error) {
 		abs:         abs,
 		popt:        ParseOptions{Location: cfg.Location, TagAuthority: host, DefaultBase: firstNonEmpty(cfg.Link, cfg.BaseURL)},
 		now:         opt.Now,
+		lazy:        opt.LazyArchives,
 		log:         opt.Logger,
 		dirty:       map[FeedKey]bool{{Kind: KindAll}: true},
 		out:         map[FeedKey]*feedOut{},

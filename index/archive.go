@@ -19,6 +19,11 @@ type ArchiveDoc struct {
 	ETags      [3]string
 	Items      []string
 	Prev, Next layout.Month // its neighbours when rendered (zero: none)
+	// Updated is the document's updated time and Sizes the lengths of
+	// its three files: with the tags, what a daemon serves (headers, a
+	// 304) of a document it renders only when a request needs its bytes.
+	Updated time.Time
+	Sizes   [3]int
 }
 
 func (e *enc) month(m layout.Month) { e.uv(uint64(m.Year*100 + int(m.Month))) }
@@ -46,6 +51,10 @@ func (t *Tx) PutArchive(k layout.FeedKey, m layout.Month, d *ArchiveDoc) error {
 	w.strs(d.Items)
 	w.month(d.Prev)
 	w.month(d.Next)
+	w.time(d.Updated)
+	for _, n := range d.Sizes {
+		w.uv(uint64(n))
+	}
 	return t.b(bArch).Put(archKey(k, m), w.b)
 }
 
@@ -72,6 +81,10 @@ func (t *Tx) EachArchive(fn func(k layout.FeedKey, m layout.Month, d ArchiveDoc)
 		}
 		d.Items = r.strs()
 		d.Prev, d.Next = r.month(), r.month()
+		d.Updated = r.time()
+		for j := range d.Sizes {
+			d.Sizes[j] = int(r.uv())
+		}
 		if r.err == nil && len(r.b) != 0 {
 			r.fail()
 		}

@@ -49,7 +49,7 @@ import (
 // Format names the layout of the stored records. Change it whenever the
 // encoding or the meaning of a record changes: a state of another format is
 // rebuilt, never read.
-const Format = "feedgen-index-10"
+const Format = "feedgen-index-11"
 
 // FileName is the index's file inside the state directory.
 const FileName = "index.db"

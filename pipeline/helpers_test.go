@@ -376,6 +376,16 @@ func identities(s *snapshot.Snapshot) map[string][]byte {
 	return files
 }
 
+// snapshotTags maps every file of s to its strong ETag (a hash of its
+// identity bytes), for snapshots whose lazy files can no longer render.
+func snapshotTags(s *snapshot.Snapshot) map[string][]byte {
+	tags := make(map[string][]byte, s.Len())
+	for _, p := range s.Paths() {
+		tags[p] = []byte(s.Get(p).ETag)
+	}
+	return tags
+}
+
 // waitGzip polls each path with Accept-Encoding: gzip until the answer is
 // gzip-encoded and fails the test after timeout. The daemon publishes a
 // change uncompressed first and compresses it in the background, so a test

@@ -195,7 +195,7 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 		compress: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
 		synced: make(chan struct{}), out: outKeeper{wake: make(chan struct{}, 1)},
 	}
-	if d.gen, err = feedgen.New(opts.Src, opts.Site, feedgen.Options{StateDir: opts.State, Logger: log}); err != nil {
+	if d.gen, err = feedgen.New(opts.Src, opts.Site, feedgen.Options{StateDir: opts.State, Logger: log, LazyArchives: true}); err != nil {
 		return nil, err
 	}
 	defer func() {

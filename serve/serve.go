@@ -49,6 +49,10 @@ type Options struct {
 	// Degraded, when set, names what is wrong with the daemon although it
 	// serves (see healthReport); /healthz asks it at each request.
 	Degraded func() []string
+	// LazyCacheBytes bounds the bodies kept of lazy files (archive
+	// documents rendered on demand, lazy.go). 0 means
+	// DefaultLazyCacheBytes; negative keeps none.
+	LazyCacheBytes int64
 }
 
 // Handler serves the current snapshot. Safe for concurrent use: requests
@@ -61,6 +65,11 @@ type Handler struct {
 	identity     *identityCache
 	links        func(*snapshot.File) []string
 	degraded     func() []string
+	lazy         *lazyCache
+	// swapped is closed by the next Swap (a request for a lazy file that
+	// a regeneration is replacing waits for it; lazy.go).
+	swapped     atomic.Pointer[chan struct{}]
+	lazyFailing atomic.Bool // a lazy file failed; logged once (lazy.go)
 }
 
 // state is a snapshot plus the header values precomputed for it. It is
@@ -84,7 +93,9 @@ type entry struct {
 	// compact is the file when it holds its identity bytes only as gzip:
 	// an identity response then gets them from the Handler's cache.
 	compact *snapshot.File
-	link    []string // Link header values (WebSub), nil for none
+	// lazy is the file when it renders its bytes on demand (lazy.go).
+	lazy *snapshot.File
+	link []string // Link header values (WebSub), nil for none
 	// etags are the opaque tags that count as "current" for
 	// If-None-Match: a cache may hold any coding, and all are still
 	// valid, so any one earns a 304.
@@ -169,7 +180,14 @@ func NewHandler(opts Options) *Handler {
 	if idMax == 0 {
 		idMax = DefaultIdentityCacheBytes
 	}
-	return &Handler{cacheControl: one(cc), log: lg, identity: newIdentityCache(idMax), links: opts.Links, degraded: opts.Degraded}
+	lzMax := opts.LazyCacheBytes
+	if lzMax == 0 {
+		lzMax = DefaultLazyCacheBytes
+	}
+	h := &Handler{cacheControl: one(cc), log: lg, identity: newIdentityCache(idMax), links: opts.Links, degraded: opts.Degraded, lazy: newLazyCache(lzMax)}
+	ch := make(chan struct{})
+	h.swapped.Store(&ch)
+	return h
 }
 
 // Swap publishes s for all following requests. Requests already running
@@ -181,6 +199,8 @@ func (h *Handler) Swap(s *snapshot.Snapshot) {
 		return
 	}
 	h.state.Store(newState(s, h.links))
+	ch := make(chan struct{})
+	close(*h.swapped.Swap(&ch))
 	st := s.Stats()
 	h.log.Debug("serve: snapshot published", "files", s.Len(), "feeds", st.Feeds, "articles", st.Articles)
 }
@@ -209,6 +229,9 @@ func newState(s *snapshot.Snapshot, links func(*snapshot.File) []string) *state 
 		}
 		if f.IsCompact() {
 			e.compact = f
+		}
+		if f.IsLazy() {
+			lazyEntry(e, f)
 		}
 		if strings.HasPrefix(f.ContentType, "text/html") {
 			e.csp = hdrCSP
@@ -284,7 +307,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	cd := negotiate(r.Header[kAE], e.gz.body != nil, e.br.body != nil)
+	cd := negotiate(r.Header[kAE], e.gz.body != nil || e.lazy != nil, e.br.body != nil || e.lazy != nil)
 	rp := &e.plain
 	switch cd {
 	case codingGzip:
@@ -332,12 +355,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if e.lazy != nil && (cd != codingIdentity || r.Method != http.MethodHead) {
+		// A HEAD in identity needs only the length, which the file knows.
+		var ok bool
+		if body, ok = h.lazyBody(w, r, st, e, cd); !ok {
+			return
+		}
+	}
 	hdr[kCT] = e.ctype
 	hdr[kNosniff] = hdrNosniff
 	if e.csp != nil {
 		hdr[kCSP] = e.csp
 	}
 	hdr[kCL] = rp.clen
+	if e.lazy != nil && cd != codingIdentity {
+		hdr[kCL] = one(strconv.Itoa(len(body)))
+	}
 	switch cd {
 	case codingGzip:
 		hdr[kCE] = hdrGzip

@@ -75,6 +75,9 @@ type File struct {
 	// size is len of the identity bytes, kept so that a compact file still
 	// knows its Content-Length without decompressing.
 	size int
+	// produce, in a lazy file (lazy.go), renders the identity bytes on
+	// demand; nil otherwise.
+	produce func() ([]byte, error)
 }
 
 // NewFile builds a File, compressing the body and computing its validators.
@@ -126,7 +129,7 @@ func (f *File) compress() {
 // WithGzip returns a copy of f with its compressed form computed (f itself
 // is shared and never modified). The copy keeps Body.
 func (f *File) WithGzip() *File {
-	if f.Compressed {
+	if f.Compressed || f.IsLazy() {
 		return f
 	}
 	c := *f
@@ -141,7 +144,7 @@ func (f *File) WithGzip() *File {
 // nothing to do. ETag, GzipETag, ModTime and Size do not change: the
 // content is the same, only how it is held differs.
 func (f *File) Compact() *File {
-	if f.Compressed && (f.Gzip == nil || f.Body == nil) {
+	if f.IsLazy() || (f.Compressed && (f.Gzip == nil || f.Body == nil)) {
 		return f
 	}
 	c := *f
@@ -160,7 +163,7 @@ func (f *File) IsCompact() bool { return f.Body == nil && f.Gzip != nil }
 
 // Size is the length of the identity bytes, known without decompressing.
 func (f *File) Size() int {
-	if f.IsCompact() {
+	if f.IsCompact() || f.IsLazy() {
 		return f.size
 	}
 	return len(f.Body)
@@ -171,6 +174,9 @@ func (f *File) Size() int {
 // The error is only ever non-nil for a compact file whose Gzip is corrupt,
 // which a File made by this package never is.
 func (f *File) Identity() ([]byte, error) {
+	if f.IsLazy() {
+		return f.produceChecked()
+	}
 	if !f.IsCompact() {
 		return f.Body, nil
 	}
@@ -200,6 +206,14 @@ func (f *File) Identity() ([]byte, error) {
 // (the disk writer streams a compact file into its temporary file this
 // way). It returns the number of bytes written.
 func (f *File) WriteIdentity(w io.Writer) (int64, error) {
+	if f.IsLazy() {
+		b, err := f.produceChecked()
+		if err != nil {
+			return 0, err
+		}
+		n, err := w.Write(b)
+		return int64(n), err
+	}
 	if !f.IsCompact() {
 		n, err := w.Write(f.Body)
 		return int64(n), err
