@@ -35,9 +35,7 @@ type identityCache struct {
 	mu   sync.Mutex
 	used int64 // sum of size over the entries in m
 	m    map[string]*idEntry
-	// head is the most recently used entry, tail the least; the list is
-	// intrusive so that a hit allocates nothing.
-	head, tail *idEntry
+	lru  // most recently used first
 }
 
 // idEntry is one identity body. body and err are written once, before done
@@ -107,31 +105,6 @@ func (c *identityCache) drop(e *idEntry) {
 	delete(c.m, e.key)
 	c.unlink(e)
 	c.used -= e.size
-}
-
-func (c *identityCache) pushFront(e *idEntry) {
-	e.prev, e.next = nil, c.head
-	if c.head != nil {
-		c.head.prev = e
-	}
-	c.head = e
-	if c.tail == nil {
-		c.tail = e
-	}
-}
-
-func (c *identityCache) unlink(e *idEntry) {
-	if e.prev != nil {
-		e.prev.next = e.next
-	} else if c.head == e {
-		c.head = e.next
-	}
-	if e.next != nil {
-		e.next.prev = e.prev
-	} else if c.tail == e {
-		c.tail = e.prev
-	}
-	e.prev, e.next = nil, nil
 }
 
 // stats returns the number of entries and their total size, for tests.

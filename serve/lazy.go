@@ -108,8 +108,7 @@ type lazyCache struct {
 	mu   sync.Mutex
 	used int64 // sum of the sizes of the ready entries in m
 	m    map[string]*idEntry
-	// head is the most recently used entry, tail the least.
-	head, tail *idEntry
+	lru  // most recently used first
 	// flights are productions in progress that are shared but not kept
 	// (the identity bytes a compressed form is made from).
 	flights map[string]*idEntry
@@ -210,31 +209,6 @@ func (c *lazyCache) drop(e *idEntry) {
 	c.unlink(e)
 	c.used -= e.size
 	e.size = 0
-}
-
-func (c *lazyCache) pushFront(e *idEntry) {
-	e.prev, e.next = nil, c.head
-	if c.head != nil {
-		c.head.prev = e
-	}
-	c.head = e
-	if c.tail == nil {
-		c.tail = e
-	}
-}
-
-func (c *lazyCache) unlink(e *idEntry) {
-	if e.prev != nil {
-		e.prev.next = e.next
-	} else if c.head == e {
-		c.head = e.next
-	}
-	if e.next != nil {
-		e.next.prev = e.prev
-	} else if c.tail == e {
-		c.tail = e.prev
-	}
-	e.prev, e.next = nil, nil
 }
 
 // stats returns the number of entries and their total size, for tests.
