@@ -90,11 +90,14 @@ func (d *Daemon) startWebSub() error {
 
 // isTopic says which topics the built-in hub accepts: the URLs of the
 // feeds served now. Pages, the OPML list and archive documents are not
-// topics: no delivery would ever follow (announce skips them).
+// topics: no delivery would ever follow (announce skips them). A topic must
+// be spelled as the feeds advertise it (rel="self", TopicURL): deliveries
+// look subscriptions up under that spelling, so another one ("%e6", raw
+// UTF-8) would be verified and then never hear anything; it is denied.
 func isTopic(base string, snap func() *snapshot.Snapshot) func(topic string) bool {
 	return func(topic string) bool {
 		p, ok := websub.TopicPath(base, topic)
-		return ok && layout.IsFeed(p) && snap().Get(p) != nil
+		return ok && layout.IsFeed(p) && websub.TopicURL(base, p) == topic && snap().Get(p) != nil
 	}
 }
 

@@ -402,7 +402,7 @@ func TestWebSubTopics(t *testing.T) {
 	const base = "https://feeds.example.com/"
 	mod := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	var files []*snapshot.File
-	for _, p := range []string{"/rss.xml", "/category/caijing/atom.xml", "/archive/2026/10/rss.xml",
+	for _, p := range []string{"/rss.xml", "/category/caijing/atom.xml", "/tag/河北/rss.xml", "/archive/2026/10/rss.xml",
 		"/category/caijing/archive/2026/10/feed.json", "/index.html", "/feeds.opml"} {
 		files = append(files, snapshot.NewFile(p, "application/rss+xml; charset=utf-8", []byte("x"), mod))
 	}
@@ -410,6 +410,10 @@ func TestWebSubTopics(t *testing.T) {
 	ok := isTopic(base, func() *snapshot.Snapshot { return snap })
 	for topic, want := range map[string]bool{
 		base + "rss.xml": true, base + "category/caijing/atom.xml": true,
+		base + "tag/%E6%B2%B3%E5%8C%97/rss.xml":             true,  // as the feed's self link spells it
+		base + "tag/%e6%b2%b3%e5%8c%97/rss.xml":             false, // another spelling: never delivered to
+		base + "tag/河北/rss.xml":                             false,
+		base + "%72ss.xml":                                  false,
 		base + "tag/gone/rss.xml":                           false, // not served
 		base + "archive/2026/10/rss.xml":                    false,
 		base + "category/caijing/archive/2026/10/feed.json": false,

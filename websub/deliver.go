@@ -169,8 +169,8 @@ func (d *distributor) work() {
 		if dl == nil {
 			continue
 		}
-		ok, gone := d.h.deliver(dl)
-		if d.h.o.OnDelivery != nil {
+		ok, gone, void := d.h.deliver(dl)
+		if d.h.o.OnDelivery != nil && !void {
 			d.h.o.OnDelivery(ok)
 		}
 		d.mu.Lock()
@@ -183,7 +183,7 @@ func (d *distributor) work() {
 			delete(d.down, dl.sub.Callback)
 			s.pending = nil
 		}
-		if !ok && !gone && s.pending == nil {
+		if !ok && !gone && !void && s.pending == nil {
 			d.retryLater(k, s, dl)
 		}
 		d.schedule(k, s)
@@ -230,18 +230,26 @@ func (d *distributor) retryLater(k string, s *slot, dl *delivery) {
 // deliver POSTs the content to the subscriber (WebSub 7): the complete
 // feed with its Content-Type, the Link headers a served feed has, and
 // X-Hub-Signature when the subscriber gave a secret. ok: a 2xx answer;
-// gone: 410, the subscriber asked to be dropped.
-func (h *Hub) deliver(dl *delivery) (ok, gone bool) {
+// gone: 410, the subscriber asked to be dropped; void: nothing was sent,
+// because the subscription ended (unsubscribed, or its lease ran out)
+// while the delivery waited.
+//
+// The subscription is read again here, not taken from the time of
+// Publish: a subscriber that renewed while a delivery waited for a retry
+// gets it under its new lease and signed with its new secret.
+func (h *Hub) deliver(dl *delivery) (ok, gone, void bool) {
+	sub, found := h.store.Get(dl.sub.Topic, dl.sub.Callback)
+	if !found || !h.now().Before(sub.Expires) {
+		return false, false, true
+	}
+	dl.sub = sub
 	dl.attempt++
 	c := dl.content
 	log := h.log.With("topic", c.Topic, "callback", dl.sub.Callback)
-	if !h.now().Before(dl.sub.Expires) {
-		return true, false // the lease ended while it waited
-	}
 	req, err := http.NewRequestWithContext(h.ctx, http.MethodPost, dl.sub.Callback, bytes.NewReader(c.Body))
 	if err != nil {
 		log.Warn("websub: delivery", "err", err)
-		return false, false
+		return false, false, false
 	}
 	req.Header.Set("Content-Type", c.ContentType)
 	for _, l := range LinkHeader(h.o.Hubs, c.Topic) {
@@ -253,20 +261,20 @@ func (h *Hub) deliver(dl *delivery) (ok, gone bool) {
 	resp, err := h.client.Do(req)
 	if err != nil {
 		log.Debug("websub: delivery failed", "attempt", dl.attempt, "err", err)
-		return false, false
+		return false, false, false
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 	resp.Body.Close()
 	switch {
 	case resp.StatusCode/100 == 2:
 		log.Debug("websub: delivered", "bytes", len(c.Body), "attempt", dl.attempt)
-		return true, false
+		return true, false, false
 	case resp.StatusCode == http.StatusGone:
 		log.Info("websub: subscriber gone (410); subscription removed")
-		return false, true
+		return false, true, false
 	}
 	log.Debug("websub: delivery refused", "attempt", dl.attempt, "status", resp.StatusCode)
-	return false, false
+	return false, false, false
 }
 
 // Sign is the hex HMAC-SHA256 of body under secret, as X-Hub-Signature

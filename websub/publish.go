@@ -210,7 +210,8 @@ func (q *hubQueue) send(ctx context.Context, batch []string) bool {
 			}
 			q.log.Debug("websub: ping accepted", "topics", batch, "status", status)
 			return true
-		case err == nil && status/100 != 5:
+		case err == nil && status/100 != 5 && status != http.StatusTooManyRequests:
+			// 429 is "later", not "no": it is retried with the 5xx.
 			q.log.Warn("websub: hub refused the ping", "topics", batch, "status", status)
 			return false
 		}

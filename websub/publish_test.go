@@ -93,19 +93,29 @@ func TestPublisher(t *testing.T) {
 	}
 }
 
-// TestPublisherRefused: a 4xx is not retried.
+// TestPublisherRefused: a 4xx is not retried; 429 (too many requests) is,
+// like a 5xx, since it means "later".
 func TestPublisherRefused(t *testing.T) {
-	var n atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n.Add(1)
-		http.Error(w, "no", http.StatusBadRequest)
-	}))
-	defer srv.Close()
-	p := NewPublisher(PublisherOptions{Hubs: []string{srv.URL}, RetryBase: time.Millisecond})
-	defer p.Close()
-	p.Publish([]string{"https://f/rss.xml"})
-	if failed := flush(t, p); failed != 1 || n.Load() != 1 {
-		t.Fatalf("failed %d after %d requests, want 1 after 1", failed, n.Load())
+	for _, tt := range []struct {
+		status       int
+		wantRequests int32
+	}{
+		{http.StatusBadRequest, 1},
+		{http.StatusNotFound, 1},
+		{http.StatusTooManyRequests, 3},
+	} {
+		var n atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n.Add(1)
+			http.Error(w, "no", tt.status)
+		}))
+		p := NewPublisher(PublisherOptions{Hubs: []string{srv.URL}, RetryBase: time.Millisecond, MaxAttempts: 3})
+		p.Publish([]string{"https://f/rss.xml"})
+		if failed := flush(t, p); failed != 1 || n.Load() != tt.wantRequests {
+			t.Errorf("status %d: failed %d after %d requests, want 1 after %d", tt.status, failed, n.Load(), tt.wantRequests)
+		}
+		p.Close()
+		srv.Close()
 	}
 }
 
