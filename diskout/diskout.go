@@ -42,6 +42,14 @@ var (
 	ownedFeeds = withPrecompressed(append(feedFileNames(), layout.PageFile))
 	ownedTop   = withPrecompressed(append(feedFileNames(), strings.TrimPrefix(layout.IndexPath, "/"), strings.TrimPrefix(layout.OPMLPath, "/")))
 	ownedDirs  = []string{layout.KindCategory.Folder(), layout.KindTag.Folder()}
+	// ownedArchive are the names of an archive month's files.
+	ownedArchive = func() map[string]bool {
+		m := map[string]bool{}
+		for _, n := range withPrecompressed(feedFileNames()) {
+			m[n] = true
+		}
+		return m
+	}()
 )
 
 // feedFileNames lists the file name of every feed format.
@@ -564,6 +572,9 @@ func (w *Writer) removeStale(root *os.Root, keep map[string]bool) ([]string, err
 	for _, name := range ownedTop {
 		remove(name)
 	}
+	if err := removeStaleArchive(root, "", remove); err != nil {
+		errs = append(errs, err)
+	}
 	for _, top := range ownedDirs {
 		if fi, err := root.Lstat(top); err != nil || !fi.IsDir() {
 			continue // absent, or a symlink / file we do not walk
@@ -584,6 +595,11 @@ func (w *Writer) removeStale(root *os.Root, keep map[string]bool) ([]string, err
 					emptied = true
 				}
 			}
+			if err := removeStaleArchive(root, sub, remove); err != nil {
+				errs = append(errs, err)
+			} else if _, err := root.Lstat(filepath.FromSlash(sub + "/" + layout.ArchiveFolder)); errors.Is(err, fs.ErrNotExist) {
+				emptied = true // its archive is gone too: the folder may be empty now
+			}
 			if emptied {
 				if err := removeIfEmpty(root, filepath.FromSlash(sub)); err != nil {
 					errs = append(errs, fmt.Errorf("%s: %w", sub, err))
@@ -592,6 +608,65 @@ func (w *Writer) removeStale(root *os.Root, keep map[string]bool) ([]string, err
 		}
 	}
 	return gone, errors.Join(errs...)
+}
+
+// removeStaleArchive removes the stale archive documents of the feed whose
+// folder is dir ("" for the global feed): dir/archive/YYYY/MM/ holds the
+// documents of a month (layout.ArchivePath), which go stale when archives
+// are turned off or the feed loses a month or goes. Only folders named like
+// years and months and files named like feeds are looked at; the month,
+// year and archive folders this empties are removed. Listing the folders
+// (not probing every name) keeps the cost to what is there.
+func removeStaleArchive(root *os.Root, dir string, remove func(rel string) bool) error {
+	arch := layout.ArchiveFolder
+	if dir != "" {
+		arch = dir + "/" + layout.ArchiveFolder
+	}
+	if fi, err := root.Lstat(filepath.FromSlash(arch)); err != nil || !fi.IsDir() {
+		return nil // none (a symlink is not ours to walk)
+	}
+	var errs []error
+	years, err := readDir(root, arch)
+	if err != nil {
+		return fmt.Errorf("%s: %w", arch, err)
+	}
+	for _, y := range years {
+		if !y.IsDir() || !layout.IsYearFolder(y.Name()) {
+			continue
+		}
+		year := arch + "/" + y.Name()
+		months, err := readDir(root, year)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", year, err))
+			continue
+		}
+		for _, m := range months {
+			if !m.IsDir() || !layout.IsMonthFolder(m.Name()) {
+				continue
+			}
+			month := year + "/" + m.Name()
+			files, err := readDir(root, month)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", month, err))
+				continue
+			}
+			for _, f := range files {
+				if ownedArchive[f.Name()] {
+					remove(month + "/" + f.Name())
+				}
+			}
+			if err := removeIfEmpty(root, filepath.FromSlash(month)); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", month, err))
+			}
+		}
+		if err := removeIfEmpty(root, filepath.FromSlash(year)); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", year, err))
+		}
+	}
+	if err := removeIfEmpty(root, filepath.FromSlash(arch)); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", arch, err))
+	}
+	return errors.Join(errs...)
 }
 
 func readDir(root *os.Root, name string) ([]fs.DirEntry, error) {

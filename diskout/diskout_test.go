@@ -460,3 +460,48 @@ func TestErrors(t *testing.T) {
 		t.Error("New over a regular file succeeded")
 	}
 }
+
+// TestStaleArchive: archive documents (layout.ArchivePath) that a snapshot
+// no longer holds are removed with the month, year and archive folders they
+// leave empty, at the top and in category and tag folders; a feed folder
+// whose feeds and archive are all gone goes too. User files, even in an
+// archive month, stay.
+func TestStaleArchive(t *testing.T) {
+	w, dir := newWriter(t)
+	archive := []*snapshot.File{
+		file("/archive/2024/01/rss.xml", "a"),
+		file("/archive/2024/01/atom.xml", "a"),
+		file("/archive/2024/02/feed.json", "a"),
+		file("/tag/gone/rss.xml", "t"),
+		file("/tag/gone/archive/2023/12/rss.xml", "t"),
+		file("/category/hebeiribao/archive/2024/01/atom.xml", "c"),
+	}
+	mustWrite(t, w, snap(append(baseFiles(), archive...)...))
+	userFile := filepath.Join(dir, "archive", "2024", "02", "notes.txt")
+	if err := os.WriteFile(userFile, []byte("mine"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, fresh := range []bool{false, true} {
+		if fresh { // ownership comes from names, not from memory
+			mustWrite(t, w, snap(append(baseFiles(), archive...)...))
+			var err error
+			if w, err = New(dir, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s := snap(append(baseFiles(), archive[0])...) // keeps one document
+		if res := mustWrite(t, w, s); res.Removed != 5 {
+			t.Errorf("fresh=%v: removed %d, want 5", fresh, res.Removed)
+		}
+		got := "\n" + strings.Join(tree(t, dir), "\n") + "\n"
+		for _, gone := range []string{"archive/2024/01/atom.xml", "archive/2024/02/feed.json", "tag/gone/", "category/hebeiribao/archive/"} {
+			if strings.Contains(got, "\n"+gone) {
+				t.Errorf("fresh=%v: %s still present:%s", fresh, gone, got)
+			}
+		}
+		if b, err := os.ReadFile(userFile); err != nil || string(b) != "mine" {
+			t.Errorf("fresh=%v: user file in an archive month damaged: %q %v", fresh, b, err)
+		}
+		checkTree(t, dir, s, false)
+	}
+}

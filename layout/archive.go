@@ -78,6 +78,12 @@ func (k FeedKey) ArchiveURL(base string, m Month, f Format) string {
 	return base + m.dir()[1:] + "/" + f.FileName()
 }
 
+// IsYearFolder reports whether name is a year folder of an archive ("2026").
+func IsYearFolder(name string) bool { return len(name) == 4 && digits(name) }
+
+// IsMonthFolder reports whether name is a month folder of an archive ("11").
+func IsMonthFolder(name string) bool { return len(name) == 2 && digits(name) }
+
 // IsArchive reports whether the published path p is an archive document.
 // Category and tag names never hold a slash, so the last four segments
 // decide it.
@@ -87,7 +93,7 @@ func IsArchive(p string) bool {
 		return false
 	}
 	n := len(seg)
-	if seg[n-4] != ArchiveFolder || len(seg[n-3]) != 4 || len(seg[n-2]) != 2 || !digits(seg[n-3]) || !digits(seg[n-2]) {
+	if seg[n-4] != ArchiveFolder || !IsYearFolder(seg[n-3]) || !IsMonthFolder(seg[n-2]) {
 		return false
 	}
 	switch seg[n-1] {
