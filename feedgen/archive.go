@@ -100,9 +100,16 @@ type archPlan struct {
 	reread map[layout.Month]bool
 }
 
-// takeMonths collects the feed months the index saw change.
+// takeMonths collects the feed months the index saw change. Without
+// archives they are taken and forgotten: nothing would ever plan them, and
+// a daemon would hold every month it ever saw change (archives turned on
+// later start with a full pass: nothing is known of their documents).
 func (g *Generator) takeMonths() {
-	for fm := range g.ix.TakeMonths() {
+	months := g.ix.TakeMonths()
+	if !g.archiving() {
+		return
+	}
+	for fm := range months {
 		if g.dirtyMonths[fm.Feed] == nil {
 			g.dirtyMonths[fm.Feed] = map[layout.Month]bool{}
 		}
@@ -297,7 +304,7 @@ func (g *Generator) planArchive(t *index.Tx, j *renderJob) error {
 		}
 		aj := &archJob{key: k, month: m, paths: paths, info: info, sig: feedSignature(info, items)}
 		if old != nil && old.sig == aj.sig && old.links == a && (old.files[0] != nil || g.keptArchive(k, m, old) || g.lazyKnown(k, old, j.info)) {
-			g.renamedItems(k, m, old, aj)
+			// Unchanged, items included: the signature covers their paths.
 			continue
 		}
 		g.archJobs = append(g.archJobs, aj)
@@ -365,6 +372,10 @@ func (g *Generator) renderArchives(emit func(*snapshot.File)) int {
 		for i, j := range group {
 			if errs[i] != nil {
 				g.log.Error("rendering an archive document", "path", j.key.ArchivePath(j.month, RSS), "err", errs[i])
+				// Its month left the plan's queue and is in its
+				// neighbours' links already: the next plan goes over
+				// every month again, so the chain is whole once more.
+				g.archFull = true
 				continue
 			}
 			o := &archOut{sig: j.sig, links: j.info.Archive, items: j.paths, files: files[i], updated: j.info.Updated, sizes: sizes[i]}
@@ -408,21 +419,9 @@ func (g *Generator) renderArchJob(j *archJob, emit func(*snapshot.File)) ([3]*sn
 	// and while each format is copied (index.Tx.Trim; the slices stay
 	// valid, their pages are mapped again as they are read).
 	err := g.ix.View(func(t *index.Tx) error {
-		frags := make([][3][]byte, len(j.paths))
-		for i, path := range j.paths {
-			if i%archTrimEvery == archTrimEvery-1 {
-				if err := t.Trim(); err != nil {
-					return err
-				}
-			}
-			f, ok, err := t.Frag(path)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return fmt.Errorf("no rendered item for %s", path)
-			}
-			frags[i] = f.Parts
+		frags, err := archiveParts(t, j.paths)
+		if err != nil {
+			return err
 		}
 		parts := make([][]byte, len(frags))
 		for _, f := range Formats {

@@ -2,7 +2,6 @@ package feedgen
 
 import (
 	"errors"
-	"slices"
 	"time"
 
 	"feedgen/index"
@@ -29,34 +28,30 @@ import (
 // lazyArchiveFile is the lazy file of one archive document in format f:
 // info as the document was rendered (Archive set), paths its items.
 func (g *Generator) lazyArchiveFile(path string, f Format, etag string, size int, modTime time.Time, cc string, info FeedInfo, paths []string) *snapshot.File {
-	ix, cfg, log := g.ix, &g.cfg, g.log
+	ix, cfg := g.ix, &g.cfg
 	produce := func() ([]byte, error) {
 		var body []byte
 		err := ix.View(func(t *index.Tx) error {
-			parts := make([][]byte, len(paths))
-			for i, p := range paths {
-				fr, ok, err := t.Frag(p)
-				if err != nil {
-					return err
-				}
-				if !ok {
-					// Dropped since: the document is being replaced.
-					return errors.Join(snapshot.ErrStale, errors.New("no rendered item for "+p))
-				}
-				parts[i] = fr.Parts[f]
+			frags, err := archiveParts(t, paths)
+			if errors.Is(err, errNoFrag) {
+				// Dropped since: the document is being replaced.
+				return errors.Join(snapshot.ErrStale, err)
 			}
-			body = renderFeed(cfg, f, info, parts) // copies the parts out of the index
-			return nil
+			if err != nil {
+				return err
+			}
+			parts := make([][]byte, len(frags))
+			for i := range frags {
+				parts[i] = frags[i][f]
+			}
+			// Copies the parts out of the index; the mapped pages are
+			// trimmed under the read lock as it goes (archiveParts), never
+			// dropped whole from a request, which would cost a running
+			// regeneration its tree (or, where pages cannot be dropped,
+			// reopen the state under its lock).
+			body, err = renderFeedTrimmed(cfg, f, info, parts, t.Trim)
+			return err
 		})
-		if err == nil {
-			// The month's fragments are scattered over the mapped index,
-			// and the kernel reads ahead around each: left mapped, one busy
-			// month at 100 000 articles counted 700 MB of this process's
-			// memory. Not after a failure: the index may be closed.
-			if err := ix.DropPages(); err != nil {
-				log.Warn("state: cannot reopen", "err", err)
-			}
-		}
 		return body, err
 	}
 	return snapshot.NewLazyFile(path, f.ContentType(), etag, size, modTime, cc, produce)
@@ -84,23 +79,4 @@ func (g *Generator) lazyKnown(k FeedKey, o *archOut, info FeedInfo) bool {
 		o.files[f] = g.lazyArchiveFile(k.ArchivePath(o.links.Doc, f), f, o.etags[f], o.sizes[f], lm, cc, fi, o.items)
 	}
 	return true
-}
-
-// renamedItems brings the item paths of an archive document whose bytes
-// did not change (aj has old's signature) up to date: the signature is of
-// the items' contents, so an article that moved to another file keeps the
-// document's bytes but not its path, and a lazy file must read the
-// fragment under the new one. The state records the new paths.
-func (g *Generator) renamedItems(k FeedKey, m layout.Month, old *archOut, aj *archJob) {
-	paths := aj.paths
-	if slices.Equal(paths, old.items) {
-		return
-	}
-	old.items = paths
-	for f, file := range old.files {
-		if file != nil && file.IsLazy() {
-			old.files[f] = g.lazyArchiveFile(file.Path, Format(f), file.ETag, file.Size(), file.ModTime, file.CacheControl, aj.info, paths)
-		}
-	}
-	g.archDone = append(g.archDone, archRef{k, m})
 }
