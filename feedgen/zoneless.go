@@ -39,27 +39,26 @@ func zoneless(data []byte, key string, v any, loc *time.Location) any {
 // trailing comment; ok is false when the key is not written on a line of
 // its own at the top level.
 func rawValue(data []byte, key string) (raw []byte, ok bool) {
-	lines := bytes.Split(data, []byte("\n"))
-	for i, line := range lines {
-		if i == 0 {
-			continue // the opening delimiter
-		}
+	_, rest, _ := bytes.Cut(data, []byte("\n")) // the opening delimiter
+	for len(rest) > 0 {
+		var line []byte
+		line, rest, _ = bytes.Cut(rest, []byte("\n"))
 		if t := bytes.TrimSpace(line); string(t) == "---" || string(t) == "+++" {
-			return nil, false // the end of the front matter
+			return nil, false // the end of the front matter: the body is not read
 		}
-		rest, found := bytes.CutPrefix(line, []byte(key))
+		v, found := bytes.CutPrefix(line, []byte(key))
 		if !found {
 			continue
 		}
-		rest = bytes.TrimLeft(rest, " \t")
-		if len(rest) == 0 || (rest[0] != ':' && rest[0] != '=') {
+		v = bytes.TrimLeft(v, " \t")
+		if len(v) == 0 || (v[0] != ':' && v[0] != '=') {
 			continue
 		}
-		rest = rest[1:]
-		if j := bytes.Index(rest, []byte(" #")); j >= 0 {
-			rest = rest[:j]
+		v = v[1:]
+		if j := bytes.Index(v, []byte(" #")); j >= 0 {
+			v = v[:j]
 		}
-		return bytes.Trim(rest, " \t\"'"), true
+		return bytes.Trim(v, " \t\"'"), true
 	}
 	return nil, false
 }
