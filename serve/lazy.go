@@ -38,7 +38,9 @@ func lazyEntry(e *entry, f *snapshot.File) {
 func (h *Handler) lazyBody(w http.ResponseWriter, r *http.Request, st *state, e *entry, cd coding) ([]byte, bool) {
 	b, err := h.lazy.body(e.lazy, cd)
 	if err == nil {
-		h.lazyFailing.Store(false)
+		if h.lazyFailing.Load() { // a shared write on every response would bounce its cache line
+			h.lazyFailing.Store(false)
+		}
 		return b, true
 	}
 	hdr := w.Header()

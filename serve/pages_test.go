@@ -48,3 +48,31 @@ func TestFolderIsItsPage(t *testing.T) {
 		}
 	}
 }
+
+// TestFolderNoAllocation: answering a folder ("/", the page most visitors
+// ask for) allocates no more than answering its page by name.
+func TestFolderNoAllocation(t *testing.T) {
+	mod := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+	h := NewHandler(Options{})
+	h.Swap(snapshot.New([]*snapshot.File{
+		snapshot.NewFile("/index.html", layout.TypeHTML, []byte("<p>index</p>"), mod),
+		snapshot.NewFile("/category/c/index.html", layout.TypeHTML, []byte("<p>c</p>"), mod),
+	}, snapshot.Stats{}))
+	w := &discardWriter{h: http.Header{}}
+	allocs := func(target string) float64 {
+		r, err := http.NewRequest(http.MethodGet, "http://x"+target, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.ServeHTTP(w, r)
+		return testing.AllocsPerRun(100, func() {
+			clear(w.h)
+			h.ServeHTTP(w, r)
+		})
+	}
+	for _, c := range [][2]string{{"/", "/index.html"}, {"/category/c/", "/category/c/index.html"}} {
+		if folder, page := allocs(c[0]), allocs(c[1]); folder > page {
+			t.Errorf("GET %s: %v allocations, GET %s: %v", c[0], folder, c[1], page)
+		}
+	}
+}

@@ -7,10 +7,12 @@
 // touches the file system, never compresses per request and logs nothing per
 // request, because it is meant to compete with a static nginx.
 //
-// The one exception is a compact file (only its gzip form in memory) asked
-// for by a client that does not accept gzip: its identity bytes are
-// decompressed, and kept in a small bounded cache so that a client polling
-// the same feed pays for that once.
+// Two exceptions, each with a small bounded cache so that a client polling
+// the same file pays once: a compact file (only its compressed forms in
+// memory) asked for by a client that accepts neither gets its identity
+// bytes decompressed; and a lazy file (an archive document, whose bytes are
+// not held at all: serve/lazy.go) is rendered from the state, and
+// compressed in the coding asked for, when a request needs its bytes.
 package serve
 
 import (
@@ -257,6 +259,11 @@ func newState(s *snapshot.Snapshot, links func(*snapshot.File) []string) *state 
 			e.link = links(f)
 		}
 		st.entries[p] = e
+		if dir, ok := strings.CutSuffix(p, layout.PageFile); ok && strings.HasSuffix(dir, "/") {
+			// A folder is its page, as on a static host: registered here
+			// so that a request for "/" costs a lookup, not a string.
+			st.entries[dir] = e
+		}
 	}
 	st.health = healthBody(s, nil)
 	st.hlen = one(strconv.Itoa(len(st.health)))
@@ -294,9 +301,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hdr[kRetry] = hdrRetry
 		writeStatic(w, r, http.StatusServiceUnavailable, body503, hdrLen503)
 		return
-	}
-	if strings.HasSuffix(p, "/") {
-		p += layout.PageFile // a folder is its page, as on a static host
 	}
 	var e *entry
 	if validPath(p) {

@@ -105,11 +105,10 @@ func newFile(path, contentType string, body []byte, modTime time.Time, compress 
 		ContentType: contentType,
 		Body:        body,
 		ETag:        `"` + tag + `"`,
-		GzipETag:    `"` + tag + `-gz"`,
-		BrETag:      `"` + tag + `-br"`,
 		ModTime:     modTime.UTC().Truncate(time.Second),
 		size:        len(body),
 	}
+	f.GzipETag, f.BrETag = PrecompressedTags(f.ETag) // one rule, shared with lazy and precompressed files
 	if compress {
 		f.compress()
 	}
