@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"feedgen/feedgen/config"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -10,8 +11,6 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
-
-	"feedgen/feedgen"
 )
 
 // checkSrc says, in the same words for build and serve, why -src cannot be
@@ -33,12 +32,12 @@ func checkSrc(src string) error {
 // tell a flag from a key of the config file.
 func checkURLFlags(c *common) error {
 	if c.baseURL != "" {
-		if err := feedgen.CheckBaseURL(c.baseURL); err != nil {
+		if err := config.CheckBaseURL(c.baseURL); err != nil {
 			return fmt.Errorf("-base-url %q: %w", c.baseURL, err)
 		}
 	}
 	for _, h := range c.hubs {
-		if err := feedgen.CheckHubURL(h); err != nil {
+		if err := config.CheckHubURL(h); err != nil {
 			return fmt.Errorf("-hub %q: %w", h, err)
 		}
 	}
