@@ -1,6 +1,5 @@
 package config
 
-
 import (
 	"crypto/sha256"
 	"encoding/hex"
