@@ -288,7 +288,7 @@ var goldenWants = map[string]goldenWant{
 }
 
 // TestGoldenPairs renders every case in testdata and compares it with its
-// expected documents byte for byte; see the comment at goldenBase.
+// expected documents byte for byte; see "Golden pairs" above.
 func TestGoldenPairs(t *testing.T) {
 	entries, err := os.ReadDir("testdata")
 	if err != nil {
@@ -300,7 +300,8 @@ func TestGoldenPairs(t *testing.T) {
 			cases = append(cases, strings.TrimSuffix(strings.TrimSuffix(n, ".txt"), ".yaml"))
 		}
 	}
-	cases = slices.Compact(cases) // sorted by ReadDir: a case's .txt and .yaml are neighbours
+	slices.Sort(cases)
+	cases = slices.Compact(cases) // a case with both a .txt and a .yaml
 	for name := range goldenWants {
 		if !slices.Contains(cases, name) {
 			t.Errorf("goldenWants has %q, but testdata has no %s.txt or %s.yaml", name, name, name)
@@ -341,6 +342,9 @@ func goldenOutputs(w goldenWant, name string) []string {
 
 func runGoldenCase(t *testing.T, name string, w goldenWant) {
 	cfg, gc, a := loadGoldenCase(t, name)
+	if (len(gc.OPML) > 0) != (w.opml != nil) {
+		t.Fatalf("%s.yaml and goldenWants disagree on whether the case is an OPML list", name)
+	}
 	if w.opml != nil {
 		var entries []IndexEntry
 		for _, o := range gc.OPML {
