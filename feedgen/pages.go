@@ -2,12 +2,13 @@ package feedgen
 
 import (
 	"errors"
+	"html/template"
+	"time"
+
 	"feedgen/feedgen/render"
 	"feedgen/index"
 	"feedgen/layout"
 	"feedgen/snapshot"
-	"html/template"
-	"time"
 )
 
 // jsonParts reads the JSON Feed fragments of the articles at paths from
