@@ -6,7 +6,11 @@
 // are the same.
 package layout
 
-import "net/url"
+import (
+	"net/url"
+	"path"
+	"strings"
+)
 
 // Format is one of the three formats every feed is published in.
 type Format int
@@ -68,6 +72,36 @@ const (
 // for a folder ("/category/SLUG/") is answered with it, as a static host
 // answers a folder with its index.html.
 const PageFile = "index.html"
+
+// ListPath is the slash path of the page that lists every feed of kind k
+// ("/category/index.html", "/tag/index.html"), so that the folder that
+// holds those feeds answers too; the global feed's is IndexPath.
+func (k Kind) ListPath() string {
+	if d := k.Folder(); d != "" {
+		return "/" + d + "/" + PageFile
+	}
+	return IndexPath
+}
+
+// assetTypes maps the file name extensions of the images a source
+// directory may hold beside its articles, published as they are (see
+// source.IsAssetPath), to their media types. No extension here is one of a
+// file feedgen generates, so an asset never takes a generated file's path.
+// SVG is left out: it can carry script, and is served from the site's own
+// origin.
+var assetTypes = map[string]string{
+	".png":  "image/png",
+	".jpg":  "image/jpeg",
+	".jpeg": "image/jpeg",
+	".gif":  "image/gif",
+	".webp": "image/webp",
+}
+
+// AssetType is the Content-Type of the asset at slash path p, or "" when
+// p's extension (of any case) is not an asset's.
+func AssetType(p string) string {
+	return assetTypes[strings.ToLower(path.Ext(p))]
+}
 
 // PageCSP is the Content-Security-Policy of every HTML page, written into
 // the page (so a static host enforces it too) and sent as a header by
