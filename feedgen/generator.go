@@ -82,6 +82,7 @@ type Generator struct {
 	all        allItems          // the global feed's rendered items, for the index page
 	indexFile  *snapshot.File
 	opmlFile   *snapshot.File
+	site       siteFiles // the listing pages and the assets (sitefiles.go)
 	stats      snapshot.Stats
 }
 

@@ -45,6 +45,9 @@ func (g *Generator) Emit(emit func(*snapshot.File), keep func(path, etag string)
 	rendered := g.renderAll(emit)
 	emit(g.indexFile)
 	emit(g.opmlFile)
+	for _, f := range g.siteFileList(nil) {
+		emit(f)
+	}
 	return Result{Rendered: rendered, Feeds: len(g.out)}
 }
 
@@ -79,6 +82,7 @@ func (g *Generator) renderAll(emit func(*snapshot.File)) int {
 	siteLM := g.siteLastModified()
 	g.indexFile = g.reuse(g.indexFile, layout.IndexPath, layout.TypeHTML, render.Index(&g.cfg, infos, g.indexParts, all.count, all.html), siteLM)
 	g.opmlFile = g.reuse(g.opmlFile, layout.OPMLPath, layout.TypeOPML, render.OPML(&g.cfg, infos), siteLM)
+	g.renderLists(infos)
 	g.stats = snapshot.Stats{Articles: g.Articles(), Invalid: g.invalid(), Feeds: len(g.out), Updated: now}
 	return rendered
 }
@@ -104,6 +108,7 @@ func (g *Generator) assemble() *snapshot.Snapshot {
 	}
 	files = append(files, g.indexFile, g.opmlFile)
 	files = g.archiveFiles(files)
+	files = g.siteFileList(files)
 	return snapshot.New(files, g.stats)
 }
 
@@ -186,6 +191,7 @@ func (g *Generator) eachFile(fn func(**snapshot.File)) {
 		}
 	}
 	g.eachArchiveFile(fn)
+	g.eachListFile(fn)
 }
 
 // render renders the planned feeds, in parallel (assembling and hashing are

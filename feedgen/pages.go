@@ -32,7 +32,7 @@ func jsonParts(t *index.Tx, paths []string) ([][]byte, error) {
 // page is the site index) from its items' JSON fragments. It runs inside
 // the transaction the fragments come from.
 func (g *Generator) pageOf(k layout.FeedKey, fi render.FeedInfo, parts [][]byte, old *feedOut, lm time.Time) (*snapshot.File, template.HTML, error) {
-	items, err := render.PageItems(parts)
+	items, err := render.PageItems(&g.cfg, parts)
 	if err != nil || k.Kind == layout.KindAll {
 		return nil, items, err
 	}
@@ -67,7 +67,7 @@ func (g *Generator) globalItems() (allItems, error) {
 		if err != nil {
 			return err
 		}
-		html, err := render.PageItems(parts)
+		html, err := render.PageItems(&g.cfg, parts)
 		if err != nil {
 			return err
 		}

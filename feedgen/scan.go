@@ -76,6 +76,7 @@ func pathError(name string, err error) error {
 type candidate struct {
 	rel     string
 	regular bool // a symbolic link is read every time: its target may have changed
+	asset   bool // an image published as it is (sitefiles.go), not an article
 }
 
 // scanTree reads every article file below prefix ("" for the whole tree,
@@ -98,6 +99,7 @@ func (g *Generator) scanTree(prefix string) (int, error) {
 	stop := make(chan struct{})
 	defer close(stop)
 	walked := make(chan *chunk, 1)
+	var assets []string // written by the walk, read after it closed walked
 	read := make(chan *chunk, 1)
 	go func() {
 		defer close(walked)
@@ -114,6 +116,10 @@ func (g *Generator) scanTree(prefix string) (int, error) {
 			}
 		}
 		ok := g.walk(filepath.Join(g.abs, filepath.FromSlash(prefix)), strings.TrimSuffix(prefix, "/"), func(c candidate) bool {
+			if c.asset {
+				assets = append(assets, c.rel) // read once the walk is over
+				return true
+			}
 			batch = append(batch, c)
 			return len(batch) < scanChunk || send()
 		})
@@ -154,6 +160,7 @@ func (g *Generator) scanTree(prefix string) (int, error) {
 			return changed, wrapIndex(err)
 		}
 	}
+	changed += g.syncAssets(prefix, assets)
 	n, err := g.forgetUnseen(prefix, &seen)
 	return changed + n, err
 }
@@ -186,6 +193,9 @@ func (g *Generator) walk(dir, rel string, fn func(candidate) bool) bool {
 				continue
 			}
 			if !source.IsArticlePath(r) {
+				if source.IsAssetPath(r) && !fn(candidate{rel: r, asset: true}) {
+					return false
+				}
 				continue
 			}
 			// No lstat here: a file the index does not know is opened
@@ -466,14 +476,17 @@ func (g *Generator) update1(paths []string) (int, error) {
 		var n int
 		switch {
 		case err != nil:
+			changed += g.dropAssets(rel)
 			n, err = g.removeTree(rel)
 		case fi.IsDir():
 			if source.Skipped(rel) {
 				continue
 			}
 			n, err = g.scanTree(rel + "/")
+		case source.IsAssetPath(rel):
+			n = g.readAsset(rel)
 		case !source.IsArticlePath(rel):
-			// not an article: nothing to do
+			// neither an article nor an asset: nothing to do
 		default:
 			files = append(files, candidate{rel: rel})
 		}
