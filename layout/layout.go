@@ -111,7 +111,7 @@ func AssetType(p string) string {
 // thumbnails are the articles' own images, on hosts only the articles
 // name; with no script allowed at all, an image request cannot carry
 // anything out of the page.
-const PageCSP = "default-src 'none'; style-src 'sha256-vnZ1HVri9GK48tgQJOkXyHNOuThAWX0q1IzuUiwfA/U='; img-src https: http:; base-uri 'none'; form-action 'none'"
+const PageCSP = "default-src 'none'; style-src 'sha256-Haeci5tb3WtvbZ6UnNjLB2mZOBiY5R7T+JublRvJPR8='; img-src https: http:; base-uri 'none'; form-action 'none'"
 
 // PageCSPHeader is PageCSP as an HTTP header adds it: frame-ancestors,
 // which a <meta> policy may not carry, keeps the pages out of other sites'
