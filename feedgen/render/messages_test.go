@@ -39,8 +39,8 @@ func TestMessagesFor(t *testing.T) {
 func TestWrapAtSlashes(t *testing.T) {
 	for in, want := range map[string]template.HTML{
 		"https://feeds.example.com/tag/%E8%B4%A2/rss.xml": "https://feeds.example.com/<wbr>tag/<wbr>%E8%B4%A2/<wbr>rss.xml",
-		"http://h/a&b<c>":                                 "http://h/<wbr>a&amp;b&lt;c&gt;",
-		"rss.xml":                                         "rss.xml",
+		"http://h/a&b<c>": "http://h/<wbr>a&amp;b&lt;c&gt;",
+		"rss.xml":         "rss.xml",
 	} {
 		if got := wrapAtSlashes(in); got != want {
 			t.Errorf("wrapAtSlashes(%q) = %q, want %q", in, got, want)
