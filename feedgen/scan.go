@@ -166,7 +166,8 @@ func (g *Generator) scanTree(prefix string) (int, error) {
 }
 
 // walk calls fn for every article file below dir (whose slash path
-// relative to the root is rel), reading folders in chunks so that a folder
+// relative to the root is rel), and for every asset (candidate.asset),
+// reading folders in chunks so that a folder
 // of a million files is never listed whole in memory. Folders that cannot
 // be read are skipped: they must not stop the build. The order is the
 // file system's; nothing published depends on it.
