@@ -165,6 +165,7 @@ func New(root string, cfg config.Config, opt Options) (*Generator, error) {
 			return nil, err
 		}
 	}
+	g.loadAssets()
 	return g, nil
 }
 

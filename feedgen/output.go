@@ -191,7 +191,7 @@ func (g *Generator) eachFile(fn func(**snapshot.File)) {
 		}
 	}
 	g.eachArchiveFile(fn)
-	g.eachListFile(fn)
+	g.eachSiteFile(fn)
 }
 
 // render renders the planned feeds, in parallel (assembling and hashing are

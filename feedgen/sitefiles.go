@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"feedgen/feedgen/render"
+	"feedgen/index"
 	"feedgen/layout"
 	"feedgen/snapshot"
 	"feedgen/source"
@@ -22,6 +24,17 @@ import (
 // are at their own path. Both are in every snapshot, so serve and build
 // publish the same.
 
+// A daemon that restarts answers at once with what it served when it
+// stopped, before its scan (Generator.Warm): the state records each asset's
+// path, ETag and stamp, and the first snapshot holds each as a lazy file
+// that reads the source file when a request needs it, and refuses bytes
+// that are no longer the ones recorded (snapshot.ErrStale) until the scan
+// has read them again.
+
+// assetRecords names the assets' record in the state: an index.Outputs
+// whose directory can be no output directory's absolute path.
+const assetRecords = "\x00assets"
+
 // maxAssetSize bounds an asset's bytes: assets are held in memory, like
 // the feeds, and an image larger than this is no thumbnail.
 const maxAssetSize = 8 << 20
@@ -30,6 +43,7 @@ const maxAssetSize = 8 << 20
 type siteFiles struct {
 	lists  [2]*snapshot.File // category, tag
 	assets map[string]*asset // by slash path relative to the source
+	rec    *index.Outputs    // the assets' record in the state
 }
 
 // asset is a published copy of an image of the source directory, with the
@@ -43,8 +57,32 @@ type asset struct {
 // siteFiles.lists.
 var listKinds = [2]layout.Kind{layout.KindCategory, layout.KindTag}
 
-// renderLists renders the listing pages from the index's entries.
+// loadAssets takes the assets the state recorded, as lazy files.
+func (g *Generator) loadAssets() {
+	g.site.rec = g.ix.Outputs(assetRecords)
+	g.site.assets = map[string]*asset{}
+	err := g.ix.EachOutput(assetRecords, func(rel string, o index.Output) error {
+		if !source.IsAssetPath(rel) {
+			return nil // not ours: a record of an older rule
+		}
+		name := filepath.Join(g.abs, filepath.FromSlash(rel))
+		produce := func() ([]byte, error) { return readLimited(name) }
+		f := snapshot.NewLazyFile("/"+rel, layout.AssetType(rel), o.ETag, int(o.Stamp.Size), time.Unix(0, o.Stamp.MTime), "", produce)
+		g.site.assets[rel] = &asset{file: f, stamp: o.Stamp}
+		return nil
+	})
+	if err != nil {
+		g.log.Warn("state: the record of the published images cannot be read; they are read again by the scan", "err", err)
+		clear(g.site.assets)
+	}
+}
+
+// renderLists renders the listing pages from the index's entries, and
+// saves what changed of the assets' record.
 func (g *Generator) renderLists(infos []render.IndexEntry) {
+	if err := g.site.rec.Flush(); err != nil {
+		g.log.Warn("state: the record of the published images was not saved", "err", err)
+	}
 	lm := g.siteLastModified()
 	for i, k := range listKinds {
 		g.site.lists[i] = g.reuse(g.site.lists[i], k.ListPath(), layout.TypeHTML, render.List(&g.cfg, k, infos, g.indexParts), lm)
@@ -69,13 +107,15 @@ func (g *Generator) siteFileList(files []*snapshot.File) []*snapshot.File {
 	return files
 }
 
-// eachListFile calls fn with the slot of each listing page (assets are
-// made compressed, or not, once: see readAsset).
-func (g *Generator) eachListFile(fn func(**snapshot.File)) {
+// eachSiteFile calls fn with the slot of each listing page and asset.
+func (g *Generator) eachSiteFile(fn func(**snapshot.File)) {
 	for i := range g.site.lists {
 		if g.site.lists[i] != nil {
 			fn(&g.site.lists[i])
 		}
+	}
+	for _, a := range g.site.assets {
+		fn(&a.file)
 	}
 }
 
@@ -91,7 +131,7 @@ func (g *Generator) syncAssets(prefix string, seen []string) int {
 	}
 	for rel := range g.site.assets {
 		if strings.HasPrefix(rel, prefix) && !met[rel] {
-			delete(g.site.assets, rel)
+			g.forgetAsset(rel)
 			n++
 		}
 	}
@@ -104,7 +144,7 @@ func (g *Generator) dropAssets(rel string) int {
 	n := 0
 	for p := range g.site.assets {
 		if p == rel || strings.HasPrefix(p, rel+"/") {
-			delete(g.site.assets, p)
+			g.forgetAsset(p)
 			n++
 		}
 	}
@@ -125,7 +165,7 @@ func (g *Generator) readAsset(rel string) int {
 		if old == nil {
 			return 0
 		}
-		delete(g.site.assets, rel)
+		g.forgetAsset(rel)
 		return 1
 	}
 	name := filepath.Join(g.abs, filepath.FromSlash(rel))
@@ -142,27 +182,38 @@ func (g *Generator) readAsset(rel string) int {
 	if old != nil && old.stamp == st {
 		return 0
 	}
-	f, err := os.Open(name)
+	body, err := readLimited(name)
 	if err != nil {
 		return drop("cannot be read", err)
 	}
-	body, err := io.ReadAll(io.LimitReader(f, maxAssetSize+1))
-	f.Close()
-	if err == nil && len(body) > maxAssetSize {
-		err = errors.New("grew while read")
-	}
-	if err != nil {
-		return drop("cannot be read", err)
-	}
-	// Compressed once, here: images rarely shrink, and then only the
-	// identity bytes are kept. Last-Modified is the file's own.
-	file := snapshot.NewFile("/"+rel, layout.AssetType(rel), body, fi.ModTime())
-	if g.site.assets == nil {
-		g.site.assets = map[string]*asset{}
-	}
+	// Compressed later, by Compress, as every file (an image rarely
+	// shrinks, and then only its identity bytes are kept). Last-Modified
+	// is the file's own.
+	file := snapshot.NewPlainFile("/"+rel, layout.AssetType(rel), body, fi.ModTime())
 	g.site.assets[rel] = &asset{file: file, stamp: st}
+	g.site.rec.Record(rel, file.ETag, st)
 	if old != nil && old.file.ETag == file.ETag {
 		return 0
 	}
 	return 1
+}
+
+// forgetAsset stops publishing the asset rel.
+func (g *Generator) forgetAsset(rel string) {
+	delete(g.site.assets, rel)
+	g.site.rec.Record(rel, "", source.Stamp{})
+}
+
+// readLimited reads the file name, of at most maxAssetSize bytes.
+func readLimited(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	body, err := io.ReadAll(io.LimitReader(f, maxAssetSize+1))
+	if err == nil && len(body) > maxAssetSize {
+		err = errors.New("larger than 8 MiB")
+	}
+	return body, err
 }

@@ -1,12 +1,14 @@
 package feedgen
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"feedgen/layout"
+	"feedgen/snapshot"
 )
 
 // TestAssetsPublished: the images of the source are published at their
@@ -88,5 +90,56 @@ func TestListingPages(t *testing.T) {
 	}
 	if !strings.Contains(string(tags.Body), "2 篇") {
 		t.Error("the tag listing does not count the tag's articles")
+	}
+}
+
+// TestAssetsWarmStart: a generator started on a kept state publishes the
+// assets it published before, before any scan, as the bytes they were:
+// bytes changed meanwhile are refused until the scan reads them.
+func TestAssetsWarmStart(t *testing.T) {
+	dir, state := t.TempDir(), t.TempDir()
+	writeFile(t, dir, "a.txt", post("one", "2024-01-02 10:00:00 +0800", "c", "t", ""))
+	writeFile(t, dir, "images/a.png", "png bytes")
+	writeFile(t, dir, "images/b.png", "other bytes")
+	cfg := testConfig(t)
+	g, err := New(dir, cfg, Options{StateDir: state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Scan(); err != nil {
+		t.Fatal(err)
+	}
+	before := g.Snapshot().Snapshot
+	if err := g.Close(); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "images/b.png", "changed while stopped")
+
+	g, err = New(dir, cfg, Options{StateDir: state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if !g.Warm() {
+		t.Fatal("the state was not kept")
+	}
+	first := g.Snapshot().Snapshot
+	for _, p := range []string{"/images/a.png", "/images/b.png"} {
+		f := first.Get(p)
+		if f == nil || f.ETag != before.Get(p).ETag {
+			t.Fatalf("%s before the scan: %+v, want ETag %s", p, f, before.Get(p).ETag)
+		}
+	}
+	if b, err := first.Get("/images/a.png").Identity(); err != nil || string(b) != "png bytes" {
+		t.Errorf("a.png before the scan: %q, %v", b, err)
+	}
+	if _, err := first.Get("/images/b.png").Identity(); !errors.Is(err, snapshot.ErrStale) {
+		t.Errorf("b.png changed while stopped: %v, want ErrStale", err)
+	}
+	if _, err := g.Scan(); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := g.Snapshot().Snapshot.Get("/images/b.png").Identity(); err != nil || string(b) != "changed while stopped" {
+		t.Errorf("b.png after the scan: %q, %v", b, err)
 	}
 }
