@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"feedgen/feedgen"
+	"feedgen/feedgen/config"
 	"feedgen/source"
 )
 
@@ -33,9 +34,9 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.baseURL, "base-url", "", "absolute `URL` the feeds are served under (build: default http://localhost:8080/; serve: derived from -addr)")
 	fs.StringVar(&c.config, "config", "", "YAML `file` of site settings: base_url, title, description, link, language, timezone, limit, hubs, archive, categories (unknown keys are an error). "+
 		"Default: "+source.ConfigName+" in the -src directory when there is one, so that build and serve of one directory agree; -config \"\" reads none")
-	fs.IntVar(&c.limit, "limit", feedgen.DefaultLimit, "items per feed (0: no limit)")
+	fs.IntVar(&c.limit, "limit", config.DefaultLimit, "items per feed (0: no limit)")
 	fs.BoolVar(&c.archive, "archive", false, "also publish every feed's older items as RFC 5005 archive documents, by month")
-	fs.Int64Var(&c.maxSize, "max-article-size", feedgen.DefaultMaxArticleSize, "largest article file read, in `bytes`")
+	fs.Int64Var(&c.maxSize, "max-article-size", config.DefaultMaxArticleSize, "largest article file read, in `bytes`")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.Var(&c.hubs, "hub", "WebSub hub `URL` every feed advertises and, after a change, is told of it (repeatable; also hubs: in -config)")
 	fs.StringVar(&c.state, "state", "", "state `directory`: what was learned about each article, so that a restart or rebuild reads only what changed (default: a folder under the user cache directory named after -src; -state \"\" keeps none)")
@@ -88,11 +89,11 @@ func (c *common) stateDir(fs *flag.FlagSet, log *slog.Logger) string {
 // with the flags on top. A flag left at its default does not override the
 // file. defaulted reports that neither a flag nor the file gave the base
 // URL, so that it is defaultBase.
-func (c *common) site(fs *flag.FlagSet, defaultBase string) (cfg feedgen.Config, defaulted bool, err error) {
-	cfg = feedgen.Config{Limit: feedgen.DefaultLimit, MaxArticleSize: c.maxSize}
+func (c *common) site(fs *flag.FlagSet, defaultBase string) (cfg config.Config, defaulted bool, err error) {
+	cfg = config.Config{Limit: config.DefaultLimit, MaxArticleSize: c.maxSize}
 	file := c.configFile(fs)
 	if file != "" {
-		if err := feedgen.LoadConfigFile(file, &cfg); err != nil {
+		if err := config.LoadConfigFile(file, &cfg); err != nil {
 			return cfg, false, err
 		}
 	}
