@@ -13,12 +13,12 @@ func fakeResults(state bool) (*bench, *results) {
 		sizes: []int{1000, 50000, 1000000}, daemonSizes: []int{1000, 100000, 1000000},
 		runs: 1, edits: 100, restarts: 3, debounce: 50 * time.Millisecond, settle: 2 * time.Second,
 		editGap: 200 * time.Millisecond, editTimeout: time.Minute, sections: allSections(),
-		workdir: "/work/feedbench", baseURL: "http://bench.example/",
+		workdir: "WORKDIR", baseURL: "http://bench.example/",
 	}, stateBuild: state, stateServe: state, straceWhy: "strace is not installed"}
 	res := &results{Start: time.Now(), HTTP: &httpResult{Skipped: "test"}}
 	stateDir := ""
 	if state {
-		stateDir = "/work/feedbench/state/build-n"
+		stateDir = "WORKDIR/state/build-n"
 	}
 	for _, n := range []int{1000, 50000, 1000000} {
 		res.Corpora = append(res.Corpora, corpusInfo{N: n, Dir: "/c", Bytes: int64(n) * 7000})
