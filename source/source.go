@@ -13,6 +13,12 @@ import (
 	"feedgen/layout"
 )
 
+// ConfigName is the name of the site configuration a source directory may
+// carry at its top, which build and serve read when no -config is given.
+// Its extension is none of articleExts: IsArticlePath, the one definition
+// of an article, never takes it for one.
+const ConfigName = "feedgen.yaml"
+
 // articleExts are the file name extensions read as articles. Everything
 // else in the source directory is not an article: images are published as
 // assets (IsAssetPath), and the rest (notes, archives) is skipped without a
