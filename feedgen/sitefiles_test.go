@@ -26,6 +26,9 @@ func TestAssetsPublished(t *testing.T) {
 	if err := os.Symlink(filepath.Join(dir, "outside", "secret.png"), filepath.Join(dir, "images", "link.png")); err != nil {
 		t.Fatal(err)
 	}
+	if err := mkfifo(filepath.Join(dir, "images", "pipe.png")); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		t.Fatal(err) // a FIFO must neither block the scan nor be published
+	}
 	g, s := generate(t, dir, testConfig(t))
 	for p, ct := range map[string]string{"/images/a.png": "image/png", "/images/b.JPG": "image/jpeg"} {
 		f := s.Get(p)
@@ -33,7 +36,7 @@ func TestAssetsPublished(t *testing.T) {
 			t.Fatalf("%s: %+v, want a file of type %s", p, f, ct)
 		}
 	}
-	for _, p := range []string{"/images/x.svg", "/images/.hidden.png", "/images/link.png", "/a.txt"} {
+	for _, p := range []string{"/images/x.svg", "/images/.hidden.png", "/images/link.png", "/images/pipe.png", "/a.txt"} {
 		if s.Get(p) != nil {
 			t.Errorf("%s is published", p)
 		}
