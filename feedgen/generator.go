@@ -1,6 +1,7 @@
 package feedgen
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -11,10 +12,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"feedgen/feedgen/article"
+	"feedgen/feedgen/config"
+	"feedgen/feedgen/render"
 	"feedgen/index"
 	"feedgen/layout"
 	"feedgen/snapshot"
@@ -42,10 +45,10 @@ func (p Problem) String() string { return p.Path + ": " + p.Reason }
 //
 // A Generator is not safe for concurrent use; the snapshots it returns are.
 type Generator struct {
-	cfg  Config
-	root string // as given, for messages
-	abs  string // absolute, for path arithmetic
-	popt ParseOptions
+	cfg  config.Config
+	root string          // as given, for messages
+	abs  string          // absolute, for path arithmetic
+	rd   *article.Reader // reads and parses the article files
 	now  func() time.Time
 	log  *slog.Logger
 	ix   *index.Index
@@ -58,29 +61,25 @@ type Generator struct {
 	// once), for tests and benchmarks of what a start-up costs.
 	archRendered int
 
-	realOnce sync.Once
-	real     string // root with symbolic links resolved
-
-	dirty map[FeedKey]bool     // feeds whose items may have changed
-	out   map[FeedKey]*feedOut // rendered feeds
-	gone  []FeedKey            // feeds removed since the state last heard of them
-	links map[string]bool      // article files that are symbolic links
-	frags map[string]bool      // articles whose rendered item the index keeps
+	dirty map[layout.FeedKey]bool     // feeds whose items may have changed
+	out   map[layout.FeedKey]*feedOut // rendered feeds
+	gone  []layout.FeedKey            // feeds removed since the state last heard of them
+	links map[string]bool             // article files that are symbolic links
+	frags map[string]bool             // articles whose rendered item the index keeps
 
 	// Archive documents (archive.go): rendered or known from the state,
 	// planned, rendered since the state last heard, and gone.
-	arch               map[FeedKey]map[layout.Month]*archOut
+	arch               map[layout.FeedKey]map[layout.Month]*archOut
 	archJobs           []*archJob
 	archDone, archGone []archRef
-	archPlans          map[FeedKey]*archPlan
-	dirtyMonths        map[FeedKey]map[layout.Month]bool // months the index saw change, per feed
-	archFull           bool                              // plan every month of every feed (the index was rebuilt)
+	archPlans          map[layout.FeedKey]*archPlan
+	dirtyMonths        map[layout.FeedKey]map[layout.Month]bool // months the index saw change, per feed
+	archFull           bool                                     // plan every month of every feed (the index was rebuilt)
 
-	opened  atomic.Int64 // article files opened: what a state saves is measured by it
 	cleaned atomic.Int64 // articles parsed and cleaned whole to render their item
 
-	indexParts indexCache // the index page's rendered rows
-	all        allItems   // the global feed's rendered items, for the index page
+	indexParts render.IndexCache // the index page's rendered rows
+	all        allItems          // the global feed's rendered items, for the index page
 	indexFile  *snapshot.File
 	opmlFile   *snapshot.File
 	stats      snapshot.Stats
@@ -89,7 +88,7 @@ type Generator struct {
 // feedOut is a rendered feed.
 type feedOut struct {
 	sig   [32]byte // of everything the feed's bytes depend on
-	info  FeedInfo
+	info  render.FeedInfo
 	items []string // paths of the articles shown
 	etags [3]string
 	// lastMod is the Last-Modified time of the feed's files (lastmod.go).
@@ -123,7 +122,7 @@ type Options struct {
 
 // New returns a Generator for the source directory root. cfg must have been
 // normalised (Config.Normalize). Close releases it.
-func New(root string, cfg Config, opt Options) (*Generator, error) {
+func New(root string, cfg config.Config, opt Options) (*Generator, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", root, err)
@@ -136,18 +135,18 @@ func New(root string, cfg Config, opt Options) (*Generator, error) {
 		cfg:         cfg,
 		root:        root,
 		abs:         abs,
-		popt:        ParseOptions{Location: cfg.Location, TagAuthority: host, DefaultBase: firstNonEmpty(cfg.Link, cfg.BaseURL)},
+		rd:          article.NewReader(abs, cfg.MaxArticleSize, article.ParseOptions{Location: cfg.Location, TagAuthority: host, DefaultBase: cmp.Or(cfg.Link, cfg.BaseURL)}),
 		now:         opt.Now,
 		lazy:        opt.LazyArchives,
 		log:         opt.Logger,
-		dirty:       map[FeedKey]bool{{Kind: KindAll}: true},
-		out:         map[FeedKey]*feedOut{},
+		dirty:       map[layout.FeedKey]bool{{Kind: layout.KindAll}: true},
+		out:         map[layout.FeedKey]*feedOut{},
 		links:       map[string]bool{},
 		frags:       map[string]bool{},
-		arch:        map[FeedKey]map[layout.Month]*archOut{},
-		archPlans:   map[FeedKey]*archPlan{},
-		dirtyMonths: map[FeedKey]map[layout.Month]bool{},
-		indexParts:  indexCache{},
+		arch:        map[layout.FeedKey]map[layout.Month]*archOut{},
+		archPlans:   map[layout.FeedKey]*archPlan{},
+		dirtyMonths: map[layout.FeedKey]map[layout.Month]bool{},
+		indexParts:  render.IndexCache{},
 	}
 	if g.now == nil {
 		g.now = time.Now
@@ -155,7 +154,7 @@ func New(root string, cfg Config, opt Options) (*Generator, error) {
 	if g.log == nil {
 		g.log = slog.New(slog.DiscardHandler)
 	}
-	g.ix, err = index.Open(index.Options{Dir: opt.StateDir, Source: abs, Config: cfg.fingerprint(), Logger: g.log})
+	g.ix, err = index.Open(index.Options{Dir: opt.StateDir, Source: abs, Config: cfg.Fingerprint(), Logger: g.log})
 	if err != nil {
 		return nil, err
 	}
@@ -172,12 +171,12 @@ func New(root string, cfg Config, opt Options) (*Generator, error) {
 // to render and the rendered items it holds.
 func (g *Generator) load() error {
 	return g.ix.View(func(t *index.Tx) error {
-		if err := t.Feeds(func(k FeedKey) error { g.dirty[k] = true; return nil }); err != nil {
+		if err := t.Feeds(func(k layout.FeedKey) error { g.dirty[k] = true; return nil }); err != nil {
 			return err
 		}
-		if err := t.EachShown(func(k FeedKey, s index.Shown) error {
+		if err := t.EachShown(func(k layout.FeedKey, s index.Shown) error {
 			g.dirty[k] = true
-			g.out[k] = &feedOut{sig: s.Sig, etags: s.ETags, pageETag: s.PageETag, items: s.Items, lastMod: s.LastModified, info: FeedInfo{
+			g.out[k] = &feedOut{sig: s.Sig, etags: s.ETags, pageETag: s.PageETag, items: s.Items, lastMod: s.LastModified, info: render.FeedInfo{
 				Key: k, Title: s.Title, Description: s.Description, Link: s.Link, Updated: s.Updated,
 			}}
 			return nil
@@ -223,15 +222,6 @@ func (g *Generator) Warm() bool { return !g.ix.Fresh }
 // Close releases the index; a temporary state is removed.
 func (g *Generator) Close() error { return g.ix.Close() }
 
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
 // Root returns the source directory as given to New.
 func (g *Generator) Root() string { return g.root }
 
@@ -269,7 +259,7 @@ func (g *Generator) damaged(cause error) error {
 			delete(g.out, k) // known only from the state that is gone
 		}
 	}
-	g.dirty[FeedKey{Kind: KindAll}] = true
+	g.dirty[layout.FeedKey{Kind: layout.KindAll}] = true
 	g.forgetUnheldArchives()
 	if _, err := g.scanTree(""); err != nil {
 		return fmt.Errorf("rebuilding the state: %w", err)

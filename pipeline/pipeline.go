@@ -18,6 +18,7 @@ import (
 
 	"feedgen/diskout"
 	"feedgen/feedgen"
+	"feedgen/feedgen/config"
 	"feedgen/layout"
 	"feedgen/metrics"
 	"feedgen/serve"
@@ -30,7 +31,7 @@ import (
 type BuildOptions struct {
 	Src    string
 	Out    string
-	Site   feedgen.Config
+	Site   config.Config
 	Logger *slog.Logger
 	// Strict reads and checks the body of every article, not only of those
 	// a feed shows: slower (every byte is read), for CI that wants every
@@ -113,7 +114,7 @@ func Build(opts BuildOptions) (BuildResult, error) {
 // ServeOptions configure the daemon.
 type ServeOptions struct {
 	Src  string
-	Site feedgen.Config
+	Site config.Config
 	// Addr is the listen address; Listener, when set, is used instead (tests
 	// pass one bound to port 0).
 	Addr     string

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"feedgen/feedgen"
+	"feedgen/feedgen/config"
 )
 
 // checkSrc says, in the same words for build and serve, why -src cannot be
@@ -33,12 +33,12 @@ func checkSrc(src string) error {
 // tell a flag from a key of the config file.
 func checkURLFlags(c *common) error {
 	if c.baseURL != "" {
-		if err := feedgen.CheckBaseURL(c.baseURL); err != nil {
+		if err := config.CheckBaseURL(c.baseURL); err != nil {
 			return fmt.Errorf("-base-url %q: %w", c.baseURL, err)
 		}
 	}
 	for _, h := range c.hubs {
-		if err := feedgen.CheckHubURL(h); err != nil {
+		if err := config.CheckHubURL(h); err != nil {
 			return fmt.Errorf("-hub %q: %w", h, err)
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	_ "time/tzdata" // time zones in -config work on machines without a zoneinfo database
 
 	"feedgen/feedgen"
+	"feedgen/feedgen/config"
 	"feedgen/metrics"
 	"feedgen/pipeline"
 	"feedgen/watch"
@@ -75,9 +76,9 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.src, "src", "seeds", "source `directory` of articles")
 	fs.StringVar(&c.baseURL, "base-url", "", "absolute `URL` the feeds are served under (build: default http://localhost:8080/; serve: derived from -addr)")
 	fs.StringVar(&c.config, "config", "", "optional YAML `file` of site settings: base_url, title, description, link, language, timezone, limit, hubs, archive, categories (unknown keys are an error)")
-	fs.IntVar(&c.limit, "limit", feedgen.DefaultLimit, "items per feed (0: no limit)")
+	fs.IntVar(&c.limit, "limit", config.DefaultLimit, "items per feed (0: no limit)")
 	fs.BoolVar(&c.archive, "archive", false, "also publish every feed's older items as RFC 5005 archive documents, by month")
-	fs.Int64Var(&c.maxSize, "max-article-size", feedgen.DefaultMaxArticleSize, "largest article file read, in `bytes`")
+	fs.Int64Var(&c.maxSize, "max-article-size", config.DefaultMaxArticleSize, "largest article file read, in `bytes`")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.Var(&c.hubs, "hub", "WebSub hub `URL` every feed advertises and, after a change, is told of it (repeatable; also hubs: in -config)")
 	fs.StringVar(&c.state, "state", "", "state `directory`: what was learned about each article, so that a restart or rebuild reads only what changed (default: a folder under the user cache directory named after -src; -state \"\" keeps none)")
@@ -103,10 +104,10 @@ func (c *common) stateDir(fs *flag.FlagSet, log *slog.Logger) string {
 
 // site builds the site configuration: flags override the config file. A
 // flag left at its default does not override the file.
-func (c *common) site(fs *flag.FlagSet, defaultBase string) (feedgen.Config, error) {
-	cfg := feedgen.Config{BaseURL: defaultBase, Limit: feedgen.DefaultLimit, MaxArticleSize: c.maxSize}
+func (c *common) site(fs *flag.FlagSet, defaultBase string) (config.Config, error) {
+	cfg := config.Config{BaseURL: defaultBase, Limit: config.DefaultLimit, MaxArticleSize: c.maxSize}
 	if c.config != "" {
-		if err := feedgen.LoadConfigFile(c.config, &cfg); err != nil {
+		if err := config.LoadConfigFile(c.config, &cfg); err != nil {
 			return cfg, err
 		}
 	}
