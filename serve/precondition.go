@@ -36,7 +36,7 @@ const (
 // may hold any coding, all are still valid, so any one passes If-Match and
 // earns a 304. An invalid date is ignored (sections 13.1.3 and 13.1.4), as
 // is the rest of a tag list from its first malformed element (scanETag).
-// Only the headers are read; it allocates nothing.
+// Only the headers are read; well-formed fields cost no allocation.
 func checkPreconditions(hdr http.Header, e *entry) precondition {
 	if im, ok := hdr[kIM]; ok {
 		if !e.tagMatch(im, true) {
