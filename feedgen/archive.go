@@ -235,15 +235,7 @@ func (g *Generator) planArchive(t *index.Tx, j *renderJob) error {
 			months = append(months, m)
 		}
 	}
-	slices.SortFunc(months, func(a, b layout.Month) int {
-		if b.Before(a) {
-			return -1
-		}
-		if a.Before(b) {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(months, func(a, b layout.Month) int { return b.Compare(a) })
 	for m := range held {
 		if !set[m] {
 			g.dropArchive(k, m)
@@ -561,15 +553,7 @@ func (g *Generator) ArchiveSpan(k layout.FeedKey) (first, last layout.Month, n i
 	if len(ms) == 0 {
 		return
 	}
-	slices.SortFunc(ms, func(a, b layout.Month) int {
-		if a.Before(b) {
-			return -1
-		}
-		if b.Before(a) {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(ms, layout.Month.Compare)
 	return ms[0], ms[len(ms)-1], len(ms)
 }
 
