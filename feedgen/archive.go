@@ -405,16 +405,12 @@ func (g *Generator) renderArchJob(j *archJob, emit func(*snapshot.File)) ([3]*sn
 	// and while each format is copied (index.Tx.Trim; the slices stay
 	// valid, their pages are mapped again as they are read).
 	err := g.ix.View(func(t *index.Tx) error {
-		frags, err := archiveParts(t, j.paths)
+		items, err := readItems(t, j.paths, t.Trim)
 		if err != nil {
 			return err
 		}
-		parts := make([][]byte, len(frags))
 		for _, f := range layout.Formats {
-			for i := range frags {
-				parts[i] = frags[i][f]
-			}
-			body, err := render.FeedTrimmed(&g.cfg, f, j.info, parts, t.Trim)
+			body, err := items.render(&g.cfg, f, j.info, t.Trim)
 			if err != nil {
 				return err
 			}
@@ -431,7 +427,7 @@ func (g *Generator) renderArchJob(j *archJob, emit func(*snapshot.File)) ([3]*sn
 			if prev != nil && prev.ModTime.After(lm) {
 				lm = prev.ModTime
 			}
-			file := g.reuse(prev, j.key.ArchivePath(j.month, f), f.ContentType(), body, lm).WithCacheControl(cc)
+			file := reuse(prev, j.key.ArchivePath(j.month, f), f.ContentType(), body, lm).WithCacheControl(cc)
 			sizes[f] = len(body)
 			if g.lazy && emit == nil {
 				// Its bytes are rendered again when a request needs them,

@@ -33,7 +33,7 @@ func (g *Generator) lazyArchiveFile(path string, f layout.Format, etag string, s
 	produce := func() ([]byte, error) {
 		var body []byte
 		err := ix.View(func(t *index.Tx) error {
-			frags, err := archiveParts(t, paths)
+			items, err := readItems(t, paths, t.Trim)
 			if errors.Is(err, errNoFrag) {
 				// Dropped since: the document is being replaced.
 				return errors.Join(snapshot.ErrStale, err)
@@ -41,16 +41,11 @@ func (g *Generator) lazyArchiveFile(path string, f layout.Format, etag string, s
 			if err != nil {
 				return err
 			}
-			parts := make([][]byte, len(frags))
-			for i := range frags {
-				parts[i] = frags[i][f]
-			}
-			// Copies the parts out of the index; the mapped pages are
-			// trimmed under the read lock as it goes (archiveParts), never
-			// dropped whole from a request, which would cost a running
-			// regeneration its tree (or, where pages cannot be dropped,
-			// reopen the state under its lock).
-			body, err = render.FeedTrimmed(cfg, f, info, parts, t.Trim)
+			// The mapped pages are trimmed under the read lock as it goes
+			// (readItems), never dropped whole from a request, which would
+			// cost a running regeneration its tree (or, where pages cannot
+			// be dropped, reopen the state under its lock).
+			body, err = items.render(cfg, f, info, t.Trim)
 			return err
 		})
 		return body, err

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -45,27 +44,17 @@ func (p Problem) String() string { return p.Path + ": " + p.Reason }
 //
 // A Generator is not safe for concurrent use; the snapshots it returns are.
 type Generator struct {
-	cfg  config.Config
-	root string          // as given, for messages
-	abs  string          // absolute, for path arithmetic
-	rd   *article.Reader // reads and parses the article files
-	now  func() time.Time
-	log  *slog.Logger
-	ix   *index.Index
-	// keep, during Emit, confirms that an unchanged feed's file is in
-	// place (diskout.Stream.Keep), so that it is not rendered at all.
-	keep func(path, etag string) bool
+	*shared
+	now func() time.Time
 	// lazy: the archive documents are lazy files (Options.LazyArchives).
 	lazy bool
 	// archRendered counts the archive documents rendered (all formats
 	// once), for tests and benchmarks of what a start-up costs.
 	archRendered int
 
-	dirty map[layout.FeedKey]bool     // feeds whose items may have changed
 	out   map[layout.FeedKey]*feedOut // rendered feeds
 	gone  []layout.FeedKey            // feeds removed since the state last heard of them
 	links map[string]bool             // article files that are symbolic links
-	frags map[string]bool             // articles whose rendered item the index keeps
 
 	// Archive documents (archive.go): rendered or known from the state,
 	// planned, rendered since the state last heard, and gone.
@@ -132,17 +121,19 @@ func New(root string, cfg config.Config, opt Options) (*Generator, error) {
 		host = u.Hostname()
 	}
 	g := &Generator{
-		cfg:         cfg,
-		root:        root,
-		abs:         abs,
-		rd:          article.NewReader(abs, cfg.MaxArticleSize, article.ParseOptions{Location: cfg.Location, TagAuthority: host, DefaultBase: cmp.Or(cfg.Link, cfg.BaseURL)}),
+		shared: &shared{
+			cfg:   cfg,
+			root:  root,
+			abs:   abs,
+			rd:    article.NewReader(abs, cfg.MaxArticleSize, article.ParseOptions{Location: cfg.Location, TagAuthority: host, DefaultBase: cmp.Or(cfg.Link, cfg.BaseURL)}),
+			log:   opt.Logger,
+			dirty: map[layout.FeedKey]bool{{Kind: layout.KindAll}: true},
+			frags: map[string]bool{},
+		},
 		now:         opt.Now,
 		lazy:        opt.LazyArchives,
-		log:         opt.Logger,
-		dirty:       map[layout.FeedKey]bool{{Kind: layout.KindAll}: true},
 		out:         map[layout.FeedKey]*feedOut{},
 		links:       map[string]bool{},
-		frags:       map[string]bool{},
 		arch:        map[layout.FeedKey]map[layout.Month]*archOut{},
 		archPlans:   map[layout.FeedKey]*archPlan{},
 		dirtyMonths: map[layout.FeedKey]map[layout.Month]bool{},
@@ -225,24 +216,6 @@ func (g *Generator) Close() error { return g.ix.Close() }
 // Root returns the source directory as given to New.
 func (g *Generator) Root() string { return g.root }
 
-// rel returns the slash path of abs relative to the root, "" for the root
-// itself, or a path starting with "../" for one outside it.
-func (g *Generator) rel(abs string) string {
-	r, err := filepath.Rel(g.abs, abs)
-	if err != nil {
-		return "../"
-	}
-	if r == "." {
-		return ""
-	}
-	return filepath.ToSlash(r)
-}
-
-// display is how a problem names the file rel.
-func (g *Generator) display(rel string) string {
-	return filepath.Join(g.root, filepath.FromSlash(rel))
-}
-
 // damaged handles an index that failed under us (a state damaged on disk
 // while we ran, a fault reading it): the index is thrown away and rebuilt
 // from the articles, and every feed is planned again. Published bytes do not
@@ -297,6 +270,3 @@ func (g *Generator) invalid() int {
 	_ = g.ix.View(func(t *index.Tx) error { n = t.Invalid(); return nil })
 	return n
 }
-
-// errIndex marks an error of the index rather than of an article.
-var errIndex = errors.New("state")

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"html/template"
 	"sort"
-	"time"
 
 	"feedgen/feedgen/article"
 	"feedgen/feedgen/render"
@@ -77,8 +76,8 @@ func (g *Generator) renderAll(emit func(*snapshot.File)) int {
 		g.log.Error("rendering the site index", "err", err)
 	}
 	siteLM := g.siteLastModified()
-	g.indexFile = g.reuse(g.indexFile, layout.IndexPath, layout.TypeHTML, render.Index(&g.cfg, infos, g.indexParts, all.count, all.html), siteLM)
-	g.opmlFile = g.reuse(g.opmlFile, layout.OPMLPath, layout.TypeOPML, render.OPML(&g.cfg, infos), siteLM)
+	g.indexFile = reuse(g.indexFile, layout.IndexPath, layout.TypeHTML, render.Index(&g.cfg, infos, g.indexParts, all.count, all.html), siteLM)
+	g.opmlFile = reuse(g.opmlFile, layout.OPMLPath, layout.TypeOPML, render.OPML(&g.cfg, infos), siteLM)
 	g.stats = snapshot.Stats{Articles: g.Articles(), Invalid: g.invalid(), Feeds: len(g.out), Updated: now}
 	return rendered
 }
@@ -245,15 +244,6 @@ func (g *Generator) render(jobs []*renderJob, emit func(*snapshot.File)) int {
 	return len(jobs)
 }
 
-// release lets go of the pages of the index that rendering touched: the
-// index is mapped into memory, and the fragments read for many feeds would
-// otherwise count as this process's memory until the kernel wants them.
-func (g *Generator) release() {
-	if err := g.ix.DropPages(); err != nil {
-		g.log.Warn("state: cannot reopen", "err", err)
-	}
-}
-
 // jobPage is what renderJob made of a feed's page: the page, or for the
 // global feed the item list of the site index.
 type jobPage struct {
@@ -267,27 +257,27 @@ func (g *Generator) renderJob(j *renderJob) ([3]*snapshot.File, jobPage, error) 
 	var page jobPage
 	old := g.out[j.key]
 	lm := feedLastModified(old, j.info.Updated)
+	paths := make([]string, len(j.items))
+	for i, it := range j.items {
+		paths[i] = it.path
+	}
 	err := g.ix.View(func(t *index.Tx) error {
-		frags, err := itemParts(t, j.items)
+		items, err := readItems(t, paths, nil)
 		if err != nil {
 			return err
 		}
-		parts := make([][]byte, len(frags))
 		for _, f := range layout.Formats {
-			for i := range frags {
-				parts[i] = frags[i][f]
+			body, err := items.render(&g.cfg, f, j.info, nil)
+			if err != nil {
+				return err
 			}
-			body := render.Feed(&g.cfg, f, j.info, parts) // copies the parts out of the index
 			var prev *snapshot.File
 			if old != nil {
 				prev = old.files[f]
 			}
-			files[f] = g.reuse(prev, j.key.Path(f), f.ContentType(), body, lm)
+			files[f] = reuse(prev, j.key.Path(f), f.ContentType(), body, lm)
 		}
-		for i := range frags {
-			parts[i] = frags[i][layout.JSON]
-		}
-		page.file, page.items, err = g.pageOf(j.key, j.info, parts, old, lm)
+		page.file, page.items, err = g.pageOf(j.key, j.info, items.format(layout.JSON), old, lm)
 		return err
 	})
 	return files, page, err
@@ -348,17 +338,6 @@ func (g *Generator) remember(jobs []*renderJob) {
 	for _, p := range unshown {
 		delete(g.frags, p)
 	}
-}
-
-// reuse returns old when it holds exactly body, so that an unchanged file
-// keeps its identity, modification time and compressed form. lm is the
-// Last-Modified time of a new file (lastmod.go).
-func (g *Generator) reuse(old *snapshot.File, p, ct string, body []byte, lm time.Time) *snapshot.File {
-	f := snapshot.NewPlainFile(p, ct, body, lm) // compressed later, by Compress
-	if old != nil && old.ETag == f.ETag && old.Path == p && old.ContentType == ct {
-		return old
-	}
-	return f
 }
 
 // CheckAll reads and parses the body of every article that no feed has

@@ -1,7 +1,6 @@
 package feedgen
 
 import (
-	"errors"
 	"feedgen/feedgen/render"
 	"feedgen/index"
 	"feedgen/layout"
@@ -9,23 +8,6 @@ import (
 	"html/template"
 	"time"
 )
-
-// jsonParts reads the JSON Feed fragments of the articles at paths from
-// the state.
-func jsonParts(t *index.Tx, paths []string) ([][]byte, error) {
-	parts := make([][]byte, len(paths))
-	for i, p := range paths {
-		f, ok, err := t.Frag(p)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return nil, errors.New("no rendered item for " + p)
-		}
-		parts[i] = f.Parts[layout.JSON]
-	}
-	return parts, nil
-}
 
 // pageOf renders feed k's page (the items only, for the global feed, whose
 // page is the site index) from its items' JSON fragments. It runs inside
@@ -39,7 +21,7 @@ func (g *Generator) pageOf(k layout.FeedKey, fi render.FeedInfo, parts [][]byte,
 	if old != nil {
 		prev = old.page
 	}
-	return g.reuse(prev, k.PagePath(), layout.TypeHTML, render.Page(&g.cfg, fi, len(parts), items), lm), "", nil
+	return reuse(prev, k.PagePath(), layout.TypeHTML, render.Page(&g.cfg, fi, len(parts), items), lm), "", nil
 }
 
 // allItems is the rendered item list of the global feed, for the site
@@ -62,11 +44,11 @@ func (g *Generator) globalItems() (allItems, error) {
 		return g.all, nil
 	}
 	err := g.ix.View(func(t *index.Tx) error {
-		parts, err := jsonParts(t, o.items)
+		items, err := readItems(t, o.items, nil)
 		if err != nil {
 			return err
 		}
-		html, err := render.PageItems(parts)
+		html, err := render.PageItems(items.format(layout.JSON))
 		if err != nil {
 			return err
 		}

@@ -48,20 +48,6 @@ func (g *Generator) Scan() (int, error) {
 	return n, nil
 }
 
-// bulk runs fn, which makes many index transactions, with bulk writing on
-// (index.Index.Bulk): a first build's batches then do not each wait for
-// the disk.
-func (g *Generator) bulk(fn func() (int, error)) (int, error) {
-	if err := g.ix.Bulk(true); err != nil {
-		return 0, wrapIndex(err)
-	}
-	n, err := fn()
-	if berr := g.ix.Bulk(false); berr != nil && err == nil {
-		err = wrapIndex(berr)
-	}
-	return n, err
-}
-
 // pathError names the source directory in an error about it, without the
 // path the os package repeats.
 func pathError(name string, err error) error {
@@ -289,26 +275,6 @@ func (g *Generator) fileHeaders(results []article.HeaderRead, seen *bitmap, forc
 		return nil
 	})
 	return changed, err
-}
-
-// update runs fn in a write transaction of the index and marks dirty the
-// feeds it touched.
-func (g *Generator) update(fn func(*index.Tx) error) error {
-	dirty, err := g.ix.Update(fn)
-	if err != nil {
-		return wrapIndex(err)
-	}
-	for k := range dirty {
-		g.dirty[k] = true
-	}
-	return nil
-}
-
-func wrapIndex(err error) error {
-	if errors.Is(err, errIndex) {
-		return err
-	}
-	return errors.Join(errIndex, err)
 }
 
 // forgetUnseen removes from the index the files below prefix that the walk
