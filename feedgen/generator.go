@@ -45,25 +45,12 @@ func (p Problem) String() string { return p.Path + ": " + p.Reason }
 // A Generator is not safe for concurrent use; the snapshots it returns are.
 type Generator struct {
 	*shared
-	now func() time.Time
-	// lazy: the archive documents are lazy files (Options.LazyArchives).
-	lazy bool
-	// archRendered counts the archive documents rendered (all formats
-	// once), for tests and benchmarks of what a start-up costs.
-	archRendered int
+	now  func() time.Time
+	arch *archiver // the RFC 5005 archive documents
 
 	out   map[layout.FeedKey]*feedOut // rendered feeds
 	gone  []layout.FeedKey            // feeds removed since the state last heard of them
 	links map[string]bool             // article files that are symbolic links
-
-	// Archive documents (archive.go): rendered or known from the state,
-	// planned, rendered since the state last heard, and gone.
-	arch               map[layout.FeedKey]map[layout.Month]*archOut
-	archJobs           []*archJob
-	archDone, archGone []archRef
-	archPlans          map[layout.FeedKey]*archPlan
-	dirtyMonths        map[layout.FeedKey]map[layout.Month]bool // months the index saw change, per feed
-	archFull           bool                                     // plan every month of every feed (the index was rebuilt)
 
 	cleaned atomic.Int64 // articles parsed and cleaned whole to render their item
 
@@ -130,15 +117,12 @@ func New(root string, cfg config.Config, opt Options) (*Generator, error) {
 			dirty: map[layout.FeedKey]bool{{Kind: layout.KindAll}: true},
 			frags: map[string]bool{},
 		},
-		now:         opt.Now,
-		lazy:        opt.LazyArchives,
-		out:         map[layout.FeedKey]*feedOut{},
-		links:       map[string]bool{},
-		arch:        map[layout.FeedKey]map[layout.Month]*archOut{},
-		archPlans:   map[layout.FeedKey]*archPlan{},
-		dirtyMonths: map[layout.FeedKey]map[layout.Month]bool{},
-		indexParts:  render.IndexCache{},
+		now:        opt.Now,
+		out:        map[layout.FeedKey]*feedOut{},
+		links:      map[string]bool{},
+		indexParts: render.IndexCache{},
 	}
+	g.arch = newArchiver(g.shared, opt.LazyArchives)
 	if g.now == nil {
 		g.now = time.Now
 	}
@@ -174,7 +158,7 @@ func (g *Generator) load() error {
 		}); err != nil {
 			return err
 		}
-		if err := g.loadArchives(t); err != nil {
+		if err := g.arch.load(t); err != nil {
 			return err
 		}
 		return t.FragPaths(func(p string) error { g.frags[p] = true; return nil })
@@ -213,6 +197,16 @@ func (g *Generator) Warm() bool { return !g.ix.Fresh }
 // Close releases the index; a temporary state is removed.
 func (g *Generator) Close() error { return g.ix.Close() }
 
+// ArchiveSpan is the first and last month of feed k's archive and the
+// number of its documents; zero months when it has none.
+func (g *Generator) ArchiveSpan(k layout.FeedKey) (first, last layout.Month, n int) {
+	ms := g.arch.monthsOf(k)
+	if len(ms) == 0 {
+		return
+	}
+	return ms[0], ms[len(ms)-1], len(ms)
+}
+
 // Root returns the source directory as given to New.
 func (g *Generator) Root() string { return g.root }
 
@@ -233,7 +227,7 @@ func (g *Generator) damaged(cause error) error {
 		}
 	}
 	g.dirty[layout.FeedKey{Kind: layout.KindAll}] = true
-	g.forgetUnheldArchives()
+	g.arch.forgetUnheld()
 	if _, err := g.scanTree(""); err != nil {
 		return fmt.Errorf("rebuilding the state: %w", err)
 	}

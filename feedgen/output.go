@@ -62,13 +62,14 @@ func (g *Generator) renderAll(emit func(*snapshot.File)) int {
 		g.log.Error("state: planning failed", "err", err)
 	}
 	rendered := g.render(jobs, emit)
-	rendered += g.renderArchives(emit)
+	rendered += g.arch.render(emit)
 	g.remember(jobs)
 	infos := make([]render.IndexEntry, 0, len(g.out))
 	for _, k := range g.feedKeysSorted() {
 		o := g.out[k]
-		e := render.IndexEntry{FeedInfo: o.info, Items: len(o.items), Archive: g.archiveSpanText(k)}
-		e.ArchiveMonths = g.archiveMonths(k) // as held, also when the feed was not rendered now
+		months := g.arch.monthsOf(k)
+		e := render.IndexEntry{FeedInfo: o.info, Items: len(o.items), Archive: spanText(months)}
+		e.ArchiveMonths = months // as held, also when the feed was not rendered now
 		infos = append(infos, e)
 	}
 	all, err := g.globalItems()
@@ -95,14 +96,7 @@ func (g *Generator) feedKeysSorted() []layout.FeedKey {
 // assemble makes a snapshot of the current files.
 func (g *Generator) assemble() *snapshot.Snapshot {
 	files := make([]*snapshot.File, 0, 4*len(g.out)+2)
-	for _, o := range g.out {
-		files = append(files, o.files[:]...)
-		if o.page != nil {
-			files = append(files, o.page)
-		}
-	}
-	files = append(files, g.indexFile, g.opmlFile)
-	files = g.archiveFiles(files)
+	g.eachFile(func(p **snapshot.File) { files = append(files, *p) })
 	return snapshot.New(files, g.stats)
 }
 
@@ -184,7 +178,7 @@ func (g *Generator) eachFile(fn func(**snapshot.File)) {
 			fn(f)
 		}
 	}
-	g.eachArchiveFile(fn)
+	g.arch.eachFile(fn)
 }
 
 // render renders the planned feeds, in parallel (assembling and hashing are
@@ -295,14 +289,14 @@ func (g *Generator) remember(jobs []*renderJob) {
 			shownBy[p] = true
 		}
 	}
-	g.archiveShown(shownBy)
+	g.arch.shown(shownBy)
 	var unshown []string
 	for p := range g.frags {
 		if !shownBy[p] {
 			unshown = append(unshown, p)
 		}
 	}
-	if len(jobs) == 0 && len(g.gone) == 0 && len(unshown) == 0 && len(g.archDone) == 0 && len(g.archGone) == 0 {
+	if len(jobs) == 0 && len(g.gone) == 0 && len(unshown) == 0 && !g.arch.unrecorded() {
 		return
 	}
 	_, err := g.ix.Update(func(t *index.Tx) error {
@@ -327,14 +321,14 @@ func (g *Generator) remember(jobs []*renderJob) {
 				return err
 			}
 		}
-		return g.rememberArchives(t)
+		return g.arch.remember(t)
 	})
 	if err != nil {
 		g.log.Warn("state: cannot record the rendered feeds", "err", err)
 		return
 	}
 	g.gone = g.gone[:0]
-	g.archiveRemembered()
+	g.arch.recorded()
 	for _, p := range unshown {
 		delete(g.frags, p)
 	}

@@ -57,13 +57,3 @@ func (g *Generator) globalItems() (allItems, error) {
 	})
 	return g.all, err
 }
-
-// archiveMonths lists the months of feed k's archive documents as the
-// generator holds them (after renderArchives), for the site index.
-func (g *Generator) archiveMonths(k layout.FeedKey) []layout.Month {
-	ms := make([]layout.Month, 0, len(g.arch[k]))
-	for m := range g.arch[k] {
-		ms = append(ms, m)
-	}
-	return ms
-}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"feedgen/feedgen/article"
+	"feedgen/feedgen/config"
 	"feedgen/feedgen/render"
 	"feedgen/index"
 	"feedgen/layout"
@@ -43,7 +44,7 @@ func (g *Generator) plan() ([]*renderJob, error) {
 	for len(g.dirty) > 0 {
 		var need []string
 		known := map[string]uint64{} // kept items to check against the file
-		g.takeMonths()
+		g.arch.takeMonths()
 		for k := range g.dirty {
 			err := g.ix.View(func(t *index.Tx) error {
 				items, err := g.top(t, k)
@@ -52,8 +53,8 @@ func (g *Generator) plan() ([]*renderJob, error) {
 				}
 				tops[k] = items
 				check := items
-				if g.archiving() {
-					more, err := g.archiveCandidates(t, k, items)
+				if g.arch.on() {
+					more, err := g.arch.candidates(t, k, items, g.out[k])
 					if err != nil {
 						return err
 					}
@@ -95,7 +96,7 @@ func (g *Generator) plan() ([]*renderJob, error) {
 			return nil, err
 		}
 	}
-	g.archJobs = g.archJobs[:0] // left by a plan that failed part way
+	g.arch.beginPlan()
 	jobs := make([]*renderJob, 0, len(tops))
 	// One transaction per feed, each followed by a trim: on a first build
 	// with archives, planning reads every archived member of every feed and
@@ -108,15 +109,15 @@ func (g *Generator) plan() ([]*renderJob, error) {
 					delete(g.out, k)
 					g.gone = append(g.gone, k)
 				}
-				g.dropArchive(k, layout.Month{})
+				g.arch.drop(k, layout.Month{})
 				return nil
 			}
 			if err := fillSums(t, items); err != nil {
 				return err
 			}
-			j := &renderJob{key: k, items: items, info: g.feedInfo(k, items)}
-			if g.archiving() {
-				if err := g.planArchive(t, j); err != nil {
+			j := &renderJob{key: k, items: items, info: feedInfo(&g.cfg, k, items)}
+			if g.arch.on() {
+				if err := g.arch.plan(t, j); err != nil {
 					return err
 				}
 			}
@@ -134,7 +135,7 @@ func (g *Generator) plan() ([]*renderJob, error) {
 			return nil, wrapIndex(err)
 		}
 	}
-	g.archFull = false
+	g.arch.endPlan()
 	sort.Slice(jobs, func(i, k int) bool { return jobs[i].key.Less(jobs[k].key) })
 	return jobs, nil
 }
@@ -294,14 +295,14 @@ func zoneOf(t time.Time) int {
 }
 
 // feedInfo derives a feed's own fields from the configuration and its items.
-func (g *Generator) feedInfo(k layout.FeedKey, items []shown) render.FeedInfo {
-	fi := render.FeedInfo{Key: k, Updated: render.Epoch, Hubs: g.cfg.Hubs}
+func feedInfo(cfg *config.Config, k layout.FeedKey, items []shown) render.FeedInfo {
+	fi := render.FeedInfo{Key: k, Updated: render.Epoch, Hubs: cfg.Hubs}
 	for _, it := range items {
 		if it.hdr.Updated.After(fi.Updated) || fi.Updated.Equal(render.Epoch) {
 			fi.Updated = it.hdr.Updated
 		}
 	}
-	site := g.cfg.Link
+	site := cfg.Link
 	for _, it := range items {
 		if site != "" {
 			break
@@ -309,15 +310,15 @@ func (g *Generator) feedInfo(k layout.FeedKey, items []shown) render.FeedInfo {
 		site = it.hdr.SiteHome
 	}
 	if site == "" {
-		site = g.cfg.BaseURL
+		site = cfg.BaseURL
 	}
 	switch k.Kind {
 	case layout.KindAll:
-		fi.Title = g.cfg.Title
-		fi.Description = cmp.Or(g.cfg.Description, g.cfg.Title)
+		fi.Title = cfg.Title
+		fi.Description = cmp.Or(cfg.Description, cfg.Title)
 		fi.Link = site
 	case layout.KindCategory:
-		cc := g.cfg.Categories[k.Name]
+		cc := cfg.Categories[k.Name]
 		name, home := cc.Title, cc.Link
 		for _, it := range items {
 			if h := it.hdr; len(h.Categories) > 0 && h.Categories[0] == k.Name {
@@ -330,11 +331,11 @@ func (g *Generator) feedInfo(k layout.FeedKey, items []shown) render.FeedInfo {
 			}
 		}
 		fi.Title = cmp.Or(name, k.Name)
-		fi.Description = cmp.Or(cc.Description, fi.Title+" · "+g.cfg.Title)
+		fi.Description = cmp.Or(cc.Description, fi.Title+" · "+cfg.Title)
 		fi.Link = cmp.Or(home, site)
 	case layout.KindTag:
 		fi.Title = "#" + k.Name
-		fi.Description = "#" + k.Name + " · " + g.cfg.Title
+		fi.Description = "#" + k.Name + " · " + cfg.Title
 		fi.Link = site
 	}
 	return fi
