@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -46,11 +47,11 @@ func (p Problem) String() string { return p.Path + ": " + p.Reason }
 type Generator struct {
 	*shared
 	now  func() time.Time
+	scan *scanner  // source directory → index
 	arch *archiver // the RFC 5005 archive documents
 
-	out   map[layout.FeedKey]*feedOut // rendered feeds
-	gone  []layout.FeedKey            // feeds removed since the state last heard of them
-	links map[string]bool             // article files that are symbolic links
+	out  map[layout.FeedKey]*feedOut // rendered feeds
+	gone []layout.FeedKey            // feeds removed since the state last heard of them
 
 	cleaned atomic.Int64 // articles parsed and cleaned whole to render their item
 
@@ -119,9 +120,9 @@ func New(root string, cfg config.Config, opt Options) (*Generator, error) {
 		},
 		now:        opt.Now,
 		out:        map[layout.FeedKey]*feedOut{},
-		links:      map[string]bool{},
 		indexParts: render.IndexCache{},
 	}
+	g.scan = &scanner{shared: g.shared, links: map[string]bool{}}
 	g.arch = newArchiver(g.shared, opt.LazyArchives)
 	if g.now == nil {
 		g.now = time.Now
@@ -219,7 +220,6 @@ func (g *Generator) damaged(cause error) error {
 		return err
 	}
 	clear(g.frags)
-	clear(g.links)
 	for k, o := range g.out {
 		g.dirty[k] = true
 		if o.files[0] == nil {
@@ -228,7 +228,7 @@ func (g *Generator) damaged(cause error) error {
 	}
 	g.dirty[layout.FeedKey{Kind: layout.KindAll}] = true
 	g.arch.forgetUnheld()
-	if _, err := g.scanTree(""); err != nil {
+	if _, err := g.scan.rebuild(); err != nil {
 		return fmt.Errorf("rebuilding the state: %w", err)
 	}
 	return nil
@@ -264,3 +264,35 @@ func (g *Generator) invalid() int {
 	_ = g.ix.View(func(t *index.Tx) error { n = t.Invalid(); return nil })
 	return n
 }
+
+// Scan reads the whole source directory, as for a first build, a restart or
+// after events were lost. A file whose stamp matches what the index holds is
+// not opened again. It returns the number of files whose state changed.
+func (g *Generator) Scan() (int, error) {
+	n, err := g.scan.all()
+	if errors.Is(err, errIndex) {
+		return n, g.damaged(err)
+	}
+	return n, err
+}
+
+// Update re-reads the given paths (absolute, or relative to the working
+// directory). A path that vanished removes its article, or every article
+// below it if it was a directory; a directory is read recursively. Paths
+// outside the source directory are ignored. It returns the number of files
+// whose state changed.
+func (g *Generator) Update(paths []string) int {
+	n, err := g.scan.paths(paths, g.Scan)
+	if errors.Is(err, errIndex) {
+		if err := g.damaged(err); err != nil {
+			g.log.Error("state: cannot be rebuilt", "err", err)
+		}
+	}
+	return n
+}
+
+// CheckAll reads and parses the body of every article that no feed has
+// needed yet, and files those that turn out to be bad input. Indexing reads
+// only heads and tails; this is for a build that must report every bad
+// file. It returns the number of articles found bad.
+func (g *Generator) CheckAll() int { return g.scan.check() }

@@ -5,12 +5,10 @@ import (
 	"html/template"
 	"sort"
 
-	"feedgen/feedgen/article"
 	"feedgen/feedgen/render"
 	"feedgen/index"
 	"feedgen/layout"
 	"feedgen/snapshot"
-	"feedgen/source"
 )
 
 // Result describes what one Snapshot call did.
@@ -331,48 +329,5 @@ func (g *Generator) remember(jobs []*renderJob) {
 	g.arch.recorded()
 	for _, p := range unshown {
 		delete(g.frags, p)
-	}
-}
-
-// CheckAll reads and parses the body of every article that no feed has
-// needed yet, and files those that turn out to be bad input. Indexing reads
-// only heads and tails; this is for a build that must report every bad
-// file. It returns the number of articles found bad.
-func (g *Generator) CheckAll() int {
-	bad, after := 0, ""
-	for {
-		var todo []string
-		err := g.ix.View(func(t *index.Tx) error {
-			return t.Walk("", after, func(p string, e index.Entry) (bool, error) {
-				after = p
-				if e.Header != nil && !g.frags[p] {
-					todo = append(todo, p)
-				}
-				return len(todo) < scanChunk, nil
-			})
-		})
-		if err != nil || len(todo) == 0 {
-			return bad
-		}
-		errs := make([]error, len(todo))
-		stamps := make([]source.Stamp, len(todo))
-		parallel(len(todo), func(i int) {
-			data, st, err := g.rd.ReadWhole(todo[i])
-			if err == nil {
-				_, err = article.Parse(todo[i], data, g.rd.Options())
-			}
-			errs[i], stamps[i] = err, st
-		})
-		_ = g.update(func(t *index.Tx) error {
-			for i, err := range errs {
-				if err != nil && !errors.Is(err, article.ErrNotPublished) {
-					if _, _, err := g.apply(t, article.HeaderRead{Rel: todo[i], Stamp: stamps[i], Err: err}, false); err != nil {
-						return err
-					}
-					bad++
-				}
-			}
-			return nil
-		})
 	}
 }

@@ -1,12 +1,13 @@
 package feedgen
 
 import (
+	"html/template"
+	"time"
+
 	"feedgen/feedgen/render"
 	"feedgen/index"
 	"feedgen/layout"
 	"feedgen/snapshot"
-	"html/template"
-	"time"
 )
 
 // pageOf renders feed k's page (the items only, for the global feed, whose

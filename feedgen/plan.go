@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -247,13 +246,8 @@ func (g *Generator) fileItem(t *index.Tx, rel string, r *itemRead) error {
 		}
 		return t.SetFragStamp(rel, r.stamp)
 	}
-	switch {
-	case errors.Is(r.err, article.ErrNotPublished):
-		_, _, err := g.apply(t, article.HeaderRead{Rel: rel, Stamp: r.stamp, Err: r.err}, false)
-		return err
-	case r.err != nil:
-		_, _, err := g.apply(t, article.HeaderRead{Rel: rel, Stamp: r.stamp, Err: r.err}, false)
-		return err // the entry's feeds are dirty now: they are planned again
+	if r.err != nil {
+		return g.scan.failed(t, rel, r.stamp, r.err) // the entry's feeds are dirty now: they are planned again
 	}
 	e, ok, err := t.Entry(rel)
 	if err != nil {
