@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"feedgen/feedgen/article"
@@ -46,14 +45,13 @@ func (p Problem) String() string { return p.Path + ": " + p.Reason }
 // A Generator is not safe for concurrent use; the snapshots it returns are.
 type Generator struct {
 	*shared
-	now  func() time.Time
-	scan *scanner  // source directory → index
-	arch *archiver // the RFC 5005 archive documents
+	now   func() time.Time
+	scan  *scanner      // source directory → index
+	items *itemRenderer // article bodies → rendered items in the index
+	arch  *archiver     // the RFC 5005 archive documents
 
 	out  map[layout.FeedKey]*feedOut // rendered feeds
 	gone []layout.FeedKey            // feeds removed since the state last heard of them
-
-	cleaned atomic.Int64 // articles parsed and cleaned whole to render their item
 
 	indexParts render.IndexCache // the index page's rendered rows
 	all        allItems          // the global feed's rendered items, for the index page
@@ -123,6 +121,7 @@ func New(root string, cfg config.Config, opt Options) (*Generator, error) {
 		indexParts: render.IndexCache{},
 	}
 	g.scan = &scanner{shared: g.shared, links: map[string]bool{}}
+	g.items = &itemRenderer{shared: g.shared, scan: g.scan}
 	g.arch = newArchiver(g.shared, opt.LazyArchives)
 	if g.now == nil {
 		g.now = time.Now

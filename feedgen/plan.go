@@ -9,7 +9,6 @@ import (
 	"sort"
 	"time"
 
-	"feedgen/feedgen/article"
 	"feedgen/feedgen/config"
 	"feedgen/feedgen/render"
 	"feedgen/index"
@@ -91,7 +90,7 @@ func (g *Generator) plan() ([]*renderJob, error) {
 		}
 		clear(g.dirty)
 		sort.Strings(need)
-		if err := g.renderItems(slices.Compact(need), known); err != nil {
+		if err := g.items.render(slices.Compact(need), known); err != nil {
 			return nil, err
 		}
 	}
@@ -163,129 +162,6 @@ func (g *Generator) top(t *index.Tx, k layout.FeedKey) ([]shown, error) {
 		return g.cfg.Limit <= 0 || len(items) < g.cfg.Limit, nil
 	})
 	return items, err
-}
-
-// itemRead is the outcome of reading and rendering one shown article.
-type itemRead struct {
-	a     *article.Article
-	stamp source.Stamp
-	frag  index.Frag
-	same  bool // the bytes are those the kept item was rendered from
-	err   error
-}
-
-// itemChunk is how many shown articles are read, cleaned and rendered
-// together: each holds its whole body and three rendered items until it is
-// filed, so fewer than scanChunk.
-const itemChunk = 256
-
-// renderItems reads, cleans and renders the articles rels (sorted), and
-// files the results: their fragments, or what turned out to be wrong.
-// known holds the sums of kept items to check: a file whose bytes have
-// the same sum is not parsed or cleaned again.
-func (g *Generator) renderItems(rels []string, known map[string]uint64) error {
-	if len(rels) > itemChunk {
-		_, err := g.bulk(func() (int, error) { return 0, g.renderChunks(rels, known) })
-		return err
-	}
-	return g.renderChunks(rels, known)
-}
-
-// renderChunks is renderItems, a chunk at a time.
-func (g *Generator) renderChunks(rels []string, known map[string]uint64) error {
-	for len(rels) > 0 {
-		chunk := rels[:min(len(rels), itemChunk)]
-		rels = rels[len(chunk):]
-		res := make([]itemRead, len(chunk))
-		parallelIO(len(chunk), func(i int) {
-			data, st, err := g.rd.ReadWhole(chunk[i])
-			r := itemRead{stamp: st, err: err}
-			if sum, ok := known[chunk[i]]; ok && err == nil && article.ContentSum(data) == sum {
-				r.same = true
-				res[i] = r
-				return
-			}
-			if err == nil {
-				g.cleaned.Add(1)
-				r.a, r.err = article.Parse(chunk[i], data, g.rd.Options())
-			}
-			if r.err == nil {
-				r.frag = index.Frag{Stamp: st, Sum: article.ContentSum(data), Parts: render.ItemFragments(&g.cfg, r.a)}
-			}
-			res[i] = r
-		})
-		err := g.update(func(t *index.Tx) error {
-			for i, rel := range chunk {
-				if err := g.fileItem(t, rel, &res[i]); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		g.release()
-	}
-	return nil
-}
-
-// fileItem files one read of a shown article.
-func (g *Generator) fileItem(t *index.Tx, rel string, r *itemRead) error {
-	if r.same {
-		// Same bytes as the kept item's: only the stamps move on.
-		e, ok, err := t.Entry(rel)
-		if err != nil || !ok || e.Header == nil {
-			return err
-		}
-		if e.Stamp != r.stamp {
-			e.Stamp = r.stamp
-			if err := t.SetStamp(rel, e); err != nil {
-				return err
-			}
-		}
-		return t.SetFragStamp(rel, r.stamp)
-	}
-	if r.err != nil {
-		return g.scan.failed(t, rel, r.stamp, r.err) // the entry's feeds are dirty now: they are planned again
-	}
-	e, ok, err := t.Entry(rel)
-	if err != nil {
-		return err
-	}
-	if !ok || e.Header == nil {
-		return nil // gone meanwhile; its feeds are planned again
-	}
-	if e.Stamp != r.stamp {
-		if h := headerOf(r.a); !sameHeader(e.Header, h) {
-			// Changed since its header was read: index what is there now.
-			// Sum 0 never matches a header read, so the next read files it
-			// again.
-			if _, err := t.Put(rel, index.Entry{Stamp: r.stamp, Link: e.Link, Header: h}); err != nil {
-				return err
-			}
-		} else {
-			e.Stamp = r.stamp
-			if err := t.SetStamp(rel, e); err != nil {
-				return err
-			}
-		}
-	}
-	g.frags[rel] = true
-	return t.PutFrag(rel, &r.frag)
-}
-
-// sameHeader reports whether two parses of a file index the same way.
-func sameHeader(a, b *index.Header) bool {
-	return a.ID == b.ID && a.Published.Equal(b.Published) && a.Updated.Equal(b.Updated) &&
-		zoneOf(a.Published) == zoneOf(b.Published) && zoneOf(a.Updated) == zoneOf(b.Updated) &&
-		slices.Equal(a.Categories, b.Categories) && slices.Equal(a.Tags, b.Tags) &&
-		a.CategoryName == b.CategoryName && a.CategoryHome == b.CategoryHome && a.SiteHome == b.SiteHome
-}
-
-func zoneOf(t time.Time) int {
-	_, off := t.Zone()
-	return off
 }
 
 // feedInfo derives a feed's own fields from the configuration and its items.
