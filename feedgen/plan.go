@@ -52,7 +52,7 @@ func (g *Generator) plan() ([]*renderJob, error) {
 				tops[k] = items
 				check := items
 				if g.arch.on() {
-					more, err := g.arch.candidates(t, k, items, g.out[k])
+					more, err := g.arch.candidates(t, k, items, g.out.feeds[k])
 					if err != nil {
 						return err
 					}
@@ -103,10 +103,7 @@ func (g *Generator) plan() ([]*renderJob, error) {
 	for k, items := range tops {
 		err := g.ix.View(func(t *index.Tx) error {
 			if len(items) == 0 && k.Kind != layout.KindAll {
-				if g.out[k] != nil {
-					delete(g.out, k)
-					g.gone = append(g.gone, k)
-				}
+				g.out.drop(k)
 				g.arch.drop(k, layout.Month{})
 				return nil
 			}
@@ -120,7 +117,7 @@ func (g *Generator) plan() ([]*renderJob, error) {
 				}
 			}
 			j.sig = feedSignature(j.info, items)
-			if old := g.out[k]; old != nil && old.sig == j.sig && (old.files[0] != nil || g.kept(k, old)) {
+			if old := g.out.feeds[k]; old != nil && old.sig == j.sig && (old.files[0] != nil || g.kept(k, old)) {
 				return nil
 			}
 			jobs = append(jobs, j)
