@@ -346,11 +346,7 @@ func newArchJob(k layout.FeedKey, m layout.Month, links render.ArchiveInfo, fi r
 		}
 	}
 	info.Archive = links
-	paths := make([]string, len(items))
-	for n, it := range items {
-		paths[n] = it.path
-	}
-	return &archJob{key: k, month: m, paths: paths, info: info, sig: feedSignature(info, items)}
+	return &archJob{key: k, month: m, paths: pathsOf(items), info: info, sig: feedSignature(info, items)}
 }
 
 // inPlace reports whether the held document old of feed k has the links
@@ -382,13 +378,5 @@ func (a *archiver) drop(k layout.FeedKey, m layout.Month) {
 // kept reports whether every file of the archive document o, feed k's of
 // month m, is already where Emit would write it (shared.keep).
 func (a *archiver) kept(k layout.FeedKey, m layout.Month, o *archOut) bool {
-	if a.keep == nil {
-		return false
-	}
-	for _, f := range layout.Formats {
-		if !a.keep(k.ArchivePath(m, f), o.etags[f]) {
-			return false
-		}
-	}
-	return true
+	return a.allKept(o.etags, func(f layout.Format) string { return k.ArchivePath(m, f) })
 }

@@ -40,6 +40,7 @@ type Generator struct {
 	now   func() time.Time
 	scan  *scanner      // source directory → index
 	items *itemRenderer // article bodies → rendered items in the index
+	plan  *planner      // index → what each feed shows, and which changed
 	arch  *archiver     // RFC 5005 archive documents
 	out   *output       // feeds, pages, site index and OPML list
 	stats snapshot.Stats
@@ -99,6 +100,7 @@ func New(root string, cfg config.Config, opt Options) (*Generator, error) {
 	g.items = &itemRenderer{shared: sh, scan: g.scan}
 	g.arch = newArchiver(sh, opt.LazyArchives)
 	g.out = &output{shared: sh, arch: g.arch, feeds: map[layout.FeedKey]*feedOut{}, indexParts: render.IndexCache{}}
+	g.plan = &planner{shared: sh, items: g.items, arch: g.arch, out: g.out}
 	if err := g.load(); err != nil {
 		if err := g.ix.Reset(err); err != nil {
 			g.ix.Close()

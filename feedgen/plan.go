@@ -32,131 +32,149 @@ type renderJob struct {
 	sig   [32]byte
 }
 
+// planner decides what each feed shows and which feeds' bytes change: for
+// every feed a change made dirty, its newest Limit members, their rendered
+// items made current (by the item renderer), its own fields and signature,
+// and with archives the archiver's plan of its months. It reads the index
+// by keys, stamps and sums only, and keeps nothing between plans but what
+// its helpers keep: the decisions are the jobs it returns, and what was
+// rendered before is the output's.
+type planner struct {
+	*shared
+	items *itemRenderer
+	arch  *archiver
+	out   *output // what each feed showed when it was last rendered
+}
+
 // plan decides the items of every dirty feed and returns the feeds whose
 // bytes change. The items a feed shows must have their rendered fragments
-// in the index; those that lack them are read, cleaned and rendered here, in
+// in the index; those that lack them are read, cleaned and rendered, in
 // parallel. One that turns out to be bad input (its body, which indexing
 // did not read) drops out, and the feeds it was in are planned again.
-func (g *Generator) plan() ([]*renderJob, error) {
+func (p *planner) plan() ([]*renderJob, error) {
 	tops := map[layout.FeedKey][]shown{}
-	for len(g.dirty) > 0 {
+	for len(p.dirty) > 0 {
 		var need []string
 		known := map[string]uint64{} // kept items to check against the file
-		g.arch.takeMonths()
-		for k := range g.dirty {
-			err := g.ix.View(func(t *index.Tx) error {
-				items, err := g.top(t, k)
+		p.arch.takeMonths()
+		for k := range p.dirty {
+			// Each item costs a few pages all over the index; a few
+			// thousand items would keep a hundred megabytes mapped: a
+			// transaction a feed, trimmed after it.
+			if err := p.view(func(t *index.Tx) error {
+				items, err := p.top(t, k)
 				if err != nil {
 					return err
 				}
 				tops[k] = items
-				check := items
-				if g.arch.on() {
-					more, err := g.arch.candidates(t, k, items, g.out.feeds[k])
-					if err != nil {
-						return err
-					}
-					check = append(slices.Clip(items), more...)
-				}
-				for _, it := range check {
-					if !g.frags[it.path] {
-						need = append(need, it.path)
-						continue
-					}
-					// A kept item rendered from another stamp of the file
-					// (a fresh checkout, a copy, a touch) is checked
-					// against the file's bytes: equal bytes keep it.
-					f, ok, err := t.FragSum(it.path)
-					if err != nil {
-						return err
-					}
-					if !ok || f.Stamp != it.stamp {
-						need = append(need, it.path)
-						if ok {
-							known[it.path] = f.Sum
-						}
-					}
-				}
-				return nil
-			})
-			if err == nil {
-				// Each item costs a few pages all over the index; a few
-				// thousand items would keep a hundred megabytes mapped.
-				err = g.ix.Trim()
-			}
-			if err != nil {
-				return nil, wrapIndex(err)
+				return p.stale(t, k, items, &need, known)
+			}); err != nil {
+				return nil, err
 			}
 		}
-		clear(g.dirty)
+		clear(p.dirty)
 		sort.Strings(need)
-		if err := g.items.render(slices.Compact(need), known); err != nil {
+		if err := p.items.render(slices.Compact(need), known); err != nil {
 			return nil, err
 		}
 	}
-	g.arch.beginPlan()
+	p.arch.beginPlan()
 	jobs := make([]*renderJob, 0, len(tops))
 	// One transaction per feed, each followed by a trim: on a first build
 	// with archives, planning reads every archived member of every feed and
 	// its item sum, most of the index; in one transaction all those mapped
 	// pages would stay resident until its end.
 	for k, items := range tops {
-		err := g.ix.View(func(t *index.Tx) error {
-			if len(items) == 0 && k.Kind != layout.KindAll {
-				g.out.drop(k)
-				g.arch.drop(k, layout.Month{})
-				return nil
+		if err := p.view(func(t *index.Tx) error {
+			j, err := p.job(t, k, items)
+			if j != nil {
+				jobs = append(jobs, j)
 			}
-			if err := fillSums(t, items); err != nil {
-				return err
-			}
-			j := &renderJob{key: k, items: items, info: feedInfo(&g.cfg, k, items)}
-			if g.arch.on() {
-				if err := g.arch.plan(t, j); err != nil {
-					return err
-				}
-			}
-			j.sig = feedSignature(j.info, items)
-			if old := g.out.feeds[k]; old != nil && old.sig == j.sig && (old.files[0] != nil || g.kept(k, old)) {
-				return nil
-			}
-			jobs = append(jobs, j)
-			return nil
-		})
-		if err == nil {
-			err = g.ix.Trim()
-		}
-		if err != nil {
-			return nil, wrapIndex(err)
+			return err
+		}); err != nil {
+			return nil, err
 		}
 	}
-	g.arch.endPlan()
+	p.arch.endPlan()
 	sort.Slice(jobs, func(i, k int) bool { return jobs[i].key.Less(jobs[k].key) })
 	return jobs, nil
 }
 
-// kept reports whether every file of an unchanged feed known from the state
-// is in place, so that Emit need not render it.
-func (g *Generator) kept(k layout.FeedKey, o *feedOut) bool {
-	if g.keep == nil {
-		return false
+// stale adds to need the items feed k shows (top), and with archives those
+// of the archive months to plan again, whose rendered item the index does
+// not keep or keeps from another stamp of the file; known gets the sum of
+// the bytes of the latter, which the item renderer checks before it renders
+// them again.
+func (p *planner) stale(t *index.Tx, k layout.FeedKey, top []shown, need *[]string, known map[string]uint64) error {
+	check := top
+	if p.arch.on() {
+		more, err := p.arch.candidates(t, k, top, p.out.feeds[k])
+		if err != nil {
+			return err
+		}
+		check = append(slices.Clip(top), more...)
 	}
-	for _, f := range layout.Formats {
-		if !g.keep(k.Path(f), o.etags[f]) {
-			return false
+	for _, it := range check {
+		if !p.frags[it.path] {
+			*need = append(*need, it.path)
+			continue
+		}
+		// A kept item rendered from another stamp of the file (a fresh
+		// checkout, a copy, a touch) is checked against the file's bytes:
+		// equal bytes keep it.
+		f, ok, err := t.FragSum(it.path)
+		if err != nil {
+			return err
+		}
+		if !ok || f.Stamp != it.stamp {
+			*need = append(*need, it.path)
+			if ok {
+				known[it.path] = f.Sum
+			}
 		}
 	}
-	return k.Kind == layout.KindAll || g.keep(k.PagePath(), o.pageETag) // the global feed's page is the index, always emitted
+	return nil
+}
+
+// job plans feed k, which shows items: nil when its bytes do not change,
+// or when it shows nothing and is gone (the global feed stays, empty).
+func (p *planner) job(t *index.Tx, k layout.FeedKey, items []shown) (*renderJob, error) {
+	if len(items) == 0 && k.Kind != layout.KindAll {
+		p.out.drop(k)
+		p.arch.drop(k, layout.Month{})
+		return nil, nil
+	}
+	if err := fillSums(t, items); err != nil {
+		return nil, err
+	}
+	j := &renderJob{key: k, items: items, info: feedInfo(&p.cfg, k, items)}
+	if p.arch.on() {
+		if err := p.arch.plan(t, j); err != nil {
+			return nil, err
+		}
+	}
+	j.sig = feedSignature(j.info, items)
+	if old := p.out.feeds[k]; old != nil && old.sig == j.sig && (old.files[0] != nil || p.kept(k, old)) {
+		return nil, nil
+	}
+	return j, nil
+}
+
+// kept reports whether every file of an unchanged feed known from the state
+// is in place, so that Emit need not render it.
+func (p *planner) kept(k layout.FeedKey, o *feedOut) bool {
+	return p.allKept(o.etags, k.Path) &&
+		(k.Kind == layout.KindAll || p.keep(k.PagePath(), o.pageETag)) // the global feed's page is the index, always emitted
 }
 
 // top returns the newest Limit published articles of feed k: newest first,
 // ties broken by id, so that the order never depends on reading order. The
 // index is kept in that order, so this costs the limit, not the archive.
-func (g *Generator) top(t *index.Tx, k layout.FeedKey) ([]shown, error) {
+func (p *planner) top(t *index.Tx, k layout.FeedKey) ([]shown, error) {
 	var items []shown
-	err := t.Top(k, func(p string, e index.Entry) (bool, error) {
-		items = append(items, shown{path: p, hdr: e.Header, stamp: e.Stamp})
-		return g.cfg.Limit <= 0 || len(items) < g.cfg.Limit, nil
+	err := t.Top(k, func(path string, e index.Entry) (bool, error) {
+		items = append(items, shown{path: path, hdr: e.Header, stamp: e.Stamp})
+		return p.cfg.Limit <= 0 || len(items) < p.cfg.Limit, nil
 	})
 	return items, err
 }

@@ -44,12 +44,12 @@ func (g *Generator) Emit(emit func(*snapshot.File), keep func(path, etag string)
 // list. With emit set, each file goes to emit instead of being kept.
 func (g *Generator) renderAll(emit func(*snapshot.File)) int {
 	now := g.now()
-	jobs, err := g.plan()
+	jobs, err := g.plan.plan()
 	if errors.Is(err, errIndex) {
 		if err := g.damaged(err); err != nil {
 			g.log.Error("state: cannot be rebuilt", "err", err)
 		}
-		jobs, err = g.plan()
+		jobs, err = g.plan.plan()
 	}
 	if err != nil {
 		g.log.Error("state: planning failed", "err", err)

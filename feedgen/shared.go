@@ -53,6 +53,34 @@ func (s *shared) update(fn func(*index.Tx) error) error {
 	return nil
 }
 
+// view runs fn in a read transaction of the index and then lets go of the
+// pages it mapped (index.Index.Trim); an error is the index's (errIndex).
+func (s *shared) view(fn func(*index.Tx) error) error {
+	err := s.ix.View(fn)
+	if err == nil {
+		err = s.ix.Trim()
+	}
+	if err != nil {
+		return wrapIndex(err)
+	}
+	return nil
+}
+
+// allKept reports whether, during Emit, the file of a document in every
+// format is already where it belongs with the tag it would have (keep):
+// path names the file of each format.
+func (s *shared) allKept(etags [3]string, path func(layout.Format) string) bool {
+	if s.keep == nil {
+		return false
+	}
+	for _, f := range layout.Formats {
+		if !s.keep(path(f), etags[f]) {
+			return false
+		}
+	}
+	return true
+}
+
 // bulk runs fn, which makes many index transactions, with bulk writing on
 // (index.Index.Bulk): a first build's batches then do not each wait for
 // the disk.
