@@ -23,16 +23,11 @@ import (
 //
 // What it knows of the articles lives in the archive index (package index)
 // in the state directory, not in memory: memory holds the rendered feeds and
-// a few words per feed. The Generator itself only orders the jobs and
-// recovers a damaged state; each job is a small type of its own:
+// a few words per feed. The Generator orders its jobs (the package doc
+// names them) and recovers a damaged state; it does none of their work:
 //
-//	files → scanner (scan.go, scan_file.go) → index
-//	      → planner: what each feed shows (plan.go)
-//	        ← itemRenderer: the items' fragments (items.go)
-//	        ← archiver: which archive months change (archive.go)
-//	      → output: feeds, pages, site index, OPML (output.go, pages.go)
-//	        archiver: archive documents (archive_render.go, archive_lazy.go)
-//	      → snapshot (publish.go)
+//	Scan, Update:   scanner → index
+//	Snapshot, Emit: planner (itemRenderer, archiver) → output, archiver → files
 //
 // A Generator is not safe for concurrent use; the snapshots it returns are.
 type Generator struct {

@@ -35,10 +35,11 @@ type renderJob struct {
 // planner decides what each feed shows and which feeds' bytes change: for
 // every feed a change made dirty, its newest Limit members, their rendered
 // items made current (by the item renderer), its own fields and signature,
-// and with archives the archiver's plan of its months. It reads the index
-// by keys, stamps and sums only, and keeps nothing between plans but what
-// its helpers keep: the decisions are the jobs it returns, and what was
-// rendered before is the output's.
+// and with archives the archiver's plan of its months. It is apart from the
+// output because it decides from keys, stamps and sums alone, without
+// reading a fragment, so that a feed whose signature is unchanged costs no
+// rendering. It keeps no state between plans: its decisions are the jobs
+// it returns, and what was rendered before is the output's.
 type planner struct {
 	*shared
 	items *itemRenderer
