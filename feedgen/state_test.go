@@ -2,6 +2,7 @@ package feedgen
 
 import (
 	"bytes"
+	"feedgen/feedgen/config"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -11,8 +12,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"feedgen/feedgen/config"
 )
 
 // stateCorpus writes a small archive: several categories and tags, a
