@@ -1,15 +1,16 @@
 package feedgen
 
 import (
-	"feedgen/internal/feedcheck"
-	"feedgen/layout"
-	"feedgen/snapshot"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+
+	"feedgen/internal/feedcheck"
+	"feedgen/layout"
+	"feedgen/snapshot"
 )
 
 var hrefRE = regexp.MustCompile(`href="([^"]*)"`)

@@ -5,11 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"feedgen/internal/feedcheck"
-	"feedgen/layout"
 	"fmt"
 	"strings"
 	"testing"
+
+	"feedgen/internal/feedcheck"
+	"feedgen/layout"
 
 	"golang.org/x/net/html"
 )

@@ -2,7 +2,6 @@ package feedgen
 
 import (
 	"bytes"
-	"feedgen/feedgen/config"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"feedgen/feedgen/config"
 )
 
 // stateCorpus writes a small archive: several categories and tags, a

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"feedgen/feedgen/config"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -11,6 +10,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"feedgen/feedgen/config"
 )
 
 // checkSrc says, in the same words for build and serve, why -src cannot be

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -33,16 +34,33 @@ func flagDefaults(t *testing.T, cmd string) map[string]string {
 	return flags
 }
 
-// TestReadmeFlags keeps the README's flag tables equal to the flags: every
-// flag of build and serve is in a table, every flag a table names exists,
-// and a default the table gives as a value is the one -h prints. Five
-// branches added flags in one day; this is what keeps the tables from
-// drifting.
-func TestReadmeFlags(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+// docsText is README.md and every docs/*.md page, where the flag tables
+// live (docs/configuration.md holds the full ones).
+func docsText(t *testing.T) string {
+	t.Helper()
+	pages, err := filepath.Glob("../../docs/*.md")
 	if err != nil {
-		t.Skip("no README.md beside the module:", err)
+		t.Fatal(err)
 	}
+	var all strings.Builder
+	for _, p := range append([]string{"../../README.md"}, pages...) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Skip("no README.md beside the module:", err)
+		}
+		all.Write(b)
+		all.WriteByte('\n')
+	}
+	return all.String()
+}
+
+// TestReadmeFlags keeps the documentation's flag tables (README.md and
+// docs/*.md) equal to the flags: every flag of build and serve is in a
+// table, every flag a table names exists, and a default the table gives as
+// a value is the one -h prints. Five branches added flags in one day; this
+// is what keeps the tables from drifting.
+func TestReadmeFlags(t *testing.T) {
+	readme := docsText(t)
 	all := map[string]string{}
 	for _, cmd := range []string{"build", "serve"} {
 		for f, d := range flagDefaults(t, cmd) {
@@ -54,7 +72,7 @@ func TestReadmeFlags(t *testing.T) {
 	}
 	inTable := map[string]bool{}
 	tick := regexp.MustCompile("`(-[a-z-]+)`")
-	for _, line := range strings.Split(string(readme), "\n") {
+	for _, line := range strings.Split(readme, "\n") {
 		cells := strings.Split(line, "|")
 		if len(cells) < 4 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`-") {
 			continue
@@ -72,7 +90,7 @@ func TestReadmeFlags(t *testing.T) {
 		for i, n := range names {
 			d, ok := all[n]
 			if !ok {
-				t.Errorf("README names %s, which neither build nor serve has", n)
+				t.Errorf("README.md or docs/ names %s, which neither build nor serve has", n)
 				continue
 			}
 			inTable[n] = true
@@ -80,13 +98,13 @@ func TestReadmeFlags(t *testing.T) {
 				continue // shared rows ("as for build"), and defaults -h explains in words
 			}
 			if want := "`" + d + "`"; defaults[i] != want {
-				t.Errorf("README: %s defaults to %s; -h says %s", n, defaults[i], want)
+				t.Errorf("README.md or docs/: %s defaults to %s; -h says %s", n, defaults[i], want)
 			}
 		}
 	}
 	for f := range all {
 		if !inTable[f] {
-			t.Errorf("flag %s is in no README flag table", f)
+			t.Errorf("flag %s is in no flag table of README.md or docs/", f)
 		}
 	}
 }

@@ -104,7 +104,7 @@ func TestSummary(t *testing.T) {
 // TestSharedSeeds checks the real articles in ../shared/seeds against what
 // the issue says they must give.
 func TestSharedSeeds(t *testing.T) {
-	dir := filepath.Join("..", "..", "shared", "seeds")
+	dir := filepath.Join("..", "..", "..", "shared", "seeds")
 	if _, err := os.Stat(dir); err != nil {
 		t.Skip("../shared/seeds is not here (a user's clone has none)")
 	}

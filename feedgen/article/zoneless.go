@@ -14,7 +14,7 @@ var zoneOffset = regexp.MustCompile(`(?i)\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(z|[+-]\
 //
 // YAML reads "2024-05-08" and "2024-05-08 09:30:00" as UTC timestamps, and
 // old TOML decoders do the same with local dates, so the decoded value no
-// longer says that its author gave no zone; the README promises that such a
+// longer says that its author gave no zone; docs/feeds.md promises that such a
 // date is in the configured timezone, as a Jekyll site would read it. The
 // front matter text (data) still says it: when the key's written value has
 // no zone, the decoded wall clock is taken in loc. Any other value is

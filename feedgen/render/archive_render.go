@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"strings"
+
 	"feedgen/feedgen/config"
 	"feedgen/layout"
-	"strings"
 )
 
 // NSHistory is the namespace of RFC 5005's <fh:archive/>.

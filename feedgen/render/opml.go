@@ -2,6 +2,7 @@ package render
 
 import (
 	"encoding/xml"
+
 	"feedgen/feedgen/config"
 	"feedgen/layout"
 )

@@ -2,10 +2,11 @@ package render
 
 import (
 	"encoding/xml"
+	"time"
+
 	"feedgen/feedgen/article"
 	"feedgen/feedgen/config"
 	"feedgen/layout"
-	"time"
 
 	"github.com/gorilla/feeds"
 )
