@@ -39,11 +39,12 @@ const assetRecords = "\x00assets"
 // the feeds, and an image larger than this is no thumbnail.
 const maxAssetSize = 8 << 20
 
-// siteFiles are the listing pages and the assets a Generator holds.
-type siteFiles struct {
-	lists  [2]*snapshot.File // category, tag
-	assets map[string]*asset // by slash path relative to the source
-	rec    *index.Outputs    // the assets' record in the state
+// assets is the job that publishes the images of the source directory: the
+// scanner tells it which files it met, it reads them and holds them.
+type assets struct {
+	*shared
+	files map[string]*asset // by slash path relative to the source
+	rec   *index.Outputs    // their record in the state
 }
 
 // asset is a published copy of an image of the source directory, with the
@@ -54,121 +55,120 @@ type asset struct {
 }
 
 // listKinds are the kinds of feed that have a listing page, in the order of
-// siteFiles.lists.
+// output.listFiles.
 var listKinds = [2]layout.Kind{layout.KindCategory, layout.KindTag}
 
-// loadAssets takes the assets the state recorded, as lazy files.
-func (g *Generator) loadAssets() {
-	g.site.rec = g.ix.Outputs(assetRecords)
-	g.site.assets = map[string]*asset{}
-	err := g.ix.EachOutput(assetRecords, func(rel string, o index.Output) error {
+// newAssets returns the assets job, holding the assets the state recorded,
+// as lazy files.
+func newAssets(sh *shared) *assets {
+	as := &assets{shared: sh, files: map[string]*asset{}, rec: sh.ix.Outputs(assetRecords)}
+	err := as.ix.EachOutput(assetRecords, func(rel string, o index.Output) error {
 		if !source.IsAssetPath(rel) {
 			return nil // not ours: a record of an older rule
 		}
-		name := filepath.Join(g.abs, filepath.FromSlash(rel))
+		name := filepath.Join(as.abs, filepath.FromSlash(rel))
 		produce := func() ([]byte, error) { return readLimited(name) }
 		f := snapshot.NewLazyFile("/"+rel, layout.AssetType(rel), o.ETag, int(o.Stamp.Size), time.Unix(0, o.Stamp.MTime), "", produce)
-		g.site.assets[rel] = &asset{file: f, stamp: o.Stamp}
+		as.files[rel] = &asset{file: f, stamp: o.Stamp}
 		return nil
 	})
 	if err != nil {
-		g.log.Warn("state: the record of the published images cannot be read; they are read again by the scan", "err", err)
-		clear(g.site.assets)
+		as.log.Warn("state: the record of the published images cannot be read; they are read again by the scan", "err", err)
+		clear(as.files)
 	}
+	return as
 }
 
-// renderLists renders the listing pages from the index's entries, and
-// saves what changed of the assets' record.
-func (g *Generator) renderLists(infos []render.IndexEntry) {
-	if err := g.site.rec.Flush(); err != nil {
-		g.log.Warn("state: the record of the published images was not saved", "err", err)
-	}
-	lm := g.siteLastModified()
+// lists renders the listing pages from the index's entries (output.site).
+func (out *output) lists(infos []render.IndexEntry, lm time.Time) {
 	for i, k := range listKinds {
-		g.site.lists[i] = g.reuse(g.site.lists[i], k.ListPath(), layout.TypeHTML, render.List(&g.cfg, k, infos, g.indexParts), lm)
+		out.listFiles[i] = reuse(out.listFiles[i], k.ListPath(), layout.TypeHTML, render.List(&out.cfg, k, infos, out.indexParts), lm)
 	}
 }
 
-// siteFileList appends the listing pages and the assets to files.
-func (g *Generator) siteFileList(files []*snapshot.File) []*snapshot.File {
-	for _, f := range g.site.lists {
-		if f != nil {
-			files = append(files, f)
-		}
+// flush saves what changed of the assets' record.
+func (as *assets) flush() {
+	if err := as.rec.Flush(); err != nil {
+		as.log.Warn("state: the record of the published images was not saved", "err", err)
 	}
-	paths := make([]string, 0, len(g.site.assets))
-	for p := range g.site.assets {
+}
+
+// rerecord records every asset held again, in a state that was reset.
+func (as *assets) rerecord() {
+	for rel, a := range as.files {
+		as.rec.Record(rel, a.file.ETag, a.stamp)
+	}
+}
+
+// emitAll hands every asset to emit, in path order.
+func (as *assets) emitAll(emit func(*snapshot.File)) {
+	paths := make([]string, 0, len(as.files))
+	for p := range as.files {
 		paths = append(paths, p)
 	}
-	sort.Strings(paths) // Emit hands files over in a fixed order
+	sort.Strings(paths)
 	for _, p := range paths {
-		files = append(files, g.site.assets[p].file)
+		emit(as.files[p].file)
 	}
-	return files
 }
 
-// eachSiteFile calls fn with the slot of each listing page and asset.
-func (g *Generator) eachSiteFile(fn func(**snapshot.File)) {
-	for i := range g.site.lists {
-		if g.site.lists[i] != nil {
-			fn(&g.site.lists[i])
-		}
-	}
-	for _, a := range g.site.assets {
+// eachFile calls fn with the slot of each asset.
+func (as *assets) eachFile(fn func(**snapshot.File)) {
+	for _, a := range as.files {
 		fn(&a.file)
 	}
 }
 
-// syncAssets brings the assets below prefix ("" for the whole tree, else a
+// sync brings the assets below prefix ("" for the whole tree, else a
 // folder's slash path with a trailing slash) up to date with a walk that
 // met the asset files seen, and returns how many changed.
-func (g *Generator) syncAssets(prefix string, seen []string) int {
+func (as *assets) sync(prefix string, seen []string) int {
 	n := 0
 	met := make(map[string]bool, len(seen))
 	for _, rel := range seen {
 		met[rel] = true
-		n += g.readAsset(rel)
+		n += as.read(rel)
 	}
-	for rel := range g.site.assets {
+	for rel := range as.files {
 		if strings.HasPrefix(rel, prefix) && !met[rel] {
-			g.forgetAsset(rel)
+			as.forget(rel)
 			n++
 		}
 	}
 	return n
 }
 
-// dropAssets forgets the asset rel, or every asset below it: the file or
+// drop forgets the asset rel, or every asset below it: the file or
 // folder is gone.
-func (g *Generator) dropAssets(rel string) int {
+func (as *assets) drop(rel string) int {
 	n := 0
-	for p := range g.site.assets {
+	for p := range as.files {
 		if p == rel || strings.HasPrefix(p, rel+"/") {
-			g.forgetAsset(p)
+			as.forget(p)
 			n++
 		}
 	}
 	return n
 }
 
-// readAsset reads the asset file rel (source.IsAssetPath) again when its
+// read reads the asset file rel (source.IsAssetPath) again when its
 // stamp changed, and returns 1 when what is published changed. Only
 // regular files are published: a symbolic link could name any file of the
 // machine. A file that cannot be read, or is too large, is not published,
 // and the log says why.
-func (g *Generator) readAsset(rel string) int {
-	old := g.site.assets[rel]
+func (as *assets) read(rel string) int {
+	old := as.files[rel]
 	drop := func(why string, err error) int {
 		if !errors.Is(err, fs.ErrNotExist) {
-			g.log.Warn("asset not published", "path", g.display(rel), "reason", why, "err", err)
+			as.log.Warn("asset not published", "path", as.display(rel), "reason", why, "err", err)
 		}
 		if old == nil {
 			return 0
 		}
-		g.forgetAsset(rel)
+		as.forget(rel)
 		return 1
 	}
-	name := filepath.Join(g.abs, filepath.FromSlash(rel))
+	name := filepath.Join(as.abs, filepath.FromSlash(rel))
 	fi, err := os.Lstat(name)
 	switch {
 	case err != nil:
@@ -190,18 +190,18 @@ func (g *Generator) readAsset(rel string) int {
 	// shrinks, and then only its identity bytes are kept). Last-Modified
 	// is the file's own.
 	file := snapshot.NewPlainFile("/"+rel, layout.AssetType(rel), body, fi.ModTime())
-	g.site.assets[rel] = &asset{file: file, stamp: st}
-	g.site.rec.Record(rel, file.ETag, st)
+	as.files[rel] = &asset{file: file, stamp: st}
+	as.rec.Record(rel, file.ETag, st)
 	if old != nil && old.file.ETag == file.ETag {
 		return 0
 	}
 	return 1
 }
 
-// forgetAsset stops publishing the asset rel.
-func (g *Generator) forgetAsset(rel string) {
-	delete(g.site.assets, rel)
-	g.site.rec.Record(rel, "", source.Stamp{})
+// forget stops publishing the asset rel.
+func (as *assets) forget(rel string) {
+	delete(as.files, rel)
+	as.rec.Record(rel, "", source.Stamp{})
 }
 
 // readLimited reads the regular file name, of at most maxAssetSize bytes.

@@ -90,15 +90,7 @@ func archiveSpan(t messages, months []layout.Month) string {
 // newestFirst returns the months sorted newest first, each once.
 func newestFirst(months []layout.Month) []layout.Month {
 	ms := slices.Clone(months)
-	slices.SortFunc(ms, func(a, b layout.Month) int { // newest first
-		switch {
-		case b.Before(a):
-			return -1
-		case a.Before(b):
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(ms, func(a, b layout.Month) int { return b.Compare(a) }) // newest first
 	return slices.Compact(ms)
 }
 

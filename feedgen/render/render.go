@@ -123,7 +123,7 @@ func Feed(cfg *config.Config, f layout.Format, fi FeedInfo, frags [][]byte) []by
 
 // FeedTrimmed is Feed calling trim every trimCopyEvery
 // fragments copied, for fragments read in place from the mapped index: an
-// archive document copies thousands (see renderArchJob).
+// archive document copies thousands (see feedgen/archive_render.go).
 func FeedTrimmed(cfg *config.Config, f layout.Format, fi FeedInfo, frags [][]byte, trim func() error) ([]byte, error) {
 	var head []byte
 	var at int
