@@ -88,7 +88,7 @@ func (g *Generator) Compress() *snapshot.Snapshot {
 	if len(todo) == 0 {
 		return nil
 	}
-	return g.Compressed(CompactAll(todo))
+	return g.Compressed(CompactAll(todo, nil))
 }
 
 // Uncompressed lists the current files that have no compressed forms yet.
@@ -103,15 +103,24 @@ func (g *Generator) Uncompressed() []*snapshot.File {
 }
 
 // CompactAll compacts files in parallel and maps each to its compact form.
-// It touches no generator state (a File is immutable), so it may run while
-// the generator regenerates: compressing gzip and Brotli forms of a large
-// archive takes seconds, which a change must not wait for.
-func CompactAll(files []*snapshot.File) map[*snapshot.File]*snapshot.File {
+// Once stop is closed (nil never is), files not yet begun are left out of
+// the map, so they stay uncompressed: a daemon asked to stop does not wait
+// for a whole pass, which at start-up takes seconds.
+func CompactAll(files []*snapshot.File, stop <-chan struct{}) map[*snapshot.File]*snapshot.File {
 	out := make([]*snapshot.File, len(files))
-	parallel(len(files), func(i int) { out[i] = files[i].Compact() })
+	parallel(len(files), func(i int) {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		out[i] = files[i].Compact()
+	})
 	m := make(map[*snapshot.File]*snapshot.File, len(files))
 	for i, f := range files {
-		m[f] = out[i]
+		if out[i] != nil {
+			m[f] = out[i]
+		}
 	}
 	return m
 }
