@@ -38,7 +38,10 @@ type Generator struct {
 	plan  *planner      // index → what each feed shows, and which changed
 	arch  *archiver     // RFC 5005 archive documents
 	out   *output       // feeds, pages, site index and OPML list
-	stats snapshot.Stats
+	// assets are the images of the source, published as they are
+	// (sitefiles.go).
+	assets *assets
+	stats  snapshot.Stats
 }
 
 // Options configure a Generator beyond the site Config.
@@ -91,7 +94,8 @@ func New(root string, cfg config.Config, opt Options) (*Generator, error) {
 	if g.now == nil {
 		g.now = time.Now
 	}
-	g.scan = &scanner{shared: sh, links: map[string]bool{}}
+	g.assets = newAssets(sh)
+	g.scan = &scanner{shared: sh, links: map[string]bool{}, assets: g.assets}
 	g.items = &itemRenderer{shared: sh, scan: g.scan}
 	g.arch = newArchiver(sh, opt.LazyArchives)
 	g.out = &output{shared: sh, arch: g.arch, feeds: map[layout.FeedKey]*feedOut{}, indexParts: render.IndexCache{}}
@@ -166,6 +170,7 @@ func (g *Generator) damaged(cause error) error {
 	g.out.forgetUnheld()
 	g.dirty[layout.FeedKey{Kind: layout.KindAll}] = true
 	g.arch.forgetUnheld()
+	g.assets.rerecord()
 	if _, err := g.scan.rebuild(); err != nil {
 		return fmt.Errorf("rebuilding the state: %w", err)
 	}

@@ -26,6 +26,7 @@ type output struct {
 	indexParts render.IndexCache           // the index page's rendered rows
 	indexFile  *snapshot.File
 	opmlFile   *snapshot.File
+	listFiles  [2]*snapshot.File // the listing pages of categories and tags (sitefiles.go)
 }
 
 // feedOut is a rendered feed.
@@ -89,7 +90,7 @@ func (out *output) eachFile(fn func(**snapshot.File)) {
 			fn(&f.page)
 		}
 	}
-	for _, f := range []**snapshot.File{&out.indexFile, &out.opmlFile} {
+	for _, f := range []**snapshot.File{&out.indexFile, &out.opmlFile, &out.listFiles[0], &out.listFiles[1]} {
 		if *f != nil {
 			fn(f)
 		}

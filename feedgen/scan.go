@@ -30,7 +30,8 @@ const scanChunk = 256
 // links, concerns no other job.
 type scanner struct {
 	*shared
-	links map[string]bool // article files that are symbolic links
+	links  map[string]bool // article files that are symbolic links
+	assets *assets         // told of the images the walk meets (sitefiles.go)
 }
 
 // all reads the whole source directory (Generator.Scan).
@@ -72,6 +73,7 @@ func pathError(name string, err error) error {
 type candidate struct {
 	rel     string
 	regular bool // a symbolic link is read every time: its target may have changed
+	asset   bool // an image published as it is (sitefiles.go), not an article
 }
 
 // tree reads every article file below prefix ("" for the whole tree,
@@ -94,6 +96,7 @@ func (s *scanner) tree(prefix string) (int, error) {
 	stop := make(chan struct{})
 	defer close(stop)
 	walked := make(chan *chunk, 1)
+	var met []string // assets met by the walk, read after it closed walked
 	read := make(chan *chunk, 1)
 	go func() {
 		defer close(walked)
@@ -110,6 +113,10 @@ func (s *scanner) tree(prefix string) (int, error) {
 			}
 		}
 		ok := s.walk(filepath.Join(s.abs, filepath.FromSlash(prefix)), strings.TrimSuffix(prefix, "/"), func(c candidate) bool {
+			if c.asset {
+				met = append(met, c.rel)
+				return true
+			}
 			batch = append(batch, c)
 			return len(batch) < scanChunk || send()
 		})
@@ -150,12 +157,14 @@ func (s *scanner) tree(prefix string) (int, error) {
 			return changed, wrapIndex(err)
 		}
 	}
+	changed += s.assets.sync(prefix, met)
 	n, err := s.forgetUnseen(prefix, &seen)
 	return changed + n, err
 }
 
 // walk calls fn for every article file below dir (whose slash path
-// relative to the root is rel), reading folders in chunks so that a folder
+// relative to the root is rel), and for every asset (candidate.asset),
+// reading folders in chunks so that a folder
 // of a million files is never listed whole in memory. Folders that cannot
 // be read are skipped: they must not stop the build. The order is the
 // file system's; nothing published depends on it.
@@ -182,6 +191,9 @@ func (s *scanner) walk(dir, rel string, fn func(candidate) bool) bool {
 				continue
 			}
 			if !source.IsArticlePath(r) {
+				if source.IsAssetPath(r) && !fn(candidate{rel: r, asset: true}) {
+					return false
+				}
 				continue
 			}
 			// No lstat here: a file the index does not know is opened

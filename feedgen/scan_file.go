@@ -209,14 +209,17 @@ func (s *scanner) paths(paths []string, whole func() (int, error)) (int, error) 
 		var n int
 		switch {
 		case err != nil:
+			changed += s.assets.drop(rel)
 			n, err = s.removeTree(rel)
 		case fi.IsDir():
 			if source.Skipped(rel) {
 				continue
 			}
 			n, err = s.tree(rel + "/")
+		case source.IsAssetPath(rel):
+			n = s.assets.read(rel)
 		case !source.IsArticlePath(rel):
-			// not an article: nothing to do
+			// neither an article nor an asset: nothing to do
 		default:
 			files = append(files, candidate{rel: rel})
 		}
