@@ -74,15 +74,6 @@ type archRef struct {
 	month layout.Month
 }
 
-// archTrimEvery is how many fragment lookups an archive document makes
-// between two checks of the mapped index it keeps resident.
-const archTrimEvery = 256
-
-// trimEvery is how many members a pass over a whole feed reads between two
-// checks of the mapped index it keeps resident (index.Tx.Trim): a feed of
-// 100 000 articles would otherwise map most of the index in one pass.
-const trimEvery = 4096
-
 // archiving reports whether feeds have archives at all: with no limit the
 // subscription document shows everything.
 func (g *Generator) archiving() bool { return g.cfg.Archive && g.cfg.Limit > 0 }
@@ -141,13 +132,7 @@ func (g *Generator) archiveCandidates(t *index.Tx, k FeedKey, top []shown) ([]sh
 		p.full = true
 		p.reread = map[layout.Month]bool{}
 		var all []shown
-		n := 0
 		err := t.Top(k, func(path string, e index.Entry) (bool, error) {
-			if n++; n%trimEvery == 0 {
-				if err := t.Trim(); err != nil {
-					return false, err
-				}
-			}
 			if !inTop[path] {
 				p.reread[layout.MonthOf(e.Header.Published)] = true
 				// plan needs only the path and the stamp to check the
@@ -283,9 +268,6 @@ func (g *Generator) planArchive(t *index.Tx, j *renderJob) error {
 				return err
 			}
 		}
-		if err := t.Trim(); err != nil { // a month reads its members' entries and sums
-			return err
-		}
 		if err := fillSums(t, items); err != nil {
 			return err
 		}
@@ -391,7 +373,6 @@ func (g *Generator) renderArchives(emit func(*snapshot.File)) int {
 			g.arch[j.key][j.month] = o
 			g.archDone = append(g.archDone, archRef{j.key, j.month})
 		}
-		g.release()
 	}
 	return len(jobs)
 }
@@ -412,29 +393,17 @@ func (g *Generator) renderArchJob(j *archJob, emit func(*snapshot.File)) ([3]*sn
 	if j.info.Archive.Next.IsZero() {
 		cc = ""
 	}
-	// The fragments are read in place from the mapped index, and each
-	// lookup maps its pages and the kernel's fault-around window: at 100k a
-	// month of the global feed mapped 360 MB before the trim that follows
-	// the document. So the mapped pages are trimmed while the lookups go on
-	// and while each format is copied (index.Tx.Trim; the slices stay
-	// valid, their pages are mapped again as they are read).
+	// The fragments are read in place from the mapped index, and handed
+	// out one at a time (index.Items): the index lets go of the pages the
+	// lookups and each format's copy map as they go (at 100k a month of the
+	// global feed mapped 360 MB otherwise).
 	err := g.ix.View(func(t *index.Tx) error {
-		frags, err := archiveParts(t, j.paths)
+		items, err := t.Items(j.paths)
 		if err != nil {
 			return err
 		}
-		parts := make([][]byte, len(frags))
 		for _, f := range Formats {
-			for i := range frags {
-				parts[i] = frags[i][f]
-			}
-			body, err := renderFeedTrimmed(&g.cfg, f, j.info, parts, t.Trim)
-			if err != nil {
-				return err
-			}
-			if err := t.Trim(); err != nil {
-				return err
-			}
+			body := renderFeed(&g.cfg, f, j.info, items.Part(int(f)))
 			var prev *snapshot.File
 			if old != nil {
 				prev = old.files[f]

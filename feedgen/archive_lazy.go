@@ -32,25 +32,18 @@ func (g *Generator) lazyArchiveFile(path string, f Format, etag string, size int
 	produce := func() ([]byte, error) {
 		var body []byte
 		err := ix.View(func(t *index.Tx) error {
-			frags, err := archiveParts(t, paths)
-			if errors.Is(err, errNoFrag) {
+			items, err := t.Items(paths)
+			if errors.Is(err, index.ErrNoItem) {
 				// Dropped since: the document is being replaced.
 				return errors.Join(snapshot.ErrStale, err)
 			}
 			if err != nil {
 				return err
 			}
-			parts := make([][]byte, len(frags))
-			for i := range frags {
-				parts[i] = frags[i][f]
-			}
-			// Copies the parts out of the index; the mapped pages are
-			// trimmed under the read lock as it goes (archiveParts), never
-			// dropped whole from a request, which would cost a running
-			// regeneration its tree (or, where pages cannot be dropped,
-			// reopen the state under its lock).
-			body, err = renderFeedTrimmed(cfg, f, info, parts, t.Trim)
-			return err
+			// Copies the parts out of the index, which lets go of the
+			// pages the copy maps as it goes (index.Items).
+			body = renderFeed(cfg, f, info, items.Part(int(f)))
+			return nil
 		})
 		return body, err
 	}

@@ -114,7 +114,7 @@ func BenchmarkAssembleFeed(b *testing.B) {
 	for b.Loop() {
 		n := 0
 		for _, f := range Formats {
-			n += len(renderFeed(&cfg, f, fi, frags[f]))
+			n += len(renderFeed(&cfg, f, fi, fragList(frags[f])))
 		}
 		b.SetBytes(int64(n))
 	}

@@ -3,6 +3,7 @@ package feedgen
 import (
 	"errors"
 	"html/template"
+	"slices"
 	"sort"
 	"time"
 
@@ -232,23 +233,8 @@ func (g *Generator) render(jobs []*renderJob, emit func(*snapshot.File)) int {
 			}
 			g.out[j.key] = o
 		}
-		if emit != nil {
-			g.release()
-		}
-	}
-	if emit == nil && len(jobs) > 8 {
-		g.release()
 	}
 	return len(jobs)
-}
-
-// release lets go of the pages of the index that rendering touched: the
-// index is mapped into memory, and the fragments read for many feeds would
-// otherwise count as this process's memory until the kernel wants them.
-func (g *Generator) release() {
-	if err := g.ix.DropPages(); err != nil {
-		g.log.Warn("state: cannot reopen", "err", err)
-	}
 }
 
 // jobPage is what renderJob made of a feed's page: the page, or for the
@@ -264,27 +250,24 @@ func (g *Generator) renderJob(j *renderJob) ([3]*snapshot.File, jobPage, error) 
 	var page jobPage
 	old := g.out[j.key]
 	lm := feedLastModified(old, j.info.Updated)
+	paths := make([]string, len(j.items))
+	for i, it := range j.items {
+		paths[i] = it.path
+	}
 	err := g.ix.View(func(t *index.Tx) error {
-		frags, err := itemParts(t, j.items)
+		items, err := t.Items(paths)
 		if err != nil {
 			return err
 		}
-		parts := make([][]byte, len(frags))
 		for _, f := range Formats {
-			for i := range frags {
-				parts[i] = frags[i][f]
-			}
-			body := renderFeed(&g.cfg, f, j.info, parts) // copies the parts out of the index
+			body := renderFeed(&g.cfg, f, j.info, items.Part(int(f))) // copies the parts out of the index
 			var prev *snapshot.File
 			if old != nil {
 				prev = old.files[f]
 			}
 			files[f] = g.reuse(prev, j.key.Path(f), f.ContentType(), body, lm)
 		}
-		for i := range frags {
-			parts[i] = frags[i][JSON]
-		}
-		page.file, page.items, err = g.pageOf(j.key, j.info, parts, old, lm)
+		page.file, page.items, err = g.pageOf(j.key, j.info, slices.Collect(items.Part(int(JSON)).All()), old, lm)
 		return err
 	})
 	return files, page, err

@@ -76,11 +76,6 @@ func (g *Generator) plan() ([]*renderJob, error) {
 				}
 				return nil
 			})
-			if err == nil {
-				// Each item costs a few pages all over the index; a few
-				// thousand items would keep a hundred megabytes mapped.
-				err = g.ix.Trim()
-			}
 			if err != nil {
 				return nil, wrapIndex(err)
 			}
@@ -93,10 +88,9 @@ func (g *Generator) plan() ([]*renderJob, error) {
 	}
 	g.archJobs = g.archJobs[:0] // left by a plan that failed part way
 	jobs := make([]*renderJob, 0, len(tops))
-	// One transaction per feed, each followed by a trim: on a first build
-	// with archives, planning reads every archived member of every feed and
-	// its item sum, most of the index; in one transaction all those mapped
-	// pages would stay resident until its end.
+	// One transaction per feed: on a first build with archives, planning
+	// reads every archived member of every feed and its item sum, most of
+	// the index (which lets go of the pages as the reads go on).
 	for k, items := range tops {
 		err := g.ix.View(func(t *index.Tx) error {
 			if len(items) == 0 && k.Kind != KindAll {
@@ -123,9 +117,6 @@ func (g *Generator) plan() ([]*renderJob, error) {
 			jobs = append(jobs, j)
 			return nil
 		})
-		if err == nil {
-			err = g.ix.Trim()
-		}
 		if err != nil {
 			return nil, wrapIndex(err)
 		}
@@ -221,7 +212,6 @@ func (g *Generator) renderChunks(rels []string, known map[string]uint64) error {
 		if err != nil {
 			return err
 		}
-		g.release()
 	}
 	return nil
 }

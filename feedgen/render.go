@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"iter"
+	"slices"
 	"time"
 
 	"github.com/gorilla/feeds"
@@ -130,16 +132,32 @@ func marshalXMLFragment(v any, prefix string) []byte {
 	return tight(b.Bytes())
 }
 
-// renderFeed renders feed fi in format f from its items' fragments.
-func renderFeed(cfg *Config, f Format, fi FeedInfo, frags [][]byte) []byte {
-	out, _ := renderFeedTrimmed(cfg, f, fi, frags, nil) // no trim: no error
-	return out
+// fragments are the rendered items of a feed document in one format, in
+// order: what renderFeed splices into the document's head. index.Part
+// hands them out one at a time from the state's mapped file, letting go of
+// the pages each copy faulted in as it goes (an archive document copies
+// thousands); fragList holds them in memory.
+type fragments interface {
+	Len() int              // how many
+	Size() int             // their bytes, all together
+	All() iter.Seq[[]byte] // each, in order
 }
 
-// renderFeedTrimmed is renderFeed calling trim every trimCopyEvery
-// fragments copied, for fragments read in place from the mapped index: an
-// archive document copies thousands (see renderArchJob).
-func renderFeedTrimmed(cfg *Config, f Format, fi FeedInfo, frags [][]byte, trim func() error) ([]byte, error) {
+// fragList is fragments held in memory.
+type fragList [][]byte
+
+func (l fragList) Len() int              { return len(l) }
+func (l fragList) All() iter.Seq[[]byte] { return slices.Values(l) }
+func (l fragList) Size() int {
+	n := 0
+	for _, f := range l {
+		n += len(f)
+	}
+	return n
+}
+
+// renderFeed renders feed fi in format f from its items' fragments.
+func renderFeed(cfg *Config, f Format, fi FeedInfo, frags fragments) []byte {
 	var head []byte
 	var at int
 	switch f {
@@ -154,33 +172,22 @@ func renderFeedTrimmed(cfg *Config, f Format, fi FeedInfo, frags [][]byte, trim 
 		at = bytes.LastIndex(head, []byte("[]")) + 1
 	}
 	head, at = archiveHead(cfg, f, fi, head, at)
-	n := len(head)
-	for _, fr := range frags {
-		n += len(fr) + 2
-	}
-	out := make([]byte, 0, n+4)
+	out := make([]byte, 0, len(head)+frags.Size()+2*frags.Len()+4)
 	out = append(out, head[:at]...)
-	for i, fr := range frags {
-		if trim != nil && i%trimCopyEvery == trimCopyEvery-1 {
-			if err := trim(); err != nil {
-				return nil, err
-			}
-		}
+	i := 0
+	for fr := range frags.All() {
 		if f == JSON && i > 0 {
 			out = append(out, ',')
 		}
 		out = append(out, '\n')
 		out = append(out, fr...)
+		i++
 	}
-	if f == JSON && len(frags) > 0 {
+	if f == JSON && i > 0 {
 		out = append(out, "\n  "...)
 	}
-	return append(out, head[at:]...), nil
+	return append(out, head[at:]...)
 }
-
-// trimCopyEvery is how many fragments renderFeedTrimmed copies between two
-// calls of its trim.
-const trimCopyEvery = 256
 
 // marshalJSON writes v as indented JSON with HTML left unescaped.
 func marshalJSON(v any) []byte {

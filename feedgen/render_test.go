@@ -73,7 +73,7 @@ func TestFragmentsEqualWholeDocument(t *testing.T) {
 			for i, a := range items {
 				frags[i] = itemFragments(&cfg, a)[f]
 			}
-			got, want := renderFeed(&cfg, f, fi, frags), renderWhole(&cfg, f, fi, items)
+			got, want := renderFeed(&cfg, f, fi, fragList(frags)), renderWhole(&cfg, f, fi, items)
 			if !bytes.Equal(got, want) {
 				t.Errorf("%s with %d items: spliced fragments differ from the whole document\n%s", f.FileName(), n, firstDiff(string(got), string(want)))
 			}

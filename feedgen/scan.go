@@ -40,16 +40,12 @@ func (g *Generator) Scan() (int, error) {
 		}
 		return n, err
 	}
-	// The walk touched every page of the index; let them go.
-	if err := g.ix.DropPages(); err != nil {
-		return n, err
-	}
 	return n, nil
 }
 
 // bulk runs fn, which makes many index transactions, with bulk writing on
 // (index.Index.Bulk): a first build's batches then do not each wait for
-// the disk.
+// the disk, and the index lets go of the pages they touched at the end.
 func (g *Generator) bulk(fn func() (int, error)) (int, error) {
 	if err := g.ix.Bulk(true); err != nil {
 		return 0, wrapIndex(err)
@@ -146,11 +142,6 @@ func (g *Generator) scanTree(prefix string) (int, error) {
 		changed += n
 		if err != nil {
 			return changed, err
-		}
-		// Filing touches pages all over the index; let them go, or a
-		// million files would map the whole index in.
-		if err := g.ix.Trim(); err != nil {
-			return changed, wrapIndex(err)
 		}
 	}
 	n, err := g.forgetUnseen(prefix, &seen)
@@ -323,8 +314,8 @@ func (g *Generator) forgetUnseen(prefix string, seen *bitmap) (int, error) {
 				if !seen.has(seq) {
 					gone = append(gone, p)
 				}
-				// A bounded stretch per transaction, so that the pages
-				// it maps can be let go in between.
+				// A bounded stretch per transaction: the paths gone
+				// are removed between two stretches, never piled up.
 				visited++
 				done = false
 				return len(gone) < scanChunk && visited < 16*scanChunk, nil
@@ -348,9 +339,6 @@ func (g *Generator) forgetUnseen(prefix string, seen *bitmap) (int, error) {
 				return removed, err
 			}
 			removed += len(gone)
-		}
-		if err := g.ix.Trim(); err != nil {
-			return removed, wrapIndex(err)
 		}
 	}
 }
