@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -128,15 +127,11 @@ func New(root string, cfg Config, opt Options) (*Generator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", root, err)
 	}
-	host := ""
-	if u, err := url.Parse(cfg.BaseURL); err == nil {
-		host = u.Hostname()
-	}
 	g := &Generator{
 		cfg:         cfg,
 		root:        root,
 		abs:         abs,
-		popt:        ParseOptions{Location: cfg.Location, TagAuthority: host, DefaultBase: firstNonEmpty(cfg.Link, cfg.BaseURL)},
+		popt:        ParseOptions{Location: cfg.Location, TagAuthority: tagAuthority(cfg.BaseURL), DefaultBase: firstNonEmpty(cfg.Link, cfg.BaseURL)},
 		now:         opt.Now,
 		lazy:        opt.LazyArchives,
 		log:         opt.Logger,
@@ -155,7 +150,7 @@ func New(root string, cfg Config, opt Options) (*Generator, error) {
 	if g.log == nil {
 		g.log = slog.New(slog.DiscardHandler)
 	}
-	g.ix, err = index.Open(index.Options{Dir: opt.StateDir, Source: abs, Config: cfg.fingerprint(), Logger: g.log})
+	g.ix, err = index.Open(index.Options{Dir: opt.StateDir, Source: abs, Scan: cfg.scanFingerprint(), Render: cfg.renderFingerprint(), Logger: g.log})
 	if err != nil {
 		return nil, err
 	}
@@ -192,9 +187,13 @@ func (g *Generator) load() error {
 }
 
 // DefaultStateDir is the state directory used for the source directory src
-// unless told otherwise: a folder under the user's cache directory named
-// after the absolute source path, so that two sources never share one.
-func DefaultStateDir(src string) (string, error) {
+// and the configuration cfg unless told otherwise: a folder under the
+// user's cache directory named after the absolute source path and the part
+// of cfg the scan records depend on (scanFingerprint), so that two sources
+// never share one, and runs that parse the same source differently (a
+// daemon on localhost, a build for the real base URL) each keep a warm one
+// instead of rebuilding the other's.
+func DefaultStateDir(src string, cfg *Config) (string, error) {
 	abs, err := filepath.Abs(src)
 	if err != nil {
 		return "", err
@@ -203,7 +202,7 @@ func DefaultStateDir(src string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("no user cache directory for the state (use -state DIR): %w", err)
 	}
-	sum := sha256.Sum256([]byte(abs))
+	sum := sha256.Sum256([]byte(abs + "\x00" + cfg.scanFingerprint()))
 	name := filepath.Base(abs)
 	if name == string(filepath.Separator) || name == "." || strings.ContainsAny(name, `:\/`) {
 		name = "root"

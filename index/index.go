@@ -5,8 +5,10 @@
 //
 // The index is a cache, never a source of truth. A state that is missing,
 // truncated, corrupt, from another feedgen version, for another source
-// directory or another configuration is thrown away and rebuilt from the
-// articles; nothing published depends on whether it existed. Its ordered
+// directory or for a configuration that parses headers otherwise is thrown
+// away and rebuilt from the articles; one for a configuration that only
+// renders otherwise keeps what the scan learned and drops what was
+// rendered. Nothing published depends on whether it existed. Its ordered
 // keys answer "the newest N items of feed F" with a cursor, so memory
 // follows the feeds, not the archive. The file is memory-mapped, and the
 // index lets go of the pages its reads map on its own, as they go
@@ -14,7 +16,7 @@
 //
 // Layout (bbolt buckets):
 //
-//	meta    format, source, config → strings; articles → count of published ids
+//	meta    format, source, scan, render → strings; articles → count of published ids
 //	files   path → an Entry's file record: sequence number, flags, stamp, sum, error
 //	heads   sequence number (8 bytes) → an Entry's header (id, dates, categories, tags, names)
 //	feeds   feed (kind byte + name) → number of members
@@ -51,7 +53,7 @@ import (
 // Format names the layout of the stored records. Change it whenever the
 // encoding or the meaning of a record changes: a state of another format is
 // rebuilt, never read.
-const Format = "feedgen-index-11"
+const Format = "feedgen-index-12"
 
 // FileName is the index's file inside the state directory.
 const FileName = "index.db"
@@ -75,7 +77,8 @@ var (
 
 	kFormat   = []byte("format")
 	kSource   = []byte("source")
-	kConfig   = []byte("config")
+	kScan     = []byte("scan")
+	kRender   = []byte("render")
 	kArticles = []byte("articles")
 	kBulk     = []byte("bulk")
 )
@@ -85,12 +88,15 @@ type Options struct {
 	// Dir is the state directory; "" means a temporary one, removed by
 	// Close, for a run that keeps nothing.
 	Dir string
-	// Source is the absolute source directory, and Config a fingerprint of
-	// everything besides the files that shapes a parsed header or a
-	// rendered item. A state made for another source or configuration is
-	// rebuilt.
-	Source, Config string
-	Logger         *slog.Logger
+	// Source is the absolute source directory. Scan is a fingerprint of
+	// everything besides the files that shapes a parsed header (what the
+	// scan records: files, heads, feeds, members, ids, errors), Render one
+	// of what shapes only rendered things (the rendered items, what the
+	// feeds and archive documents showed). A state made for another source
+	// or Scan is rebuilt; one made for another Render keeps its scan
+	// records and drops the rest (renderBuckets).
+	Source, Scan, Render string
+	Logger               *slog.Logger
 }
 
 // Index is an open archive index. It is safe for concurrent use: reads run
@@ -191,6 +197,7 @@ func (x *Index) open() (err error) {
 		return err
 	}
 	x.db = db
+	rerender := false
 	err = x.db.Update(func(tx *bolt.Tx) error {
 		m := tx.Bucket(bMeta)
 		if m == nil {
@@ -204,7 +211,7 @@ func (x *Index) open() (err error) {
 			k    []byte
 			want string
 			what string
-		}{{kFormat, Format, "it was written by another feedgen version"}, {kSource, x.opts.Source, "it belongs to another source directory"}, {kConfig, x.opts.Config, "the configuration changed"}} {
+		}{{kFormat, Format, "it was written by another feedgen version"}, {kSource, x.opts.Source, "it belongs to another source directory"}, {kScan, x.opts.Scan, "the configuration changed how articles are read (time zone, host of the base URL or largest article size)"}} {
 			if string(m.Get(c.k)) != c.want {
 				return errors.New(c.what)
 			}
@@ -217,13 +224,38 @@ func (x *Index) open() (err error) {
 				return fmt.Errorf("bucket %s is missing", b)
 			}
 		}
+		if string(m.Get(kRender)) != x.opts.Render {
+			rerender = true
+			return x.dropRendered(tx)
+		}
 		return nil
 	})
 	if err != nil {
 		x.db.Close()
 		x.db = nil
+		return err
 	}
-	return err
+	if rerender {
+		x.opts.Logger.Info("state: the configuration of the rendered feeds changed; keeping what the scan learned, rendering the items again", "path", x.path)
+	}
+	return nil
+}
+
+// renderBuckets hold what depends on the rendering configuration (Render)
+// besides the scan records: dropped when it changes.
+var renderBuckets = [][]byte{bFrags, bSums, bShown, bArch}
+
+// dropRendered empties the render buckets and records the new Render.
+func (x *Index) dropRendered(tx *bolt.Tx) error {
+	for _, b := range renderBuckets {
+		if err := tx.DeleteBucket(b); err != nil {
+			return err
+		}
+		if _, err := tx.CreateBucket(b); err != nil {
+			return err
+		}
+	}
+	return tx.Bucket(bMeta).Put(kRender, []byte(x.opts.Render))
 }
 
 func (x *Index) boltOptions() *bolt.Options {
@@ -248,7 +280,7 @@ func (x *Index) initBuckets(tx *bolt.Tx) error {
 		}
 	}
 	m := tx.Bucket(bMeta)
-	for k, v := range map[string]string{string(kFormat): Format, string(kSource): x.opts.Source, string(kConfig): x.opts.Config} {
+	for k, v := range map[string]string{string(kFormat): Format, string(kSource): x.opts.Source, string(kScan): x.opts.Scan, string(kRender): x.opts.Render} {
 		if err := m.Put([]byte(k), []byte(v)); err != nil {
 			return err
 		}

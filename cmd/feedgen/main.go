@@ -80,20 +80,20 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.Int64Var(&c.maxSize, "max-article-size", feedgen.DefaultMaxArticleSize, "largest article file read, in `bytes`")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.Var(&c.hubs, "hub", "WebSub hub `URL` every feed advertises and, after a change, is told of it (repeatable; also hubs: in -config)")
-	fs.StringVar(&c.state, "state", "", "state `directory`: what was learned about each article, so that a restart or rebuild reads only what changed (default: a folder under the user cache directory named after -src; -state \"\" keeps none)")
+	fs.StringVar(&c.state, "state", "", "state `directory`: what was learned about each article, so that a restart or rebuild reads only what changed (default: a folder under the user cache directory named after -src and the settings that change how articles are read; -state \"\" keeps none)")
 }
 
 // stateDir is the state directory to use: -state when given (even empty,
-// which keeps no state), else the default for the source directory. A
-// machine without a cache directory (a service with no home) runs without
-// state rather than not at all.
-func (c *common) stateDir(fs *flag.FlagSet, log *slog.Logger) string {
+// which keeps no state), else the default for the source directory and the
+// site configuration cfg. A machine without a cache directory (a service
+// with no home) runs without state rather than not at all.
+func (c *common) stateDir(fs *flag.FlagSet, log *slog.Logger, cfg *feedgen.Config) string {
 	given := false
 	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "state" })
 	if given {
 		return c.state
 	}
-	dir, err := feedgen.DefaultStateDir(c.src)
+	dir, err := feedgen.DefaultStateDir(c.src, cfg)
 	if err != nil {
 		log.Warn("running without a state directory: " + err.Error())
 		return ""
@@ -207,7 +207,7 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 		log.Warn("no -base-url given: feed URLs point to " + cfg.BaseURL + "; set -base-url to where the tree will be served")
 	}
 	start := time.Now()
-	r, err := pipeline.Build(pipeline.BuildOptions{Src: c.src, Out: *out, Site: cfg, Logger: log, Strict: *strict, State: c.stateDir(fs, log), Ping: *ping, Precompress: *precompress})
+	r, err := pipeline.Build(pipeline.BuildOptions{Src: c.src, Out: *out, Site: cfg, Logger: log, Strict: *strict, State: c.stateDir(fs, log, &cfg), Ping: *ping, Precompress: *precompress})
 	for _, p := range r.Problems {
 		fmt.Fprintln(stderr, p.String())
 	}
@@ -275,7 +275,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	m := metrics.New()
 	d, err := pipeline.NewDaemon(pipeline.ServeOptions{WebSub: wopts,
 		Metrics: m, MetricsAddr: *metricsAddr,
-		Src: c.src, Site: cfg, Addr: *addr, Out: *out, CacheControl: *cacheControl, Logger: log, State: c.stateDir(fs, log),
+		Src: c.src, Site: cfg, Addr: *addr, Out: *out, CacheControl: *cacheControl, Logger: log, State: c.stateDir(fs, log, &cfg),
 		Watch: watch.Options{Quiet: *quiet, MaxDelay: *maxDelay, Poll: *poll},
 	})
 	if err != nil {
