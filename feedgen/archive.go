@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"feedgen/feedgen/render"
 	"feedgen/index"
 	"feedgen/layout"
 	"feedgen/snapshot"
@@ -34,17 +35,10 @@ import (
 // fragments the feeds use, kept in the index: an article is read and
 // rendered once for every document that shows it.
 
-// ArchiveInfo places a document in its feed's archive chain. Zero months
-// mean "none".
-type ArchiveInfo struct {
-	Doc        layout.Month // the month this archive document holds; zero in a subscription document
-	Prev, Next layout.Month // the neighbouring archive documents (Next only in archive documents)
-}
-
 // archOut is a rendered archive document.
 type archOut struct {
 	sig   [32]byte
-	links ArchiveInfo // its month and neighbours
+	links render.ArchiveInfo // its month and neighbours
 	etags [3]string
 	items []string
 	// updated and sizes are what a lazy file needs besides the tags
@@ -58,19 +52,19 @@ type archOut struct {
 
 // archJob is an archive document whose bytes changed.
 type archJob struct {
-	key   FeedKey
+	key   layout.FeedKey
 	month layout.Month
 	// paths are its items, newest first: all that rendering needs. A first
 	// build holds a job for every month of every feed until they are
 	// written, so a job keeps no more than that.
 	paths []string
-	info  FeedInfo
+	info  render.FeedInfo
 	sig   [32]byte
 }
 
 // archRef names one archive document.
 type archRef struct {
-	key   FeedKey
+	key   layout.FeedKey
 	month layout.Month
 }
 
@@ -116,7 +110,7 @@ func (g *Generator) takeMonths() {
 // known of the feed's archive or the feed's own fields changed (a full pass
 // over the feed: a first build, a new feed). So a change costs its months,
 // not the archive.
-func (g *Generator) archiveCandidates(t *index.Tx, k FeedKey, top []shown) ([]shown, error) {
+func (g *Generator) archiveCandidates(t *index.Tx, k layout.FeedKey, top []shown) ([]shown, error) {
 	inTop := make(map[string]bool, len(top))
 	for _, it := range top {
 		inTop[it.path] = true
@@ -178,13 +172,13 @@ func (g *Generator) archiveCandidates(t *index.Tx, k FeedKey, top []shown) ([]sh
 
 // sameFeedFields reports whether two renderings of a feed share the fields
 // its archive documents copy.
-func sameFeedFields(a, b FeedInfo) bool {
+func sameFeedFields(a, b render.FeedInfo) bool {
 	return a.Title == b.Title && a.Description == b.Description && a.Link == b.Link
 }
 
 // monthItems lists the archived items of feed k in month m: its members of
 // that month that the subscription document (inTop) does not show.
-func (g *Generator) monthItems(t *index.Tx, k FeedKey, m layout.Month, inTop map[string]bool) ([]shown, error) {
+func (g *Generator) monthItems(t *index.Tx, k layout.FeedKey, m layout.Month, inTop map[string]bool) ([]shown, error) {
 	var items []shown
 	err := t.MonthMembers(k, m, func(path string, e index.Entry) (bool, error) {
 		if !inTop[path] {
@@ -204,7 +198,7 @@ func (g *Generator) planArchive(t *index.Tx, j *renderJob) error {
 	k := j.key
 	p := g.archPlans[k]
 	if p == nil {
-		return fmt.Errorf("archive of %s: not planned", k.Path(RSS))
+		return fmt.Errorf("archive of %s: not planned", k.Path(layout.RSS))
 	}
 	delete(g.archPlans, k)
 	held := g.arch[k]
@@ -248,7 +242,7 @@ func (g *Generator) planArchive(t *index.Tx, j *renderJob) error {
 		inTop[it.path] = true
 	}
 	for i, m := range months {
-		a := ArchiveInfo{Doc: m}
+		a := render.ArchiveInfo{Doc: m}
 		if i+1 < len(months) {
 			a.Prev = months[i+1]
 		}
@@ -273,7 +267,7 @@ func (g *Generator) planArchive(t *index.Tx, j *renderJob) error {
 		}
 		info := j.info
 		info.Hubs = nil // a subscription is to the feed, not to one of its months
-		info.Updated = epoch
+		info.Updated = render.Epoch
 		for n, it := range items {
 			if n == 0 || it.hdr.Updated.After(info.Updated) {
 				info.Updated = it.hdr.Updated
@@ -298,7 +292,7 @@ func (g *Generator) planArchive(t *index.Tx, j *renderJob) error {
 
 // dropArchive forgets one archive document (m zero: all of feed k's, and
 // what is being planned for it: the feed is gone).
-func (g *Generator) dropArchive(k FeedKey, m layout.Month) {
+func (g *Generator) dropArchive(k layout.FeedKey, m layout.Month) {
 	if m.IsZero() {
 		delete(g.archPlans, k)
 		delete(g.dirtyMonths, k)
@@ -315,11 +309,11 @@ func (g *Generator) dropArchive(k FeedKey, m layout.Month) {
 }
 
 // keptArchive is kept for an archive document.
-func (g *Generator) keptArchive(k FeedKey, m layout.Month, o *archOut) bool {
+func (g *Generator) keptArchive(k layout.FeedKey, m layout.Month, o *archOut) bool {
 	if g.keep == nil {
 		return false
 	}
-	for _, f := range Formats {
+	for _, f := range layout.Formats {
 		if !g.keep(k.ArchivePath(m, f), o.etags[f]) {
 			return false
 		}
@@ -353,7 +347,7 @@ func (g *Generator) renderArchives(emit func(*snapshot.File)) int {
 		parallel(len(group), func(i int) { files[i], sizes[i], errs[i] = g.renderArchJob(group[i], emit) })
 		for i, j := range group {
 			if errs[i] != nil {
-				g.log.Error("rendering an archive document", "path", j.key.ArchivePath(j.month, RSS), "err", errs[i])
+				g.log.Error("rendering an archive document", "path", j.key.ArchivePath(j.month, layout.RSS), "err", errs[i])
 				// Its month left the plan's queue and is in its
 				// neighbours' links already: the next plan goes over
 				// every month again, so the chain is whole once more.
@@ -402,8 +396,8 @@ func (g *Generator) renderArchJob(j *archJob, emit func(*snapshot.File)) ([3]*sn
 		if err != nil {
 			return err
 		}
-		for _, f := range Formats {
-			body := renderFeed(&g.cfg, f, j.info, items.Part(int(f)))
+		for _, f := range layout.Formats {
+			body := render.Feed(&g.cfg, f, j.info, items.Part(int(f)))
 			var prev *snapshot.File
 			if old != nil {
 				prev = old.files[f]
@@ -475,11 +469,11 @@ func (g *Generator) archiveRemembered() {
 
 // loadArchives takes the archive documents known from the state.
 func (g *Generator) loadArchives(t *index.Tx) error {
-	return t.EachArchive(func(k FeedKey, m layout.Month, d index.ArchiveDoc) error {
+	return t.EachArchive(func(k layout.FeedKey, m layout.Month, d index.ArchiveDoc) error {
 		if g.arch[k] == nil {
 			g.arch[k] = map[layout.Month]*archOut{}
 		}
-		g.arch[k][m] = &archOut{sig: d.Sig, links: ArchiveInfo{Doc: m, Prev: d.Prev, Next: d.Next}, etags: d.ETags, items: d.Items, updated: d.Updated, sizes: d.Sizes}
+		g.arch[k][m] = &archOut{sig: d.Sig, links: render.ArchiveInfo{Doc: m, Prev: d.Prev, Next: d.Next}, etags: d.ETags, items: d.Items, updated: d.Updated, sizes: d.Sizes}
 		return nil
 	})
 }
@@ -528,7 +522,7 @@ func (g *Generator) eachArchiveFile(fn func(**snapshot.File)) {
 
 // ArchiveSpan is the first and last month of feed k's archive and the
 // number of its documents; zero months when it has none.
-func (g *Generator) ArchiveSpan(k FeedKey) (first, last layout.Month, n int) {
+func (g *Generator) ArchiveSpan(k layout.FeedKey) (first, last layout.Month, n int) {
 	ms := make([]layout.Month, 0, len(g.arch[k]))
 	for m := range g.arch[k] {
 		ms = append(ms, m)
@@ -550,7 +544,7 @@ func (g *Generator) ArchiveSpan(k FeedKey) (first, last layout.Month, n int) {
 
 // archiveSpanText is what the index page says of feed k's archive: the
 // months it spans and how many archive documents it has, or "".
-func (g *Generator) archiveSpanText(k FeedKey) string {
+func (g *Generator) archiveSpanText(k layout.FeedKey) string {
 	first, last, n := g.ArchiveSpan(k)
 	switch {
 	case n == 0:

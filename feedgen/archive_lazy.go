@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"feedgen/feedgen/render"
 	"feedgen/index"
 	"feedgen/layout"
 	"feedgen/snapshot"
@@ -27,7 +28,7 @@ import (
 
 // lazyArchiveFile is the lazy file of one archive document in format f:
 // info as the document was rendered (Archive set), paths its items.
-func (g *Generator) lazyArchiveFile(path string, f Format, etag string, size int, modTime time.Time, cc string, info FeedInfo, paths []string) *snapshot.File {
+func (g *Generator) lazyArchiveFile(path string, f layout.Format, etag string, size int, modTime time.Time, cc string, info render.FeedInfo, paths []string) *snapshot.File {
 	ix, cfg := g.ix, &g.cfg
 	produce := func() ([]byte, error) {
 		var body []byte
@@ -42,7 +43,7 @@ func (g *Generator) lazyArchiveFile(path string, f Format, etag string, size int
 			}
 			// Copies the parts out of the index, which lets go of the
 			// pages the copy maps as it goes (index.Items).
-			body = renderFeed(cfg, f, info, items.Part(int(f)))
+			body = render.Feed(cfg, f, info, items.Part(int(f)))
 			return nil
 		})
 		return body, err
@@ -55,7 +56,7 @@ func (g *Generator) lazyArchiveFile(path string, f Format, etag string, size int
 // that it is published without being rendered; it reports whether it did.
 // info is the feed's subscription document, whose fields the archive
 // documents share.
-func (g *Generator) lazyKnown(k FeedKey, o *archOut, info FeedInfo) bool {
+func (g *Generator) lazyKnown(k layout.FeedKey, o *archOut, info render.FeedInfo) bool {
 	if !g.lazy || g.keep != nil || o.etags[0] == "" || o.updated.IsZero() {
 		return false
 	}
@@ -68,7 +69,7 @@ func (g *Generator) lazyKnown(k FeedKey, o *archOut, info FeedInfo) bool {
 		cc = ""
 	}
 	lm := o.updated.UTC().Truncate(time.Second)
-	for _, f := range Formats {
+	for _, f := range layout.Formats {
 		o.files[f] = g.lazyArchiveFile(k.ArchivePath(o.links.Doc, f), f, o.etags[f], o.sizes[f], lm, cc, fi, o.items)
 	}
 	return true

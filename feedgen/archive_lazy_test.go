@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"feedgen/feedgen/config"
 	"feedgen/layout"
 	"feedgen/snapshot"
 )
@@ -28,7 +29,7 @@ func lazyContents(t *testing.T, s *snapshot.Snapshot) map[string]string {
 	return m
 }
 
-func newLazy(t *testing.T, dir, state string, cfg Config) *Generator {
+func newLazy(t *testing.T, dir, state string, cfg config.Config) *Generator {
 	t.Helper()
 	g, err := New(dir, cfg, Options{Now: func() time.Time { return time.Unix(2e9, 0) }, StateDir: state, LazyArchives: true})
 	if err != nil {

@@ -1,6 +1,7 @@
 package feedgen
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -10,10 +11,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"feedgen/feedgen/article"
+	"feedgen/feedgen/config"
+	"feedgen/feedgen/render"
 	"feedgen/index"
 	"feedgen/layout"
 	"feedgen/snapshot"
@@ -41,10 +44,10 @@ func (p Problem) String() string { return p.Path + ": " + p.Reason }
 //
 // A Generator is not safe for concurrent use; the snapshots it returns are.
 type Generator struct {
-	cfg  Config
-	root string // as given, for messages
-	abs  string // absolute, for path arithmetic
-	popt ParseOptions
+	cfg  config.Config
+	root string          // as given, for messages
+	abs  string          // absolute, for path arithmetic
+	rd   *article.Reader // reads and parses the article files
 	now  func() time.Time
 	log  *slog.Logger
 	ix   *index.Index
@@ -57,29 +60,25 @@ type Generator struct {
 	// once), for tests and benchmarks of what a start-up costs.
 	archRendered int
 
-	realOnce sync.Once
-	real     string // root with symbolic links resolved
-
-	dirty map[FeedKey]bool     // feeds whose items may have changed
-	out   map[FeedKey]*feedOut // rendered feeds
-	gone  []FeedKey            // feeds removed since the state last heard of them
-	links map[string]bool      // article files that are symbolic links
-	frags map[string]bool      // articles whose rendered item the index keeps
+	dirty map[layout.FeedKey]bool     // feeds whose items may have changed
+	out   map[layout.FeedKey]*feedOut // rendered feeds
+	gone  []layout.FeedKey            // feeds removed since the state last heard of them
+	links map[string]bool             // article files that are symbolic links
+	frags map[string]bool             // articles whose rendered item the index keeps
 
 	// Archive documents (archive.go): rendered or known from the state,
 	// planned, rendered since the state last heard, and gone.
-	arch               map[FeedKey]map[layout.Month]*archOut
+	arch               map[layout.FeedKey]map[layout.Month]*archOut
 	archJobs           []*archJob
 	archDone, archGone []archRef
-	archPlans          map[FeedKey]*archPlan
-	dirtyMonths        map[FeedKey]map[layout.Month]bool // months the index saw change, per feed
-	archFull           bool                              // plan every month of every feed (the index was rebuilt)
+	archPlans          map[layout.FeedKey]*archPlan
+	dirtyMonths        map[layout.FeedKey]map[layout.Month]bool // months the index saw change, per feed
+	archFull           bool                                     // plan every month of every feed (the index was rebuilt)
 
-	opened  atomic.Int64 // article files opened: what a state saves is measured by it
 	cleaned atomic.Int64 // articles parsed and cleaned whole to render their item
 
-	indexParts indexCache // the index page's rendered rows
-	all        allItems   // the global feed's rendered items, for the index page
+	indexParts render.IndexCache // the index page's rendered rows
+	all        allItems          // the global feed's rendered items, for the index page
 	indexFile  *snapshot.File
 	opmlFile   *snapshot.File
 	stats      snapshot.Stats
@@ -88,7 +87,7 @@ type Generator struct {
 // feedOut is a rendered feed.
 type feedOut struct {
 	sig   [32]byte // of everything the feed's bytes depend on
-	info  FeedInfo
+	info  render.FeedInfo
 	items []string // paths of the articles shown
 	etags [3]string
 	// lastMod is the Last-Modified time of the feed's files (lastmod.go).
@@ -122,7 +121,7 @@ type Options struct {
 
 // New returns a Generator for the source directory root. cfg must have been
 // normalised (Config.Normalize). Close releases it.
-func New(root string, cfg Config, opt Options) (*Generator, error) {
+func New(root string, cfg config.Config, opt Options) (*Generator, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", root, err)
@@ -131,18 +130,18 @@ func New(root string, cfg Config, opt Options) (*Generator, error) {
 		cfg:         cfg,
 		root:        root,
 		abs:         abs,
-		popt:        ParseOptions{Location: cfg.Location, TagAuthority: tagAuthority(cfg.BaseURL), DefaultBase: firstNonEmpty(cfg.Link, cfg.BaseURL)},
+		rd:          article.NewReader(abs, cfg.MaxArticleSize, article.ParseOptions{Location: cfg.Location, TagAuthority: cfg.TagAuthority(), DefaultBase: cmp.Or(cfg.Link, cfg.BaseURL)}),
 		now:         opt.Now,
 		lazy:        opt.LazyArchives,
 		log:         opt.Logger,
-		dirty:       map[FeedKey]bool{{Kind: KindAll}: true},
-		out:         map[FeedKey]*feedOut{},
+		dirty:       map[layout.FeedKey]bool{{Kind: layout.KindAll}: true},
+		out:         map[layout.FeedKey]*feedOut{},
 		links:       map[string]bool{},
 		frags:       map[string]bool{},
-		arch:        map[FeedKey]map[layout.Month]*archOut{},
-		archPlans:   map[FeedKey]*archPlan{},
-		dirtyMonths: map[FeedKey]map[layout.Month]bool{},
-		indexParts:  indexCache{},
+		arch:        map[layout.FeedKey]map[layout.Month]*archOut{},
+		archPlans:   map[layout.FeedKey]*archPlan{},
+		dirtyMonths: map[layout.FeedKey]map[layout.Month]bool{},
+		indexParts:  render.IndexCache{},
 	}
 	if g.now == nil {
 		g.now = time.Now
@@ -150,7 +149,7 @@ func New(root string, cfg Config, opt Options) (*Generator, error) {
 	if g.log == nil {
 		g.log = slog.New(slog.DiscardHandler)
 	}
-	g.ix, err = index.Open(index.Options{Dir: opt.StateDir, Source: abs, Scan: cfg.scanFingerprint(), Render: cfg.renderFingerprint(), Logger: g.log})
+	g.ix, err = index.Open(index.Options{Dir: opt.StateDir, Source: abs, Scan: cfg.ScanFingerprint(), Render: cfg.RenderFingerprint(), Logger: g.log})
 	if err != nil {
 		return nil, err
 	}
@@ -167,12 +166,12 @@ func New(root string, cfg Config, opt Options) (*Generator, error) {
 // to render and the rendered items it holds.
 func (g *Generator) load() error {
 	return g.ix.View(func(t *index.Tx) error {
-		if err := t.Feeds(func(k FeedKey) error { g.dirty[k] = true; return nil }); err != nil {
+		if err := t.Feeds(func(k layout.FeedKey) error { g.dirty[k] = true; return nil }); err != nil {
 			return err
 		}
-		if err := t.EachShown(func(k FeedKey, s index.Shown) error {
+		if err := t.EachShown(func(k layout.FeedKey, s index.Shown) error {
 			g.dirty[k] = true
-			g.out[k] = &feedOut{sig: s.Sig, etags: s.ETags, pageETag: s.PageETag, items: s.Items, lastMod: s.LastModified, info: FeedInfo{
+			g.out[k] = &feedOut{sig: s.Sig, etags: s.ETags, pageETag: s.PageETag, items: s.Items, lastMod: s.LastModified, info: render.FeedInfo{
 				Key: k, Title: s.Title, Description: s.Description, Link: s.Link, Updated: s.Updated,
 			}}
 			return nil
@@ -189,11 +188,11 @@ func (g *Generator) load() error {
 // DefaultStateDir is the state directory used for the source directory src
 // and the configuration cfg unless told otherwise: a folder under the
 // user's cache directory named after the absolute source path and the part
-// of cfg the scan records depend on (scanFingerprint), so that two sources
+// of cfg the scan records depend on (ScanFingerprint), so that two sources
 // never share one, and runs that parse the same source differently (a
 // daemon on localhost, a build for the real base URL) each keep a warm one
 // instead of rebuilding the other's.
-func DefaultStateDir(src string, cfg *Config) (string, error) {
+func DefaultStateDir(src string, cfg *config.Config) (string, error) {
 	abs, err := filepath.Abs(src)
 	if err != nil {
 		return "", err
@@ -202,7 +201,7 @@ func DefaultStateDir(src string, cfg *Config) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("no user cache directory for the state (use -state DIR): %w", err)
 	}
-	sum := sha256.Sum256([]byte(abs + "\x00" + cfg.scanFingerprint()))
+	sum := sha256.Sum256([]byte(abs + "\x00" + cfg.ScanFingerprint()))
 	name := filepath.Base(abs)
 	if name == string(filepath.Separator) || name == "." || strings.ContainsAny(name, `:\/`) {
 		name = "root"
@@ -221,15 +220,6 @@ func (g *Generator) Warm() bool { return !g.ix.Fresh }
 
 // Close releases the index; a temporary state is removed.
 func (g *Generator) Close() error { return g.ix.Close() }
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
 
 // Root returns the source directory as given to New.
 func (g *Generator) Root() string { return g.root }
@@ -268,7 +258,7 @@ func (g *Generator) damaged(cause error) error {
 			delete(g.out, k) // known only from the state that is gone
 		}
 	}
-	g.dirty[FeedKey{Kind: KindAll}] = true
+	g.dirty[layout.FeedKey{Kind: layout.KindAll}] = true
 	g.forgetUnheldArchives()
 	if _, err := g.scanTree(""); err != nil {
 		return fmt.Errorf("rebuilding the state: %w", err)

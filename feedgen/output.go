@@ -7,9 +7,12 @@ import (
 	"sort"
 	"time"
 
+	"feedgen/feedgen/article"
+	"feedgen/feedgen/render"
 	"feedgen/index"
 	"feedgen/layout"
 	"feedgen/snapshot"
+	"feedgen/source"
 )
 
 // Result describes what one Snapshot call did.
@@ -63,10 +66,10 @@ func (g *Generator) renderAll(emit func(*snapshot.File)) int {
 	rendered := g.render(jobs, emit)
 	rendered += g.renderArchives(emit)
 	g.remember(jobs)
-	infos := make([]IndexEntry, 0, len(g.out))
+	infos := make([]render.IndexEntry, 0, len(g.out))
 	for _, k := range g.feedKeysSorted() {
 		o := g.out[k]
-		e := IndexEntry{FeedInfo: o.info, Items: len(o.items), Archive: g.archiveSpanText(k)}
+		e := render.IndexEntry{FeedInfo: o.info, Items: len(o.items), Archive: g.archiveSpanText(k)}
 		e.ArchiveMonths = g.archiveMonths(k) // as held, also when the feed was not rendered now
 		infos = append(infos, e)
 	}
@@ -75,15 +78,15 @@ func (g *Generator) renderAll(emit func(*snapshot.File)) int {
 		g.log.Error("rendering the site index", "err", err)
 	}
 	siteLM := g.siteLastModified()
-	g.indexFile = g.reuse(g.indexFile, layout.IndexPath, layout.TypeHTML, renderIndex(&g.cfg, infos, g.indexParts, all), siteLM)
-	g.opmlFile = g.reuse(g.opmlFile, layout.OPMLPath, layout.TypeOPML, renderOPML(&g.cfg, infos), siteLM)
+	g.indexFile = g.reuse(g.indexFile, layout.IndexPath, layout.TypeHTML, render.Index(&g.cfg, infos, g.indexParts, all.count, all.html), siteLM)
+	g.opmlFile = g.reuse(g.opmlFile, layout.OPMLPath, layout.TypeOPML, render.OPML(&g.cfg, infos), siteLM)
 	g.stats = snapshot.Stats{Articles: g.Articles(), Invalid: g.invalid(), Feeds: len(g.out), Updated: now}
 	return rendered
 }
 
 // feedKeysSorted lists the rendered feeds in index order.
-func (g *Generator) feedKeysSorted() []FeedKey {
-	keys := make([]FeedKey, 0, len(g.out))
+func (g *Generator) feedKeysSorted() []layout.FeedKey {
+	keys := make([]layout.FeedKey, 0, len(g.out))
 	for k := range g.out {
 		keys = append(keys, k)
 	}
@@ -205,7 +208,7 @@ func (g *Generator) render(jobs []*renderJob, emit func(*snapshot.File)) int {
 		})
 		for i, j := range group {
 			if errs[i] != nil {
-				g.log.Error("rendering a feed", "feed", j.key.Path(RSS), "err", errs[i])
+				g.log.Error("rendering a feed", "feed", j.key.Path(layout.RSS), "err", errs[i])
 				continue
 			}
 			paths := make([]string, len(j.items))
@@ -219,7 +222,7 @@ func (g *Generator) render(jobs []*renderJob, emit func(*snapshot.File)) int {
 			if o.page != nil {
 				o.pageETag = o.page.ETag
 			}
-			if j.key.Kind == KindAll {
+			if j.key.Kind == layout.KindAll {
 				g.all = allItems{sig: j.sig, count: len(paths), html: pages[i].items}
 			}
 			if emit != nil {
@@ -259,15 +262,15 @@ func (g *Generator) renderJob(j *renderJob) ([3]*snapshot.File, jobPage, error) 
 		if err != nil {
 			return err
 		}
-		for _, f := range Formats {
-			body := renderFeed(&g.cfg, f, j.info, items.Part(int(f))) // copies the parts out of the index
+		for _, f := range layout.Formats {
+			body := render.Feed(&g.cfg, f, j.info, items.Part(int(f))) // copies the parts out of the index
 			var prev *snapshot.File
 			if old != nil {
 				prev = old.files[f]
 			}
 			files[f] = g.reuse(prev, j.key.Path(f), f.ContentType(), body, lm)
 		}
-		page.file, page.items, err = g.pageOf(j.key, j.info, slices.Collect(items.Part(int(JSON)).All()), old, lm)
+		page.file, page.items, err = g.pageOf(j.key, j.info, slices.Collect(items.Part(int(layout.JSON)).All()), old, lm)
 		return err
 	})
 	return files, page, err
@@ -362,18 +365,18 @@ func (g *Generator) CheckAll() int {
 			return bad
 		}
 		errs := make([]error, len(todo))
-		stamps := make([]stamp, len(todo))
+		stamps := make([]source.Stamp, len(todo))
 		parallel(len(todo), func(i int) {
-			data, st, err := g.readWhole(todo[i])
+			data, st, err := g.rd.ReadWhole(todo[i])
 			if err == nil {
-				_, err = Parse(todo[i], data, g.popt)
+				_, err = article.Parse(todo[i], data, g.rd.Options())
 			}
 			errs[i], stamps[i] = err, st
 		})
 		_ = g.update(func(t *index.Tx) error {
 			for i, err := range errs {
-				if err != nil && !errors.Is(err, ErrNotPublished) {
-					if _, _, err := g.apply(t, headerRead{rel: todo[i], stamp: stamps[i], err: err}, false); err != nil {
+				if err != nil && !errors.Is(err, article.ErrNotPublished) {
+					if _, _, err := g.apply(t, article.HeaderRead{Rel: todo[i], Stamp: stamps[i], Err: err}, false); err != nil {
 						return err
 					}
 					bad++

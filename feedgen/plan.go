@@ -1,6 +1,7 @@
 package feedgen
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -9,23 +10,26 @@ import (
 	"sort"
 	"time"
 
+	"feedgen/feedgen/article"
+	"feedgen/feedgen/render"
 	"feedgen/index"
 	"feedgen/layout"
+	"feedgen/source"
 )
 
 // shown is one item a feed shows.
 type shown struct {
 	path  string
 	hdr   *index.Header
-	stamp stamp  // of the file, as indexed
-	sum   uint64 // of the whole file the item was rendered from
+	stamp source.Stamp // of the file, as indexed
+	sum   uint64       // of the whole file the item was rendered from
 }
 
 // renderJob is a feed whose bytes changed.
 type renderJob struct {
-	key   FeedKey
+	key   layout.FeedKey
 	items []shown
-	info  FeedInfo
+	info  render.FeedInfo
 	sig   [32]byte
 }
 
@@ -35,7 +39,7 @@ type renderJob struct {
 // parallel. One that turns out to be bad input (its body, which indexing
 // did not read) drops out, and the feeds it was in are planned again.
 func (g *Generator) plan() ([]*renderJob, error) {
-	tops := map[FeedKey][]shown{}
+	tops := map[layout.FeedKey][]shown{}
 	for len(g.dirty) > 0 {
 		var need []string
 		known := map[string]uint64{} // kept items to check against the file
@@ -93,7 +97,7 @@ func (g *Generator) plan() ([]*renderJob, error) {
 	// the index (which lets go of the pages as the reads go on).
 	for k, items := range tops {
 		err := g.ix.View(func(t *index.Tx) error {
-			if len(items) == 0 && k.Kind != KindAll {
+			if len(items) == 0 && k.Kind != layout.KindAll {
 				if g.out[k] != nil {
 					delete(g.out, k)
 					g.gone = append(g.gone, k)
@@ -128,22 +132,22 @@ func (g *Generator) plan() ([]*renderJob, error) {
 
 // kept reports whether every file of an unchanged feed known from the state
 // is in place, so that Emit need not render it.
-func (g *Generator) kept(k FeedKey, o *feedOut) bool {
+func (g *Generator) kept(k layout.FeedKey, o *feedOut) bool {
 	if g.keep == nil {
 		return false
 	}
-	for _, f := range Formats {
+	for _, f := range layout.Formats {
 		if !g.keep(k.Path(f), o.etags[f]) {
 			return false
 		}
 	}
-	return k.Kind == KindAll || g.keep(k.PagePath(), o.pageETag) // the global feed's page is the index, always emitted
+	return k.Kind == layout.KindAll || g.keep(k.PagePath(), o.pageETag) // the global feed's page is the index, always emitted
 }
 
 // top returns the newest Limit published articles of feed k: newest first,
 // ties broken by id, so that the order never depends on reading order. The
 // index is kept in that order, so this costs the limit, not the archive.
-func (g *Generator) top(t *index.Tx, k FeedKey) ([]shown, error) {
+func (g *Generator) top(t *index.Tx, k layout.FeedKey) ([]shown, error) {
 	var items []shown
 	err := t.Top(k, func(p string, e index.Entry) (bool, error) {
 		items = append(items, shown{path: p, hdr: e.Header, stamp: e.Stamp})
@@ -154,8 +158,8 @@ func (g *Generator) top(t *index.Tx, k FeedKey) ([]shown, error) {
 
 // itemRead is the outcome of reading and rendering one shown article.
 type itemRead struct {
-	a     *Article
-	stamp stamp
+	a     *article.Article
+	stamp source.Stamp
 	frag  index.Frag
 	same  bool // the bytes are those the kept item was rendered from
 	err   error
@@ -185,19 +189,19 @@ func (g *Generator) renderChunks(rels []string, known map[string]uint64) error {
 		rels = rels[len(chunk):]
 		res := make([]itemRead, len(chunk))
 		parallelIO(len(chunk), func(i int) {
-			data, st, err := g.readWhole(chunk[i])
+			data, st, err := g.rd.ReadWhole(chunk[i])
 			r := itemRead{stamp: st, err: err}
-			if sum, ok := known[chunk[i]]; ok && err == nil && contentSum(data) == sum {
+			if sum, ok := known[chunk[i]]; ok && err == nil && article.ContentSum(data) == sum {
 				r.same = true
 				res[i] = r
 				return
 			}
 			if err == nil {
 				g.cleaned.Add(1)
-				r.a, r.err = Parse(chunk[i], data, g.popt)
+				r.a, r.err = article.Parse(chunk[i], data, g.rd.Options())
 			}
 			if r.err == nil {
-				r.frag = index.Frag{Stamp: st, Sum: contentSum(data), Parts: itemFragments(&g.cfg, r.a)}
+				r.frag = index.Frag{Stamp: st, Sum: article.ContentSum(data), Parts: render.ItemFragments(&g.cfg, r.a)}
 			}
 			res[i] = r
 		})
@@ -233,11 +237,11 @@ func (g *Generator) fileItem(t *index.Tx, rel string, r *itemRead) error {
 		return t.SetFragStamp(rel, r.stamp)
 	}
 	switch {
-	case errors.Is(r.err, ErrNotPublished):
-		_, _, err := g.apply(t, headerRead{rel: rel, stamp: r.stamp, err: r.err}, false)
+	case errors.Is(r.err, article.ErrNotPublished):
+		_, _, err := g.apply(t, article.HeaderRead{Rel: rel, Stamp: r.stamp, Err: r.err}, false)
 		return err
 	case r.err != nil:
-		_, _, err := g.apply(t, headerRead{rel: rel, stamp: r.stamp, err: r.err}, false)
+		_, _, err := g.apply(t, article.HeaderRead{Rel: rel, Stamp: r.stamp, Err: r.err}, false)
 		return err // the entry's feeds are dirty now: they are planned again
 	}
 	e, ok, err := t.Entry(rel)
@@ -280,10 +284,10 @@ func zoneOf(t time.Time) int {
 }
 
 // feedInfo derives a feed's own fields from the configuration and its items.
-func (g *Generator) feedInfo(k FeedKey, items []shown) FeedInfo {
-	fi := FeedInfo{Key: k, Updated: epoch, Hubs: g.cfg.Hubs}
+func (g *Generator) feedInfo(k layout.FeedKey, items []shown) render.FeedInfo {
+	fi := render.FeedInfo{Key: k, Updated: render.Epoch, Hubs: g.cfg.Hubs}
 	for _, it := range items {
-		if it.hdr.Updated.After(fi.Updated) || fi.Updated.Equal(epoch) {
+		if it.hdr.Updated.After(fi.Updated) || fi.Updated.Equal(render.Epoch) {
 			fi.Updated = it.hdr.Updated
 		}
 	}
@@ -298,11 +302,11 @@ func (g *Generator) feedInfo(k FeedKey, items []shown) FeedInfo {
 		site = g.cfg.BaseURL
 	}
 	switch k.Kind {
-	case KindAll:
+	case layout.KindAll:
 		fi.Title = g.cfg.Title
-		fi.Description = firstNonEmpty(g.cfg.Description, g.cfg.Title)
+		fi.Description = cmp.Or(g.cfg.Description, g.cfg.Title)
 		fi.Link = site
-	case KindCategory:
+	case layout.KindCategory:
 		cc := g.cfg.Categories[k.Name]
 		name, home := cc.Title, cc.Link
 		for _, it := range items {
@@ -315,10 +319,10 @@ func (g *Generator) feedInfo(k FeedKey, items []shown) FeedInfo {
 				}
 			}
 		}
-		fi.Title = firstNonEmpty(name, k.Name)
-		fi.Description = firstNonEmpty(cc.Description, fi.Title+" · "+g.cfg.Title)
-		fi.Link = firstNonEmpty(home, site)
-	case KindTag:
+		fi.Title = cmp.Or(name, k.Name)
+		fi.Description = cmp.Or(cc.Description, fi.Title+" · "+g.cfg.Title)
+		fi.Link = cmp.Or(home, site)
+	case layout.KindTag:
 		fi.Title = "#" + k.Name
 		fi.Description = "#" + k.Name + " · " + g.cfg.Title
 		fi.Link = site
@@ -329,11 +333,15 @@ func (g *Generator) feedInfo(k FeedKey, items []shown) FeedInfo {
 // feedSignature hashes everything a feed's bytes depend on: its own fields
 // and the exact bytes of each item's file. The configuration is fixed for a
 // Generator's life.
-func feedSignature(fi FeedInfo, items []shown) [32]byte {
+func feedSignature(fi render.FeedInfo, items []shown) [32]byte {
 	h := sha256.New()
 	fmt.Fprintf(h, "%d\x00%s\x00%s\x00%s\x00%s\x00%s\x00", fi.Key.Kind, fi.Key.Name, fi.Title, fi.Description, fi.Link, fi.Updated.Format(time.RFC3339Nano))
-	hubSignature(h, fi.Hubs)
-	if fi.Archive != (ArchiveInfo{}) {
+	// Hubs are added only when there are some, so that a state made before
+	// WebSub stays valid.
+	for _, u := range fi.Hubs {
+		fmt.Fprintf(h, "hub\x00%s\x00", u)
+	}
+	if fi.Archive != (render.ArchiveInfo{}) {
 		fmt.Fprintf(h, "archive %v\x00", fi.Archive)
 	}
 	if len(fi.ArchiveMonths) > 0 { // the page shows them

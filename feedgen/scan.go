@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"feedgen/feedgen/article"
 	"feedgen/index"
 	"feedgen/source"
 )
@@ -87,7 +88,7 @@ func (g *Generator) scanTree(prefix string) (int, error) {
 	type chunk struct {
 		todo    []candidate
 		seen    []uint64
-		results []headerRead
+		results []article.HeaderRead
 		err     error
 	}
 	stop := make(chan struct{})
@@ -212,7 +213,7 @@ func (g *Generator) walk(dir, rel string, fn func(candidate) bool) bool {
 func (g *Generator) sortOut(batch []candidate) (todo []candidate, seen []uint64, err error) {
 	type stamped struct {
 		seq   uint64
-		stamp stamp
+		stamp source.Stamp
 	}
 	known := make([]stamped, len(batch))
 	has := make([]bool, len(batch))
@@ -249,18 +250,18 @@ func (g *Generator) sortOut(batch []candidate) (todo []candidate, seen []uint64,
 }
 
 // readHeaders reads the files of a batch, many at a time, in path order.
-func (g *Generator) readHeaders(todo []candidate) []headerRead {
+func (g *Generator) readHeaders(todo []candidate) []article.HeaderRead {
 	sort.Slice(todo, func(i, j int) bool { return todo[i].rel < todo[j].rel })
 	todo = slices.CompactFunc(todo, func(a, b candidate) bool { return a.rel == b.rel })
-	results := make([]headerRead, len(todo))
+	results := make([]article.HeaderRead, len(todo))
 	parallelIO(len(todo), func(i int) {
-		results[i] = g.readHeader(todo[i].rel)
+		results[i] = g.rd.ReadHeader(todo[i].rel)
 	})
 	return results
 }
 
 // fileHeaders files read headers into the index in one transaction.
-func (g *Generator) fileHeaders(results []headerRead, seen *bitmap, force bool) (int, error) {
+func (g *Generator) fileHeaders(results []article.HeaderRead, seen *bitmap, force bool) (int, error) {
 	if len(results) == 0 {
 		return 0, nil
 	}
@@ -345,9 +346,9 @@ func (g *Generator) forgetUnseen(prefix string, seen *bitmap) (int, error) {
 
 // apply files the result of reading a file's header. It reports whether
 // the file's state changed, and the file's sequence number.
-func (g *Generator) apply(t *index.Tx, r headerRead, force bool) (bool, uint64, error) {
-	rel := r.rel
-	if r.link {
+func (g *Generator) apply(t *index.Tx, r article.HeaderRead, force bool) (bool, uint64, error) {
+	rel := r.Rel
+	if r.Link {
 		g.links[rel] = true
 	} else {
 		delete(g.links, rel)
@@ -356,18 +357,18 @@ func (g *Generator) apply(t *index.Tx, r headerRead, force bool) (bool, uint64, 
 	if err != nil {
 		return false, 0, err
 	}
-	e := index.Entry{Stamp: r.stamp, Sum: r.sum, Link: r.link}
+	e := index.Entry{Stamp: r.Stamp, Sum: r.Sum, Link: r.Link}
 	switch {
-	case errors.Is(r.err, ErrNotPublished):
+	case errors.Is(r.Err, article.ErrNotPublished):
 		e.Hidden = true
 		e, err = t.Put(rel, e)
 		return !had || !old.Hidden, e.Seq, err
-	case r.err != nil:
-		e.Err = r.err.Error()
+	case r.Err != nil:
+		e.Err = r.Err.Error()
 		e, err = t.Put(rel, e)
 		return !had || old.Err != e.Err, e.Seq, err
 	}
-	if had && old.Header != nil && old.Sum == r.sum {
+	if had && old.Header != nil && old.Sum == r.Sum {
 		switch {
 		case force:
 			// The watcher named it: a change may keep size and times, so
@@ -375,16 +376,16 @@ func (g *Generator) apply(t *index.Tx, r headerRead, force bool) (bool, uint64, 
 			if err := g.dropFrag(t, rel, old.Header); err != nil {
 				return false, 0, err
 			}
-		case old.Stamp != r.stamp:
+		case old.Stamp != r.Stamp:
 			// Same head and tail, but the file changed: the body may have.
 			// If a feed shows it, its kept item is checked against the
 			// file's bytes (plan).
 			t.Touch(old.Header)
 		}
-		old.Stamp, old.Link = r.stamp, r.link
+		old.Stamp, old.Link = r.Stamp, r.Link
 		return false, old.Seq, t.SetStamp(rel, old)
 	}
-	e.Header = headerOf(r.hdr)
+	e.Header = headerOf(r.Hdr)
 	e, err = t.Put(rel, e)
 	if err == nil && had && old.Header != nil {
 		err = g.dropFrag(t, rel, old.Header)
@@ -404,7 +405,7 @@ func (g *Generator) dropFrag(t *index.Tx, rel string, h *index.Header) error {
 }
 
 // headerOf is what the index keeps of a parsed article.
-func headerOf(a *Article) *index.Header {
+func headerOf(a *article.Article) *index.Header {
 	return &index.Header{
 		ID: a.ID, Published: a.Published, Updated: a.Updated,
 		Categories: a.Categories, Tags: a.Tags,

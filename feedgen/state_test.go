@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"feedgen/feedgen/config"
 )
 
 // stateCorpus writes a small archive: several categories and tags, a
@@ -33,7 +35,7 @@ func stateCorpus(t *testing.T, dir string, n int) {
 
 // fresh builds dir without any state: the reference every other way of
 // building must match byte for byte.
-func fresh(t *testing.T, dir string, cfg Config) (map[string]string, []Problem) {
+func fresh(t *testing.T, dir string, cfg config.Config) (map[string]string, []Problem) {
 	t.Helper()
 	g, err := New(dir, cfg, Options{Now: func() time.Time { return time.Unix(1e9, 0) }})
 	if err != nil {
@@ -48,7 +50,7 @@ func fresh(t *testing.T, dir string, cfg Config) (map[string]string, []Problem) 
 
 // withState builds dir with the state in state, returning the files, the
 // problems and how many article files were opened.
-func withState(t *testing.T, dir, state string, cfg Config, log *slog.Logger) (map[string]string, []Problem, int64) {
+func withState(t *testing.T, dir, state string, cfg config.Config, log *slog.Logger) (map[string]string, []Problem, int64) {
 	t.Helper()
 	g, err := New(dir, cfg, Options{Now: func() time.Time { return time.Unix(2e9, 0) }, StateDir: state, Logger: log})
 	if err != nil {
@@ -58,7 +60,7 @@ func withState(t *testing.T, dir, state string, cfg Config, log *slog.Logger) (m
 	if _, err := g.Scan(); err != nil {
 		t.Fatal(err)
 	}
-	return contents(g.Snapshot().Snapshot), g.Problems(), g.opened.Load()
+	return contents(g.Snapshot().Snapshot), g.Problems(), g.rd.Opened()
 }
 
 func sameFiles(t *testing.T, what string, got, want map[string]string) {
@@ -145,7 +147,7 @@ func TestDamagedStateIsRebuilt(t *testing.T) {
 	cases := []struct {
 		name   string
 		damage func(db string)
-		cfg    func(*Config)
+		cfg    func(*config.Config)
 	}{
 		{"truncated", func(db string) { fi, _ := os.Stat(db); os.Truncate(db, fi.Size()/2) }, nil},
 		{"garbage", func(db string) { os.WriteFile(db, bytes.Repeat([]byte{0xA5}, 1<<16), 0o600) }, nil},
@@ -157,7 +159,7 @@ func TestDamagedStateIsRebuilt(t *testing.T) {
 		{"deleted", func(db string) { os.Remove(db) }, nil},
 		// A setting that changes how articles are read; one that changes
 		// only what is rendered keeps the scan (state_config_test.go).
-		{"other configuration", nil, func(c *Config) { c.MaxArticleSize = 1 << 20 }},
+		{"other configuration", nil, func(c *config.Config) { c.MaxArticleSize = 1 << 20 }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -252,7 +254,7 @@ func TestStateAfterFreshCheckout(t *testing.T) {
 	if n := g.cleaned.Load(); n != 0 {
 		t.Errorf("%d articles parsed and cleaned again, want 0: their bytes did not change", n)
 	}
-	if g.opened.Load() == 0 {
+	if g.rd.Opened() == 0 {
 		t.Error("no file opened: new stamps must be checked")
 	}
 	// And an article whose body did change behind the same head and tail
