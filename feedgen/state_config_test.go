@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"feedgen/feedgen/config"
 )
 
 // configCorpus is stateCorpus with articles whose bodies depend on the
@@ -45,13 +47,13 @@ func TestRenderConfigKeepsScan(t *testing.T) {
 	base.Limit = 8
 	cases := []struct {
 		name   string
-		change func(*Config)
+		change func(*config.Config)
 	}{
-		{"base URL path and titles", func(c *Config) {
+		{"base URL path and titles", func(c *config.Config) {
 			c.BaseURL = "https://feeds.example.com/news/"
 			c.Title, c.Description = "另一个标题", "另一个描述"
 		}},
-		{"limit with archives", func(c *Config) { c.Archive, c.Limit = true, 5 }},
+		{"limit with archives", func(c *config.Config) { c.Archive, c.Limit = true, 5 }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -64,11 +66,11 @@ func TestRenderConfigKeepsScan(t *testing.T) {
 			if err := second.Normalize(); err != nil {
 				t.Fatal(err)
 			}
-			if first.scanFingerprint() != second.scanFingerprint() || first.renderFingerprint() == second.renderFingerprint() {
+			if first.ScanFingerprint() != second.ScanFingerprint() || first.RenderFingerprint() == second.RenderFingerprint() {
 				t.Fatal("the change is not one of what is rendered only")
 			}
 			withState(t, dir, state, first, nil)
-			for _, cfg := range []Config{second, first} {
+			for _, cfg := range []config.Config{second, first} {
 				var logs bytes.Buffer
 				g, err := New(dir, cfg, Options{Now: func() time.Time { return time.Unix(2e9, 0) }, StateDir: state, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 				if err != nil {
@@ -79,7 +81,7 @@ func TestRenderConfigKeepsScan(t *testing.T) {
 				}
 				got := contents(g.Snapshot().Snapshot)
 				need := len(shownPaths(g))
-				opened, cleaned := g.opened.Load(), g.cleaned.Load()
+				opened, cleaned := g.rd.Opened(), g.cleaned.Load()
 				g.Close()
 				want, _ := fresh(t, dir, cfg)
 				sameFiles(t, c.name, got, want)
@@ -108,15 +110,15 @@ func TestServeBuildSwitchKeepsStates(t *testing.T) {
 	}
 	dir := t.TempDir()
 	configCorpus(t, dir, 40)
-	cfgOf := func(base string) Config {
-		c := Config{BaseURL: base, Limit: 6}
+	cfgOf := func(base string) config.Config {
+		c := config.Config{BaseURL: base, Limit: 6}
 		if err := c.Normalize(); err != nil {
 			t.Fatal(err)
 		}
 		return c
 	}
 	serve, build, other := cfgOf("http://localhost:8080/"), cfgOf("https://feeds.example.com/"), cfgOf("http://localhost:9090/")
-	stateOf := func(c Config) string {
+	stateOf := func(c config.Config) string {
 		d, err := DefaultStateDir(dir, &c)
 		if err != nil {
 			t.Fatal(err)
@@ -134,7 +136,7 @@ func TestServeBuildSwitchKeepsStates(t *testing.T) {
 	}
 	for i, run := range []struct {
 		name string
-		cfg  Config
+		cfg  config.Config
 		info bool
 	}{
 		{"serve", serve, false}, {"build", build, false}, {"serve again", serve, false},
