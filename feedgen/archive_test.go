@@ -172,7 +172,7 @@ func TestArchiveChainsPartition(t *testing.T) {
 		if strings.Contains(files[layout.OPMLPath], "/archive/") {
 			t.Error("the OPML list names archive documents")
 		}
-		if first, last, n := (&Generator{arch: map[layout.FeedKey]map[layout.Month]*archOut{}}).ArchiveSpan(layout.FeedKey{}); n != 0 || !first.IsZero() || !last.IsZero() {
+		if first, last, n := (&Generator{arch: newArchiver(nil, false)}).ArchiveSpan(layout.FeedKey{}); n != 0 || !first.IsZero() || !last.IsZero() {
 			t.Error("ArchiveSpan of nothing")
 		}
 		if span := "archive: 2024-01 – 2024-07, 7 months"; limit == 1 && !strings.Contains(files[layout.IndexPath], span) {

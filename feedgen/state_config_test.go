@@ -25,12 +25,12 @@ func configCorpus(t *testing.T, dir string, n int) {
 // documents show: the bodies a change of what is rendered must read again.
 func shownPaths(g *Generator) map[string]bool {
 	paths := map[string]bool{}
-	for _, o := range g.out {
+	for _, o := range g.out.feeds {
 		for _, p := range o.items {
 			paths[p] = true
 		}
 	}
-	g.archiveShown(paths)
+	g.arch.shown(paths)
 	return paths
 }
 
@@ -81,7 +81,7 @@ func TestRenderConfigKeepsScan(t *testing.T) {
 				}
 				got := contents(g.Snapshot().Snapshot)
 				need := len(shownPaths(g))
-				opened, cleaned := g.rd.Opened(), g.cleaned.Load()
+				opened, cleaned := g.rd.Opened(), g.items.cleaned.Load()
 				g.Close()
 				want, _ := fresh(t, dir, cfg)
 				sameFiles(t, c.name, got, want)

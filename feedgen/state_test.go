@@ -251,7 +251,7 @@ func TestStateAfterFreshCheckout(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameFiles(t, "after touching every file", contents(g.Snapshot().Snapshot), want)
-	if n := g.cleaned.Load(); n != 0 {
+	if n := g.items.cleaned.Load(); n != 0 {
 		t.Errorf("%d articles parsed and cleaned again, want 0: their bytes did not change", n)
 	}
 	if g.rd.Opened() == 0 {

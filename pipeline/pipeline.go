@@ -293,7 +293,7 @@ func (d *Daemon) compressor() {
 			continue
 		}
 		start := time.Now()
-		done := feedgen.CompactAll(todo) // without the lock: regenerations go on
+		done := feedgen.CompactAll(todo, d.quit) // without the lock: regenerations go on
 		d.mu.Lock()
 		s := d.gen.Compressed(done)
 		if s != nil {
@@ -321,7 +321,7 @@ func (d *Daemon) compressor() {
 }
 
 // stopCompressor stops the compressor goroutine started by Run and waits
-// for it (a compression under way finishes first).
+// for it: the files being compressed finish, the others are left.
 func (d *Daemon) stopCompressor() {
 	d.stopOnce.Do(func() { close(d.quit) })
 	<-d.done

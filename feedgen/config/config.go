@@ -1,11 +1,13 @@
 package config
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"os"
 	"sort"
@@ -49,7 +51,7 @@ type Config struct {
 	// leaves the output as it was without WebSub.
 	Hubs []string
 	// Archive publishes every feed's older items as RFC 5005 archive
-	// documents (archive.go).
+	// documents (feedgen/archive.go).
 	Archive bool
 }
 
@@ -88,21 +90,12 @@ func LoadConfigFile(path string, c *Config) error {
 	if err := dec.Decode(&fc); err != nil && !errors.Is(err, io.EOF) { // EOF: an empty file is an empty configuration
 		return configError(path, err)
 	}
-	if fc.BaseURL != "" {
-		c.BaseURL = fc.BaseURL
-	}
-	if fc.Title != "" {
-		c.Title = fc.Title
-	}
-	if fc.Description != "" {
-		c.Description = fc.Description
-	}
-	if fc.Link != "" {
-		c.Link = fc.Link
-	}
-	if fc.Language != "" {
-		c.Language = fc.Language
-	}
+	// A key the file leaves out (or empty) keeps what c had.
+	c.BaseURL = cmp.Or(fc.BaseURL, c.BaseURL)
+	c.Title = cmp.Or(fc.Title, c.Title)
+	c.Description = cmp.Or(fc.Description, c.Description)
+	c.Link = cmp.Or(fc.Link, c.Link)
+	c.Language = cmp.Or(fc.Language, c.Language)
 	if fc.TimeZone != "" {
 		loc, err := time.LoadLocation(fc.TimeZone)
 		if err != nil {
@@ -121,9 +114,7 @@ func LoadConfigFile(path string, c *Config) error {
 		if c.Categories == nil {
 			c.Categories = map[string]CategoryConfig{}
 		}
-		for k, v := range fc.Categories {
-			c.Categories[k] = v
-		}
+		maps.Copy(c.Categories, fc.Categories)
 	}
 	return nil
 }

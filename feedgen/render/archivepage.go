@@ -61,15 +61,7 @@ func archiveBlock(months []layout.Month) template.HTML {
 		return ""
 	}
 	ms := slices.Clone(months)
-	slices.SortFunc(ms, func(a, b layout.Month) int { // newest first
-		switch {
-		case b.Before(a):
-			return -1
-		case a.Before(b):
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(ms, func(a, b layout.Month) int { return b.Compare(a) }) // newest first
 	ms = slices.Compact(ms)
 	d := archiveBlockData{
 		Newest: archiveHref(ms[0]), First: ms[len(ms)-1].String(), Last: ms[0].String(), Count: len(ms),
