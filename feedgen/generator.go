@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"path/filepath"
 	"time"
 
@@ -69,10 +68,6 @@ func New(root string, cfg config.Config, opt Options) (*Generator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", root, err)
 	}
-	host := ""
-	if u, err := url.Parse(cfg.BaseURL); err == nil {
-		host = u.Hostname()
-	}
 	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -81,12 +76,12 @@ func New(root string, cfg config.Config, opt Options) (*Generator, error) {
 		cfg:   cfg,
 		root:  root,
 		abs:   abs,
-		rd:    article.NewReader(abs, cfg.MaxArticleSize, article.ParseOptions{Location: cfg.Location, TagAuthority: host, DefaultBase: cmp.Or(cfg.Link, cfg.BaseURL)}),
+		rd:    article.NewReader(abs, cfg.MaxArticleSize, article.ParseOptions{Location: cfg.Location, TagAuthority: cfg.TagAuthority(), DefaultBase: cmp.Or(cfg.Link, cfg.BaseURL)}),
 		log:   log,
 		dirty: map[layout.FeedKey]bool{{Kind: layout.KindAll}: true},
 		frags: map[string]bool{},
 	}
-	sh.ix, err = index.Open(index.Options{Dir: opt.StateDir, Source: abs, Config: cfg.Fingerprint(), Logger: log})
+	sh.ix, err = index.Open(index.Options{Dir: opt.StateDir, Source: abs, Scan: cfg.ScanFingerprint(), Render: cfg.RenderFingerprint(), Logger: log})
 	if err != nil {
 		return nil, err
 	}

@@ -141,12 +141,6 @@ func (out *output) render(jobs []*renderJob, emit func(*snapshot.File)) int {
 			}
 			out.feeds[j.key] = o
 		}
-		if emit != nil {
-			out.release()
-		}
-	}
-	if emit == nil && len(jobs) > 8 {
-		out.release()
 	}
 	return len(jobs)
 }
@@ -166,15 +160,12 @@ func (out *output) renderFeed(j *renderJob) ([3]*snapshot.File, jobPage, error) 
 	lm := feedLastModified(old, j.info.Updated)
 	paths := pathsOf(j.items)
 	err := out.ix.View(func(t *index.Tx) error {
-		items, err := readItems(t, paths, nil)
+		items, err := readItems(t, paths)
 		if err != nil {
 			return err
 		}
 		for _, f := range layout.Formats {
-			body, err := items.render(&out.cfg, f, j.info, nil)
-			if err != nil {
-				return err
-			}
+			body := items.render(&out.cfg, f, j.info) // copies the parts out of the index
 			var prev *snapshot.File
 			if old != nil {
 				prev = old.files[f]

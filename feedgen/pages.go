@@ -77,7 +77,7 @@ func (out *output) globalItems() (allItems, error) {
 		return out.all, nil
 	}
 	err := out.ix.View(func(t *index.Tx) error {
-		items, err := readItems(t, o.items, nil)
+		items, err := readItems(t, o.items)
 		if err != nil {
 			return err
 		}

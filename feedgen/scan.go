@@ -41,15 +41,7 @@ func (s *scanner) all() (int, error) {
 	} else if !fi.IsDir() {
 		return 0, errors.New(s.root + ": not a directory")
 	}
-	n, err := s.bulk(func() (int, error) { return s.tree("") })
-	if err != nil {
-		return n, err
-	}
-	// The walk touched every page of the index; let them go.
-	if err := s.ix.DropPages(); err != nil {
-		return n, err
-	}
-	return n, nil
+	return s.bulk(func() (int, error) { return s.tree("") })
 }
 
 // rebuild files the whole tree into an index that was reset, forgetting
@@ -150,11 +142,6 @@ func (s *scanner) tree(prefix string) (int, error) {
 		changed += n
 		if err != nil {
 			return changed, err
-		}
-		// Filing touches pages all over the index; let them go, or a
-		// million files would map the whole index in.
-		if err := s.ix.Trim(); err != nil {
-			return changed, wrapIndex(err)
 		}
 	}
 	changed += s.assets.sync(prefix, met)

@@ -49,8 +49,8 @@ func (s *scanner) forgetUnseen(prefix string, seen *bitmap) (int, error) {
 				if !seen.has(seq) {
 					gone = append(gone, p)
 				}
-				// A bounded stretch per transaction, so that the pages
-				// it maps can be let go in between.
+				// A bounded stretch per transaction: the paths gone
+				// are removed between two stretches, never piled up.
 				visited++
 				done = false
 				return len(gone) < scanChunk && visited < 16*scanChunk, nil
@@ -67,9 +67,6 @@ func (s *scanner) forgetUnseen(prefix string, seen *bitmap) (int, error) {
 				return removed, err
 			}
 			removed += len(gone)
-		}
-		if err := s.ix.Trim(); err != nil {
-			return removed, wrapIndex(err)
 		}
 	}
 }

@@ -383,7 +383,7 @@ func runGoldenCase(t *testing.T, name string, w goldenWant) {
 		if a != nil {
 			fr = [][]byte{frags[f]}
 		}
-		out := Feed(&cfg, f, fi, fr)
+		out := Feed(&cfg, f, fi, FragList(fr))
 		compareGolden(t, name+"."+f.FileName(), out)
 		if fi.Archive == (ArchiveInfo{}) {
 			if whole := renderWhole(&cfg, f, fi, items); !bytes.Equal(out, whole) {
