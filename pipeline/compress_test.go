@@ -3,15 +3,18 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
 
+	"feedgen/snapshot"
 	"feedgen/watch"
 )
 
@@ -23,6 +26,7 @@ import (
 // change the gzip form follows the identity one, and a file whose bytes
 // did not change stays the same file with the same Last-Modified.
 func TestDaemonAnswersBeforeCompressing(t *testing.T) {
+	t.Parallel()
 	src := t.TempDir()
 	copyDir(t, seedsDir, src)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -102,7 +106,7 @@ func TestDaemonAnswersBeforeCompressing(t *testing.T) {
 	}
 	release()
 
-	waitGzip(t, client, base, 10*time.Second, first.Paths()...)
+	waitGzip(t, client, base, compressWait, first.Paths()...)
 	comp := d.Snapshot()
 	for _, p := range first.Paths() {
 		f, of := comp.Get(p), first.Get(p)
@@ -140,7 +144,7 @@ func TestDaemonAnswersBeforeCompressing(t *testing.T) {
 		r := get("/rss.xml", nil)
 		return bytes.Contains(r.body, []byte(title)), "not yet"
 	})
-	eventually(t, 10*time.Second, "the new title in the gzip /rss.xml", func() (bool, string) {
+	eventually(t, compressWait, "the new title in the gzip /rss.xml", func() (bool, string) {
 		r := get("/rss.xml", map[string]string{"Accept-Encoding": "gzip"})
 		if r.hdr.Get("Content-Encoding") != "gzip" {
 			return false, "identity still"
@@ -155,5 +159,30 @@ func TestDaemonAnswersBeforeCompressing(t *testing.T) {
 	}
 	if lm := get("/feeds.opml", nil).hdr.Get("Last-Modified"); lm != opmlLM {
 		t.Errorf("/feeds.opml Last-Modified %q, was %q", lm, opmlLM)
+	}
+}
+
+// TestCompactAllStopsOnQuit: the compressor compresses in rounds and gives
+// up between them once the daemon stops, so that a shutdown does not wait
+// for a whole archive's compression; until then every file is compacted.
+func TestCompactAllStopsOnQuit(t *testing.T) {
+	t.Parallel()
+	var files []*snapshot.File
+	for i := range 3*4*runtime.GOMAXPROCS(0) + 1 { // several rounds and a partial one
+		files = append(files, snapshot.NewFile(fmt.Sprintf("/f%d.xml", i), "application/xml", bytes.Repeat([]byte("<item>compressible</item>"), 50), time.Time{}))
+	}
+	d := &Daemon{quit: make(chan struct{})}
+	done, ok := d.compactAll(files)
+	if !ok || len(done) != len(files) {
+		t.Fatalf("running daemon: ok %v, %d of %d files compacted", ok, len(done), len(files))
+	}
+	for _, f := range files {
+		if c := done[f]; c == nil || !c.IsCompact() {
+			t.Fatalf("%s: not compacted", f.Path)
+		}
+	}
+	close(d.quit)
+	if done, ok := d.compactAll(files); ok || done != nil {
+		t.Fatalf("stopped daemon: ok %v, %d files compacted; want none", ok, len(done))
 	}
 }

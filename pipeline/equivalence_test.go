@@ -514,18 +514,22 @@ func compareWithBuild(t *testing.T, td *testDaemon, fz *fuzzer, round string) {
 // while the daemon follows it, and checks now and then that the daemon
 // serves exactly what a fresh build of the directory writes.
 func TestRandomOpsServeEqualsBuild(t *testing.T) {
-	t.Run("unique-ids", func(t *testing.T) { randomOps(t, true, false, false) })
+	t.Parallel()
+	// The four runs are independent (a source, a daemon and a state each)
+	// and spend much of their time waiting for the daemon: they overlap.
+	t.Run("unique-ids", func(t *testing.T) { t.Parallel(); randomOps(t, true, false, false) })
 	t.Run("duplicate-ids", func(t *testing.T) {
+		t.Parallel()
 		randomOps(t, false, false, false)
 	})
 	// With a kept state, and a restart halfway through with operations
 	// made while the daemon was stopped: the state must change no byte, and
 	// the restarted daemon must catch up with everything.
-	t.Run("state-restart", func(t *testing.T) { randomOps(t, false, true, false) })
+	t.Run("state-restart", func(t *testing.T) { t.Parallel(); randomOps(t, false, true, false) })
 	// With RFC 5005 archives: items rolling in and out of the feeds move
 	// between the archive documents of May and June, and a restart keeps
 	// them.
-	t.Run("archive-state-restart", func(t *testing.T) { randomOps(t, false, true, true) })
+	t.Run("archive-state-restart", func(t *testing.T) { t.Parallel(); randomOps(t, false, true, true) })
 }
 
 func randomOps(t *testing.T, unique, restart, archive bool) {
