@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"feedgen/feedgen/article"
+	"feedgen/feedgen/config"
 	"feedgen/internal/feedcheck"
 	"feedgen/snapshot"
 )
@@ -132,7 +134,7 @@ func buildAdversarial(t *testing.T) (string, []advCase) {
 
 	// 50 MiB: refused by size before it is read.
 	advWrite(t, dir, "huge-body.txt", []byte("---\ntitle: huge body\ndate: 2023-04-02\n---\n<p>"+strings.Repeat("x", 50<<20)+"</p>\n"))
-	cases = append(cases, advCase{file: "huge-body.txt", words: []string{"maximum article size", fmt.Sprint(DefaultMaxArticleSize), "bytes"}})
+	cases = append(cases, advCase{file: "huge-body.txt", words: []string{"maximum article size", fmt.Sprint(config.DefaultMaxArticleSize), "bytes"}})
 
 	// 100 000 nested elements: the HTML parser refuses more than 512 open
 	// elements, so the article is rejected with that reason instead of
@@ -188,7 +190,7 @@ func buildAdversarial(t *testing.T) (string, []advCase) {
 
 // runGenerator scans dir and takes a snapshot, failing the test instead of
 // hanging when that takes longer than limit.
-func runGenerator(t *testing.T, dir string, cfg Config, limit time.Duration) (*Generator, *snapshot.Snapshot) {
+func runGenerator(t *testing.T, dir string, cfg config.Config, limit time.Duration) (*Generator, *snapshot.Snapshot) {
 	t.Helper()
 	type result struct {
 		g   *Generator
@@ -265,7 +267,7 @@ func TestAdversarial(t *testing.T) {
 		t.Skip("writes a 50 MiB file")
 	}
 	dir, cases := buildAdversarial(t)
-	for _, limit := range []int{0, DefaultLimit} {
+	for _, limit := range []int{0, config.DefaultLimit} {
 		t.Run(fmt.Sprintf("limit=%d", limit), func(t *testing.T) {
 			cfg := testConfig(t)
 			cfg.Limit = limit
@@ -363,7 +365,7 @@ func manyNames(n int) []byte {
 // bounded output that passes the spec checks.
 func TestAdversarialManyCategories(t *testing.T) {
 	data := manyNames(10000)
-	a, err := Parse("many.txt", data, testOpts)
+	a, err := article.Parse("many.txt", data, testOpts)
 	if err == nil && len(a.Categories) == 10000 {
 		t.Skip("KNOWN ISSUE: 10 000 categories are accepted and would render ~20 GB (output is quadratic in the number of names); needs a cap")
 	}
@@ -413,7 +415,7 @@ func TestDateYearRange(t *testing.T) {
 		if tt.date != "" {
 			fm += "\ndate: " + tt.date
 		}
-		_, err := Parse(tt.file, []byte("---\n"+fm+"\n---\n<p>x</p>\n"), testOpts)
+		_, err := article.Parse(tt.file, []byte("---\n"+fm+"\n---\n<p>x</p>\n"), testOpts)
 		if tt.err == "" && err != nil || tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)) {
 			t.Errorf("%s %q: err = %v, want %q", tt.file, tt.date, err, tt.err)
 		}
@@ -437,7 +439,7 @@ func TestLinkIsCanonical(t *testing.T) {
 		{"<https://例.example:8443/>", "https://xn--fsq.example:8443/"},
 	}
 	for _, tt := range tests {
-		a, err := Parse("a.txt", []byte("---\ntitle: t\ndate: 2023-01-01\n---\n<p>x</p>\n\n"+tt.line+"\n"), testOpts)
+		a, err := article.Parse("a.txt", []byte("---\ntitle: t\ndate: 2023-01-01\n---\n<p>x</p>\n\n"+tt.line+"\n"), testOpts)
 		if err != nil {
 			t.Errorf("%s: %v", tt.line, err)
 			continue

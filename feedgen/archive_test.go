@@ -12,6 +12,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
+	"feedgen/feedgen/config"
 	"feedgen/internal/feedcheck"
 	"feedgen/layout"
 	"feedgen/snapshot"
@@ -49,17 +50,17 @@ func archCorpus(t *testing.T, dir string, n int) []archArticle {
 	return as
 }
 
-func archConfig(t *testing.T, limit int) Config {
+func archConfig(t *testing.T, limit int) config.Config {
 	cfg := testConfig(t)
 	cfg.Limit, cfg.Archive = limit, true
 	return cfg
 }
 
 // expectedFeeds is every feed's set of article ids, from the corpus itself.
-func expectedFeeds(as []archArticle) map[FeedKey][]string {
-	m := map[FeedKey][]string{}
+func expectedFeeds(as []archArticle) map[layout.FeedKey][]string {
+	m := map[layout.FeedKey][]string{}
 	for _, a := range as {
-		for _, k := range []FeedKey{{Kind: KindAll}, {Kind: KindCategory, Name: a.cat}, {Kind: KindTag, Name: a.tag}} {
+		for _, k := range []layout.FeedKey{{Kind: layout.KindAll}, {Kind: layout.KindCategory, Name: a.cat}, {Kind: layout.KindTag, Name: a.tag}} {
 			m[k] = append(m[k], a.id())
 		}
 	}
@@ -74,7 +75,7 @@ func expectedFeeds(as []archArticle) map[FeedKey][]string {
 // 5005 links consistent with the walk, one UTC month per document, months
 // going back in time) and that the walk visits each of the feed's articles
 // exactly once and every archive document of the snapshot.
-func walkChains(t *testing.T, files map[string]string, base string, want map[FeedKey][]string) {
+func walkChains(t *testing.T, files map[string]string, base string, want map[layout.FeedKey][]string) {
 	t.Helper()
 	pathOf := func(u string) string {
 		if !strings.HasPrefix(u, base) {
@@ -89,7 +90,7 @@ func walkChains(t *testing.T, files map[string]string, base string, want map[Fee
 	visited := map[string]bool{}
 	parser := gofeed.NewParser()
 	for k, ids := range want {
-		for _, f := range Formats {
+		for _, f := range layout.Formats {
 			format := [...]string{"rss", "atom", "json"}[f]
 			var got []string
 			var seenMonths []layout.Month
@@ -111,7 +112,7 @@ func walkChains(t *testing.T, files map[string]string, base string, want map[Fee
 				if err != nil {
 					t.Fatal(err)
 				}
-				if f != JSON {
+				if f != layout.JSON {
 					if h.Self != cur || h.Archive != (doc > 0) || (doc > 1 && h.Next != from) || (doc == 1 && h.Next != "") || (doc > 0 && h.Current != k.URL(base, f)) {
 						t.Errorf("%s: links %+v (document %d of the walk, reached from %q)", p, h, doc, from)
 					}
@@ -171,7 +172,7 @@ func TestArchiveChainsPartition(t *testing.T) {
 		if strings.Contains(files[layout.OPMLPath], "/archive/") {
 			t.Error("the OPML list names archive documents")
 		}
-		if first, last, n := (&Generator{arch: map[FeedKey]map[layout.Month]*archOut{}}).ArchiveSpan(FeedKey{}); n != 0 || !first.IsZero() || !last.IsZero() {
+		if first, last, n := (&Generator{arch: newArchiver(nil, false)}).ArchiveSpan(layout.FeedKey{}); n != 0 || !first.IsZero() || !last.IsZero() {
 			t.Error("ArchiveSpan of nothing")
 		}
 		if span := "archive: 2024-01 – 2024-07, 7 months"; limit == 1 && !strings.Contains(files[layout.IndexPath], span) {

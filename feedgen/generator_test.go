@@ -11,15 +11,20 @@ import (
 	"testing"
 	"time"
 
+	"feedgen/feedgen/article"
+	"feedgen/feedgen/config"
 	"feedgen/internal/feedcheck"
 	"feedgen/snapshot"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
-func testConfig(t testing.TB) Config {
+// testOpts parse articles as a generator with testConfig does.
+var testOpts = article.ParseOptions{Location: time.UTC, TagAuthority: "feeds.example.com", DefaultBase: "https://feeds.example.com/"}
+
+func testConfig(t testing.TB) config.Config {
 	t.Helper()
-	cfg := Config{BaseURL: "https://feeds.example.com/", Limit: DefaultLimit}
+	cfg := config.Config{BaseURL: "https://feeds.example.com/", Limit: config.DefaultLimit}
 	if err := cfg.Normalize(); err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +32,7 @@ func testConfig(t testing.TB) Config {
 }
 
 // generate runs a full generation over dir.
-func generate(t testing.TB, dir string, cfg Config) (*Generator, *snapshot.Snapshot) {
+func generate(t testing.TB, dir string, cfg config.Config) (*Generator, *snapshot.Snapshot) {
 	t.Helper()
 	g, err := New(dir, cfg, Options{Now: func() time.Time { return time.Unix(1e9, 0) }, StateDir: t.TempDir()})
 	if err != nil {
@@ -118,7 +123,7 @@ func TestFeedsValidate(t *testing.T) {
 		dirs = append(dirs, filepath.Join("..", "..", "shared", "seeds"))
 	}
 	for _, dir := range dirs {
-		for _, limit := range []int{DefaultLimit, 1} {
+		for _, limit := range []int{config.DefaultLimit, 1} {
 			cfg := testConfig(t)
 			cfg.Limit = limit
 			_, s := generate(t, dir, cfg)

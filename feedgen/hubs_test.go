@@ -9,6 +9,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
+	"feedgen/feedgen/config"
 	"feedgen/internal/feedcheck"
 )
 
@@ -113,7 +114,7 @@ func TestHubsChangeRerenders(t *testing.T) {
 
 func TestHubValidation(t *testing.T) {
 	for _, h := range []string{"ftp://hub.example.net/", "/websub", "https://", "https://h.example/#x"} {
-		cfg := Config{BaseURL: "https://feeds.example.com/", Hubs: []string{h}}
+		cfg := config.Config{BaseURL: "https://feeds.example.com/", Hubs: []string{h}}
 		if err := cfg.Normalize(); err == nil || !strings.Contains(err.Error(), "hub") {
 			t.Errorf("hub %q: error %v, want one naming the hub", h, err)
 		}

@@ -16,6 +16,8 @@ import (
 	"testing"
 
 	"feedgen/diskout"
+	"feedgen/feedgen/article"
+	"feedgen/layout"
 	"feedgen/serve"
 )
 
@@ -58,7 +60,7 @@ func TestPathSafetyNames(t *testing.T) {
 	var accepted []string
 	for i, tt := range tests {
 		data := fmt.Sprintf("---\ntitle: name %d\ndate: 2023-01-01\ncategories: [%s]\ntags: [%s]\n---\n<p>x</p>\n", i, yamlString(tt.name), yamlString(tt.name))
-		_, err := Parse("a.txt", []byte(data), testOpts)
+		_, err := article.Parse("a.txt", []byte(data), testOpts)
 		switch {
 		case tt.reason == "" && err != nil:
 			t.Errorf("%q refused: %v", tt.name, err)
@@ -93,27 +95,27 @@ func TestPathSafetyNames(t *testing.T) {
 	h.Swap(s)
 
 	for _, name := range accepted {
-		for _, kind := range []Kind{KindCategory, KindTag} {
-			k := FeedKey{Kind: kind, Name: name}
-			f := s.Get(k.Path(RSS))
+		for _, kind := range []layout.Kind{layout.KindCategory, layout.KindTag} {
+			k := layout.FeedKey{Kind: kind, Name: name}
+			f := s.Get(k.Path(layout.RSS))
 			if f == nil {
-				t.Errorf("%q: no %s", name, k.Path(RSS))
+				t.Errorf("%q: no %s", name, k.Path(layout.RSS))
 				continue
 			}
 			// The URL percent-encodes the name and decodes back to it.
-			u := k.URL(cfg.BaseURL, RSS)
+			u := k.URL(cfg.BaseURL, layout.RSS)
 			if !bytes.Contains(f.Body, []byte(`href="`+u+`"`)) {
 				t.Errorf("%q: self link %s not in the feed", name, u)
 			}
 			pu, err := url.Parse(u)
-			if err != nil || pu.Path != "/"+strings.TrimPrefix(k.Path(RSS), "/") || pu.RawQuery != "" || pu.Fragment != "" {
+			if err != nil || pu.Path != "/"+strings.TrimPrefix(k.Path(layout.RSS), "/") || pu.RawQuery != "" || pu.Fragment != "" {
 				t.Errorf("%q: URL %s decodes to path %q query %q fragment %q", name, u, pu.Path, pu.RawQuery, pu.Fragment)
 			}
 			if strings.Contains(name, "%") && !strings.Contains(u, strings.ReplaceAll(name, "%", "%25")) {
 				t.Errorf("%q: URL %s does not escape the percent sign", name, u)
 			}
 			// The file lands exactly where the path says, inside out.
-			b, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(k.Path(RSS))))
+			b, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(k.Path(layout.RSS))))
 			if err != nil || !bytes.Equal(b, f.Body) {
 				t.Errorf("%q: file on disk: %v", name, err)
 			}

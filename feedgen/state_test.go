@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"feedgen/feedgen/config"
 )
 
 // stateCorpus writes a small archive: several categories and tags, a
@@ -33,7 +35,7 @@ func stateCorpus(t *testing.T, dir string, n int) {
 
 // fresh builds dir without any state: the reference every other way of
 // building must match byte for byte.
-func fresh(t *testing.T, dir string, cfg Config) (map[string]string, []Problem) {
+func fresh(t *testing.T, dir string, cfg config.Config) (map[string]string, []Problem) {
 	t.Helper()
 	g, err := New(dir, cfg, Options{Now: func() time.Time { return time.Unix(1e9, 0) }})
 	if err != nil {
@@ -48,7 +50,7 @@ func fresh(t *testing.T, dir string, cfg Config) (map[string]string, []Problem) 
 
 // withState builds dir with the state in state, returning the files, the
 // problems and how many article files were opened.
-func withState(t *testing.T, dir, state string, cfg Config, log *slog.Logger) (map[string]string, []Problem, int64) {
+func withState(t *testing.T, dir, state string, cfg config.Config, log *slog.Logger) (map[string]string, []Problem, int64) {
 	t.Helper()
 	g, err := New(dir, cfg, Options{Now: func() time.Time { return time.Unix(2e9, 0) }, StateDir: state, Logger: log})
 	if err != nil {
@@ -58,7 +60,7 @@ func withState(t *testing.T, dir, state string, cfg Config, log *slog.Logger) (m
 	if _, err := g.Scan(); err != nil {
 		t.Fatal(err)
 	}
-	return contents(g.Snapshot().Snapshot), g.Problems(), g.opened.Load()
+	return contents(g.Snapshot().Snapshot), g.Problems(), g.rd.Opened()
 }
 
 func sameFiles(t *testing.T, what string, got, want map[string]string) {
@@ -145,7 +147,7 @@ func TestDamagedStateIsRebuilt(t *testing.T) {
 	cases := []struct {
 		name   string
 		damage func(db string)
-		cfg    func(*Config)
+		cfg    func(*config.Config)
 	}{
 		{"truncated", func(db string) { fi, _ := os.Stat(db); os.Truncate(db, fi.Size()/2) }, nil},
 		{"garbage", func(db string) { os.WriteFile(db, bytes.Repeat([]byte{0xA5}, 1<<16), 0o600) }, nil},
@@ -155,7 +157,7 @@ func TestDamagedStateIsRebuilt(t *testing.T) {
 			os.WriteFile(db, b, 0o600)
 		}, nil},
 		{"deleted", func(db string) { os.Remove(db) }, nil},
-		{"other configuration", nil, func(c *Config) { c.Title = "another title" }},
+		{"other configuration", nil, func(c *config.Config) { c.Title = "another title" }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -247,10 +249,10 @@ func TestStateAfterFreshCheckout(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameFiles(t, "after touching every file", contents(g.Snapshot().Snapshot), want)
-	if n := g.cleaned.Load(); n != 0 {
+	if n := g.items.cleaned.Load(); n != 0 {
 		t.Errorf("%d articles parsed and cleaned again, want 0: their bytes did not change", n)
 	}
-	if g.opened.Load() == 0 {
+	if g.rd.Opened() == 0 {
 		t.Error("no file opened: new stamps must be checked")
 	}
 	// And an article whose body did change behind the same head and tail

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
+	"feedgen/feedgen/article"
 	"feedgen/layout"
 	"feedgen/snapshot"
 )
@@ -197,7 +198,7 @@ func xssSite(t *testing.T) (*Generator, *snapshot.Snapshot) {
 		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("body-%02d.txt", i)), []byte(art), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if checkName(v) == nil {
+		if article.CheckName(v) == nil {
 			tag := fmt.Sprintf("---\ntitle: tag %d\ndate: 2023-01-02\ntags: [%s]\n---\n<p>x</p>\n", i, yamlString(v))
 			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("tag-%02d.txt", i)), []byte(tag), 0o644); err != nil {
 				t.Fatal(err)
@@ -220,7 +221,7 @@ func TestXSS(t *testing.T) {
 	g, s := xssSite(t)
 	tagArticles := 0
 	for i, v := range xssVectors {
-		if checkName(v) == nil {
+		if article.CheckName(v) == nil {
 			tagArticles++
 		}
 		_ = i
@@ -339,7 +340,7 @@ func TestTitleIsPlainText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		data := fmt.Sprintf("---\ntitle: %s\nauthor: %s\ndate: 2023-01-01\n---\n<p>x</p>\n", yamlString(tt.in), yamlString(tt.in))
-		a, err := Parse("a.txt", []byte(data), testOpts)
+		a, err := article.Parse("a.txt", []byte(data), testOpts)
 		if err != nil {
 			t.Errorf("%q: %v", tt.in, err)
 			continue
@@ -348,7 +349,7 @@ func TestTitleIsPlainText(t *testing.T) {
 			t.Errorf("%q: title %q, author %q, want %q", tt.in, a.Title, a.Author, tt.want)
 		}
 	}
-	if _, err := Parse("a.txt", []byte("---\ntitle: \"<script>x</script>\"\ndate: 2023-01-01\n---\n"), testOpts); err == nil || !strings.Contains(err.Error(), "no title") {
+	if _, err := article.Parse("a.txt", []byte("---\ntitle: \"<script>x</script>\"\ndate: 2023-01-01\n---\n"), testOpts); err == nil || !strings.Contains(err.Error(), "no title") {
 		t.Errorf("title of markup only: err = %v, want no title", err)
 	}
 }
@@ -359,18 +360,18 @@ func TestTitleIsPlainText(t *testing.T) {
 func TestNamesArePlainText(t *testing.T) {
 	for _, tag := range []string{"<em>x", "&amp;", "<img src=x onerror=alert(1)>", "a<b"} {
 		data := fmt.Sprintf("---\ntitle: t\ndate: 2023-01-01\ntags: [%s]\n---\n<p>x</p>\n", yamlString(tag))
-		if _, err := Parse("a.txt", []byte(data), testOpts); err == nil || !strings.Contains(err.Error(), "contains markup") {
+		if _, err := article.Parse("a.txt", []byte(data), testOpts); err == nil || !strings.Contains(err.Error(), "contains markup") {
 			t.Errorf("tag %q: err = %v, want contains markup", tag, err)
 		}
 	}
 	for _, tag := range []string{"AT&T", "1<2", "C++", "%2e%2e"} {
 		data := fmt.Sprintf("---\ntitle: t\ndate: 2023-01-01\ntags: [%s]\n---\n<p>x</p>\n", yamlString(tag))
-		if _, err := Parse("a.txt", []byte(data), testOpts); err != nil {
+		if _, err := article.Parse("a.txt", []byte(data), testOpts); err != nil {
 			t.Errorf("tag %q: %v", tag, err)
 		}
 	}
 	data := "---\ntitle: t\ndate: 2023-01-01\n---\n<p>use the &lt;b&gt; tag</p>\n\n[返回<b>河北</b>新闻](//news.example.com/category/hb.html)｜[返回首页](//news.example.com/)\n"
-	a, err := Parse("a.txt", []byte(data), testOpts)
+	a, err := article.Parse("a.txt", []byte(data), testOpts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,18 +3,15 @@ package pipeline
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"testing"
 	"time"
 
-	"feedgen/snapshot"
 	"feedgen/watch"
 )
 
@@ -159,30 +156,5 @@ func TestDaemonAnswersBeforeCompressing(t *testing.T) {
 	}
 	if lm := get("/feeds.opml", nil).hdr.Get("Last-Modified"); lm != opmlLM {
 		t.Errorf("/feeds.opml Last-Modified %q, was %q", lm, opmlLM)
-	}
-}
-
-// TestCompactAllStopsOnQuit: the compressor compresses in rounds and gives
-// up between them once the daemon stops, so that a shutdown does not wait
-// for a whole archive's compression; until then every file is compacted.
-func TestCompactAllStopsOnQuit(t *testing.T) {
-	t.Parallel()
-	var files []*snapshot.File
-	for i := range 3*4*runtime.GOMAXPROCS(0) + 1 { // several rounds and a partial one
-		files = append(files, snapshot.NewFile(fmt.Sprintf("/f%d.xml", i), "application/xml", bytes.Repeat([]byte("<item>compressible</item>"), 50), time.Time{}))
-	}
-	d := &Daemon{quit: make(chan struct{})}
-	done, ok := d.compactAll(files)
-	if !ok || len(done) != len(files) {
-		t.Fatalf("running daemon: ok %v, %d of %d files compacted", ok, len(done), len(files))
-	}
-	for _, f := range files {
-		if c := done[f]; c == nil || !c.IsCompact() {
-			t.Fatalf("%s: not compacted", f.Path)
-		}
-	}
-	close(d.quit)
-	if done, ok := d.compactAll(files); ok || done != nil {
-		t.Fatalf("stopped daemon: ok %v, %d files compacted; want none", ok, len(done))
 	}
 }

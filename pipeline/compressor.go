@@ -1,13 +1,10 @@
 package pipeline
 
 import (
-	"maps"
-	"runtime"
 	"runtime/debug"
 	"time"
 
 	"feedgen/feedgen"
-	"feedgen/snapshot"
 )
 
 // compressRest is how long the compressor rests after a round of
@@ -60,10 +57,7 @@ func (d *Daemon) compressor() {
 			continue
 		}
 		start := time.Now()
-		done, ok := d.compactAll(todo) // without the lock: regenerations go on
-		if !ok {
-			return
-		}
+		done := feedgen.CompactAll(todo, d.quit) // without the lock: regenerations go on
 		d.mu.Lock()
 		s := d.gen.Compressed(done)
 		if s != nil {
@@ -91,30 +85,8 @@ func (d *Daemon) compressor() {
 	}
 }
 
-// compactAll is feedgen.CompactAll in rounds of a few files per processor,
-// with a look at quit between rounds: a shutdown then waits for one round,
-// not for the compression of a whole archive (seconds to minutes at
-// start-up), which would hold up a restart and could outlast a service
-// manager's stop timeout. ok is false when quit was closed; the work done
-// is dropped, since nothing outlives the daemon's snapshot.
-func (d *Daemon) compactAll(todo []*snapshot.File) (done map[*snapshot.File]*snapshot.File, ok bool) {
-	round := 4 * runtime.GOMAXPROCS(0)
-	done = make(map[*snapshot.File]*snapshot.File, len(todo))
-	for len(todo) > 0 {
-		select {
-		case <-d.quit:
-			return nil, false
-		default:
-		}
-		n := min(round, len(todo))
-		maps.Copy(done, feedgen.CompactAll(todo[:n]))
-		todo = todo[n:]
-	}
-	return done, true
-}
-
 // stopCompressor stops the compressor goroutine started by Run and waits
-// for it (a round of compression under way finishes first).
+// for it: the files being compressed finish, the others are left.
 func (d *Daemon) stopCompressor() {
 	d.stopOnce.Do(func() { close(d.quit) })
 	<-d.done

@@ -22,7 +22,7 @@ import (
 	"testing"
 	"time"
 
-	"feedgen/feedgen"
+	"feedgen/feedgen/config"
 	"feedgen/metrics"
 	"feedgen/snapshot"
 	"feedgen/watch"
@@ -32,9 +32,9 @@ import (
 const seedsDir = "../seeds"
 
 // testSite returns a normalised site configuration whose base URL is base.
-func testSite(t testing.TB, base string, limit int) feedgen.Config {
+func testSite(t testing.TB, base string, limit int) config.Config {
 	t.Helper()
-	cfg := feedgen.Config{
+	cfg := config.Config{
 		BaseURL:     base,
 		Title:       "Pipeline test feeds",
 		Description: "feeds built by the pipeline tests",
@@ -145,7 +145,7 @@ func eventually(t testing.TB, timeout time.Duration, what string, cond func() (b
 type daemonConfig struct {
 	src   string
 	out   string // empty: no output directory
-	limit int    // feedgen.DefaultLimit when 0
+	limit int    // config.DefaultLimit when 0
 	watch watch.Options
 	// wrapListener, when set, wraps the listener the daemon is given.
 	wrapListener func(net.Listener) net.Listener
@@ -169,7 +169,7 @@ type daemonConfig struct {
 type testDaemon struct {
 	d      *Daemon
 	base   string // http://127.0.0.1:port/
-	site   feedgen.Config
+	site   config.Config
 	src    string
 	out    string
 	client *http.Client
@@ -214,9 +214,9 @@ func launchDaemon(c daemonConfig) (*testDaemon, error) {
 	base := "http://" + ln.Addr().String() + "/"
 	limit := c.limit
 	if limit == 0 {
-		limit = feedgen.DefaultLimit
+		limit = config.DefaultLimit
 	}
-	site := feedgen.Config{
+	site := config.Config{
 		BaseURL:     base,
 		Title:       "Pipeline test feeds",
 		Description: "feeds built by the pipeline tests",

@@ -245,7 +245,7 @@ func TestHTTPMethodsAndErrors(t *testing.T) {
 
 	for _, p := range []string{
 		"/nope.xml", "/category/nope/rss.xml", "/tag/不存在/rss.xml", "/category/nope/",
-		"/category/caijing", "/rss.xml/", "/index.htm", "/category/nope/index.html", "/category/",
+		"/rss.xml/", "/index.htm", "/category/nope/index.html", "/category/",
 		"/%2e%2e/rss.xml", "/category/caijing/../../rss.xml",
 	} {
 		r := td.do(t, http.MethodGet, p, nil)
@@ -255,6 +255,27 @@ func TestHTTPMethodsAndErrors(t *testing.T) {
 		if cc := r.hdr.Get("Cache-Control"); cc != "no-store" {
 			t.Errorf("GET %s: Cache-Control %q, want no-store", p, cc)
 		}
+	}
+
+	// A folder without its slash: 308 to the slash form, query kept; a
+	// client that follows it gets the folder's page.
+	noFollow := *td.client
+	noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	for target, loc := range map[string]string{
+		"category/caijing?from=a%20b":              "/category/caijing/?from=a%20b",
+		"tag/%E8%B4%A2%E7%BB%8F%E6%96%B0%E9%97%BB": "/tag/%E8%B4%A2%E7%BB%8F%E6%96%B0%E9%97%BB/",
+	} {
+		res, err := noFollow.Get(td.base + target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusPermanentRedirect || res.Header.Get("Location") != loc {
+			t.Errorf("GET /%s: %d to %q, want 308 to %q", target, res.StatusCode, res.Header.Get("Location"), loc)
+		}
+	}
+	if r := td.do(t, http.MethodGet, "/category/caijing", nil); r.code != http.StatusOK || !strings.HasPrefix(r.hdr.Get("Content-Type"), "text/html") {
+		t.Errorf("GET /category/caijing, redirect followed: %d %s", r.code, r.hdr.Get("Content-Type"))
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"feedgen/feedgen"
+	"feedgen/feedgen/config"
 	"feedgen/metrics"
 	"feedgen/watch"
 	"feedgen/websub"
@@ -94,7 +94,7 @@ func TestMetricsWebSub(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String() + "/"
-	site := testSite(t, base, feedgen.DefaultLimit)
+	site := testSite(t, base, config.DefaultLimit)
 	site.Hubs = []string{rec.hub(), ownHub(base)}
 	d, err := NewDaemon(ServeOptions{
 		Src: src, Site: site, Listener: ln, Metrics: metrics.New(),

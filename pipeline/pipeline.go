@@ -17,6 +17,7 @@ import (
 
 	"feedgen/diskout"
 	"feedgen/feedgen"
+	"feedgen/feedgen/config"
 	"feedgen/layout"
 	"feedgen/metrics"
 	"feedgen/serve"
@@ -29,7 +30,7 @@ import (
 type BuildOptions struct {
 	Src    string
 	Out    string
-	Site   feedgen.Config
+	Site   config.Config
 	Logger *slog.Logger
 	// Strict reads and checks the body of every article, not only of those
 	// a feed shows: slower (every byte is read), for CI that wants every
@@ -112,7 +113,7 @@ func Build(opts BuildOptions) (BuildResult, error) {
 // ServeOptions configure the daemon.
 type ServeOptions struct {
 	Src  string
-	Site feedgen.Config
+	Site config.Config
 	// Addr is the listen address; Listener, when set, is used instead (tests
 	// pass one bound to port 0).
 	Addr     string
@@ -142,6 +143,7 @@ type Daemon struct {
 	writer  *diskout.Writer
 	watcher *watch.Watcher
 	ln      net.Listener
+	ownLn   bool // ln was bound by NewDaemon, not passed in ServeOptions.Listener
 	srv     *http.Server
 	pinger  *websub.Publisher // nil without external hubs
 	hub     *websub.Hub       // the built-in hub, or nil
@@ -178,8 +180,9 @@ type Daemon struct {
 // that, with what it served when it last stopped.
 func (d *Daemon) Synced() <-chan struct{} { return d.synced }
 
-// NewDaemon reads the source directory, publishes the first snapshot and
-// starts listening, so that the daemon answers as soon as Run is called.
+// NewDaemon binds the listen addresses (a *ListenError when one cannot be
+// bound), then reads the source directory and publishes the first
+// snapshot, so that the daemon answers as soon as Run is called.
 // The first snapshot is published uncompressed: compressing every file
 // takes seconds on a large archive, and readers should not wait for it.
 // Run compresses it in the background and swaps in the compressed, compact
@@ -194,6 +197,18 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 		compress: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
 		synced: make(chan struct{}), out: newOutKeeper(),
 	}
+	// The addresses are bound first: a port already taken fails here, in a
+	// moment, not after a first scan that takes minutes on a large archive.
+	// Connections made while the scan runs wait in the listen queue and are
+	// answered when Run starts serving.
+	if err := d.listen(); err != nil { // listen.go
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			d.closeListeners()
+		}
+	}()
 	if d.gen, err = feedgen.New(opts.Src, opts.Site, feedgen.Options{StateDir: opts.State, Logger: log, LazyArchives: true}); err != nil {
 		return nil, err
 	}
@@ -242,17 +257,7 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 	} else {
 		d.syncedOnce.Do(func() { close(d.synced) })
 	}
-	d.ln = opts.Listener
-	if d.ln == nil {
-		if d.ln, err = net.Listen("tcp", opts.Addr); err != nil {
-			return nil, err
-		}
-	}
 	opts.Metrics.Degraded(d.degraded) // feedgen_degraded, as /healthz (health.go)
-	if d.metricsSrv, err = listenMetrics(opts, log); err != nil {
-		_ = d.ln.Close()
-		return nil, err
-	}
 	d.srv = serve.NewServer(d.ln.Addr().String(), frontHandler(opts, d.httpHandler()))
 	d.srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelDebug)
 	return d, nil

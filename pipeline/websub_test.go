@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"feedgen/feedgen"
+	"feedgen/feedgen/config"
 	"feedgen/layout"
 	"feedgen/snapshot"
 	"feedgen/watch"
@@ -111,7 +111,7 @@ func startWebSubDaemonTB(t testing.TB, src, state, addr string, hubs []string, t
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String() + "/"
-	site := testSite(t, base, feedgen.DefaultLimit)
+	site := testSite(t, base, config.DefaultLimit)
 	site.Hubs = append(slices.Clone(hubs), ownHub(base))
 	d, err := NewDaemon(ServeOptions{
 		Src: src, Site: site, Listener: ln, State: state,

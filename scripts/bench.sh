@@ -10,13 +10,13 @@
 #
 # Full run (1k–100k, every section; about 30 min on 2 cores):
 #
-#   scripts/bench.sh -workdir /work/feedbench -sizes 1000,10000,50000,100000 -runs 3 -out BENCHMARKS-run.md
+#   scripts/bench.sh -workdir WORKDIR -sizes 1000,10000,50000,100000 -runs 3 -out BENCHMARKS-run.md
 #
 # 1M articles (6.9 GiB in one flat directory). Generate the corpus first, once
 # (2.5 min here; it is cached under -workdir and reused while its marker
 # corpus/n1000000-s1.ok is there):
 #
-#   go run ./cmd/feedbench corpus -n 1000000 -workdir /work/feedbench
+#   go run ./cmd/feedbench corpus -n 1000000 -workdir WORKDIR
 #
 # then run only the sections that matter at that size; the daemon and restart
 # sections also run at 1k, for the 1M / 1k update-latency ratio. Cold-cache
@@ -27,7 +27,7 @@
 # build takes ~8 min; scripts/scale1m.sh measures the state-specific 1M figures in ~15 min.
 # Run it detached (setsid nohup) from a shell that may go away:
 #
-#   scripts/bench.sh -workdir /work/feedbench -sizes 1000000 -daemon-sizes 1000,1000000 -sections build,daemon,restart -runs 1 -cold=false -strace=false -build-timeout 30m -out BENCHMARKS-1M.md
+#   scripts/bench.sh -workdir WORKDIR -sizes 1000000 -daemon-sizes 1000,1000000 -sections build,daemon,restart -runs 1 -cold=false -strace=false -build-timeout 30m -out BENCHMARKS-1M.md
 #
 # Against a feedgen built elsewhere (say the branch that adds -state), add
 # -bin /path/to/feedgen. Without -state the state-specific rows are skipped.

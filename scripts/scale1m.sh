@@ -4,12 +4,12 @@
 # (time to the first answer, memory after start and after 100 edits, edit
 # latency), and the same edits on 1k articles for the latency ratio.
 #
-#   scripts/scale1m.sh [WORKDIR]      (default /work/feedbench)
+#   scripts/scale1m.sh [WORKDIR]      (default ./bench-out)
 #
 # The corpora come from "go run ./cmd/feedbench corpus -n N -workdir WORKDIR"
 # (1M: 8.8 GB, 2.5 min). It takes about 15 minutes here. Linux only (/proc).
 set -eu
-W=${1:-/work/feedbench}
+W=${1:-bench-out}
 cd "$(dirname "$0")/.."
 B=$W/bin/feedgen-scale
 go build -o "$B" ./cmd/feedgen

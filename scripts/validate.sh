@@ -3,7 +3,7 @@
 # every feed, archive document and HTML page through independent checkers; then
 # let newsboat read RSS and Atom feeds (with hub links) and archive documents
 # from a "feedgen serve" on loopback. Prints one table row per corpus, mode
-# and checker: files, errors, warnings. Not run in CI (see README, "Validity").
+# and checker: files, errors, warnings. Not run in CI (see docs/testing.md, "Validation sweep").
 #
 #   scripts/validate.sh [WORKDIR]
 #
@@ -12,7 +12,7 @@
 # the W3C feed validator (github.com/w3c/feedvalidator) named by FEEDVALIDATOR
 # (default WORKDIR/feedvalidator; cloned there when absent, which needs network).
 # Corpora: seeds/ (its feedgen.yaml), SHARED_SEEDS (default ../shared/seeds)
-# and FEEDBENCH_CORPUS (default /work/feedbench/corpus/n1000-s1), each when
+# and FEEDBENCH_CORPUS (default bench-out/corpus/n1000-s1), each when
 # present. Modes: plain; hub (-hub https://hub.example.com/ -archive); for
 # seeds/ also archive5 and archive12 (the same with -limit 5 and -limit 12, so
 # that the small corpus has archive documents: several months, and one).
@@ -36,7 +36,7 @@ go build -o "$work/checktree" ./scripts/checktree
 corpora="seeds"
 shared=${SHARED_SEEDS:-../shared/seeds}
 [ -d "$shared" ] && corpora="$corpora shared"
-corpus=${FEEDBENCH_CORPUS:-/work/feedbench/corpus/n1000-s1}
+corpus=${FEEDBENCH_CORPUS:-bench-out/corpus/n1000-s1}
 [ -d "$corpus" ] && corpora="$corpora $(basename "$corpus")"
 
 src_of() {
@@ -57,7 +57,7 @@ row() { # corpus mode log: turn RESULT lines into table rows
 	done >>"$table"
 	if grep '^RESULT' "$3" | grep -v 'errors=0 warnings=' | grep -q .; then bad=1; fi
 	# A warning fails the sweep unless it is one of these, each explained in
-	# the README ("Validation sweep"): they come from the articles (a date in
+	# docs/testing.md ("Validation sweep"): they come from the articles (a date in
 	# the future, two articles with the same date) or are inherent in a
 	# one-document RFC 5005 archive, not from how feedgen writes a feed.
 	if grep '^RESULT' "$3" | grep -v 'warnings=0' | grep -qv '^RESULT w3c '; then bad=1; fi

@@ -7,7 +7,7 @@ import (
 	"log/slog"
 	"strings"
 
-	"feedgen/feedgen"
+	"feedgen/feedgen/config"
 	"feedgen/pipeline"
 	"feedgen/websub"
 )
@@ -37,7 +37,7 @@ func (w *websubFlags) register(fs *flag.FlagSet) {
 
 // options returns the daemon's WebSub options and adds the built-in hub to
 // the advertised hubs of cfg (normalised already).
-func (w *websubFlags) options(cfg *feedgen.Config) (pipeline.WebSubOptions, error) {
+func (w *websubFlags) options(cfg *config.Config) (pipeline.WebSubOptions, error) {
 	if w.allowPrivate && !w.builtIn {
 		return pipeline.WebSubOptions{}, fmt.Errorf("-websub-allow-private needs -websub")
 	}

@@ -274,7 +274,7 @@ func (m *Mutator) rename(s *treeState) error {
 }
 
 // invalid makes an article (existing or new) invalid in one of the ways
-// the README lists.
+// docs/testing.md lists.
 func (m *Mutator) invalid(s *treeState) error {
 	p := ""
 	if len(s.articles) > 0 && m.r.IntN(4) > 0 {
