@@ -3,9 +3,12 @@ package pipeline
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,15 +16,51 @@ import (
 	"feedgen/watch"
 )
 
-// httpDaemon starts a daemon on a copy of the seeds for t.
+// shared is the daemon the read-only HTTP tests share: a daemon over a
+// copy of the seeds that nothing changes. Starting one, and compressing
+// its files under -race, costs more than most of those tests, which only
+// send requests. The first test that asks starts it; TestMain stops it.
+var shared struct {
+	once sync.Once
+	td   *testDaemon
+	dir  string
+	err  error
+}
+
+// httpDaemon returns the shared daemon over the seeds. Tests that use it
+// must not change its source or options.
 func httpDaemon(t *testing.T) *testDaemon {
 	t.Helper()
-	src := t.TempDir()
-	copyDir(t, seedsDir, src)
-	return startDaemon(t, daemonConfig{src: src, watch: watch.Options{Poll: time.Hour}})
+	shared.once.Do(func() {
+		if shared.dir, shared.err = os.MkdirTemp("", "pipeline-http-"); shared.err != nil {
+			return
+		}
+		if shared.err = copyTree(seedsDir, shared.dir); shared.err != nil {
+			return
+		}
+		shared.td, shared.err = launchDaemon(daemonConfig{src: shared.dir, watch: watch.Options{Poll: time.Hour}})
+	})
+	if shared.err != nil {
+		t.Fatalf("shared daemon: %v", shared.err)
+	}
+	return shared.td
+}
+
+// stopShared stops the shared daemon, if one was started, and removes its
+// source directory.
+func stopShared() error {
+	var err error
+	if shared.td != nil {
+		err = shared.td.stop()
+	}
+	if shared.dir != "" {
+		err = errors.Join(err, os.RemoveAll(shared.dir))
+	}
+	return err
 }
 
 func TestHTTPContentTypes(t *testing.T) {
+	t.Parallel()
 	td := httpDaemon(t)
 	tests := []struct {
 		path, ctype string
@@ -70,6 +109,7 @@ func TestHTTPContentTypes(t *testing.T) {
 }
 
 func TestHTTPConditional(t *testing.T) {
+	t.Parallel()
 	td := httpDaemon(t)
 	for _, p := range []string{"/rss.xml", "/category/keji/atom.xml", "/tag/科技新闻/feed.json", "/index.html", "/feeds.opml"} {
 		t.Run(p, func(t *testing.T) {
@@ -120,6 +160,7 @@ func TestHTTPConditional(t *testing.T) {
 }
 
 func TestHTTPGzip(t *testing.T) {
+	t.Parallel()
 	td := httpDaemon(t)
 	paths := []string{"/rss.xml", "/atom.xml", "/feed.json", "/index.html", "/tag/农业新闻/rss.xml"}
 	// The first snapshot is served uncompressed; gzip forms follow.
@@ -172,6 +213,7 @@ func TestHTTPGzip(t *testing.T) {
 }
 
 func TestHTTPMethodsAndErrors(t *testing.T) {
+	t.Parallel()
 	td := httpDaemon(t)
 
 	get := td.do(t, http.MethodGet, "/atom.xml", nil)
@@ -245,6 +287,7 @@ func TestHTTPMethodsAndErrors(t *testing.T) {
 }
 
 func TestHTTPHealthz(t *testing.T) {
+	t.Parallel()
 	td := httpDaemon(t)
 	r := td.do(t, http.MethodGet, "/healthz", nil)
 	if r.code != http.StatusOK {
@@ -287,6 +330,7 @@ func TestHTTPHealthz(t *testing.T) {
 }
 
 func TestHTTPEncodedCJKTag(t *testing.T) {
+	t.Parallel()
 	td := httpDaemon(t)
 	f := td.d.Snapshot().Get("/tag/财经新闻/rss.xml")
 	if f == nil {
@@ -315,6 +359,7 @@ func TestHTTPEncodedCJKTag(t *testing.T) {
 }
 
 func TestHTTPServerTimeouts(t *testing.T) {
+	t.Parallel()
 	td := httpDaemon(t)
 	srv := td.d.srv
 	if srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout <= 0 || srv.WriteTimeout <= 0 || srv.IdleTimeout <= 0 {
