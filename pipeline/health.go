@@ -26,5 +26,5 @@ func (d *Daemon) degraded() []string {
 	if d.gen.TemporaryState() {
 		out = append(out, "state_temporary")
 	}
-	return out
+	return append(out, d.pub.degraded()...)
 }

@@ -160,12 +160,14 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var c common
 	c.register(fs)
-	out := fs.String("out", "public", "output `directory`")
+	out := fs.String("out", "public", "output `directory` (with -publish, none unless given)")
 	allowInvalid := fs.Bool("allow-invalid", false, "exit 0 even when some articles are invalid (they are still reported)")
 	strict := fs.Bool("strict", false, "read and check the body of every article, not only of those a feed shows (reads every byte)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to `file` (for performance work)")
 	ping := fs.Bool("ping", false, "after writing, tell every -hub which feeds were written or removed (WebSub publish)")
 	precompress := fs.Bool("precompress", false, "also write NAME.gz and NAME.br beside every file, for static servers that send them as they are (nginx gzip_static, brotli_static)")
+	var pf publishFlags // -publish (publish.go)
+	pf.register(fs)
 	if code, stop := parse(fs, args, stdout); stop {
 		return code
 	}
@@ -196,6 +198,14 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "feedgen build:", err)
 		return 2
 	}
+	popts, err := pf.options(fs, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "feedgen build:", err)
+		return 2
+	}
+	if len(popts.Targets) > 0 && !isSet(fs, "out") {
+		*out = "" // the buckets alone
+	}
 	if *ping && len(cfg.Hubs) == 0 {
 		fmt.Fprintln(stderr, "feedgen build: -ping needs at least one -hub (or hubs: in -config)")
 		return 2
@@ -208,12 +218,12 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 		log.Warn("no -base-url given: feed URLs point to " + cfg.BaseURL + "; set -base-url to where the tree will be served")
 	}
 	start := time.Now()
-	r, err := pipeline.Build(pipeline.BuildOptions{Src: c.src, Out: *out, Site: cfg, Logger: log, Strict: *strict, State: c.stateDir(fs, log), Ping: *ping, Precompress: *precompress})
+	r, err := pipeline.Build(pipeline.BuildOptions{Src: c.src, Out: *out, Site: cfg, Logger: log, Strict: *strict, State: c.stateDir(fs, log), Ping: *ping, Precompress: *precompress, Publish: popts})
 	for _, p := range r.Problems {
 		fmt.Fprintln(stderr, p.String())
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "feedgen build:", err)
+		fmt.Fprintln(stderr, "feedgen build:", publishError(err))
 		return 1
 	}
 	log.Info("built", "src", c.src, "out", *out, "articles", r.Articles, "invalid", len(r.Problems),
@@ -239,6 +249,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	metricsAddr := fs.String("metrics-addr", "", "serve /metrics (Prometheus) on this `address` instead of on -addr, e.g. to keep it private")
 	var ws websubFlags
 	ws.register(fs)
+	var pf publishFlags
+	pf.register(fs)
 	if code, stop := parse(fs, args, stdout); stop {
 		return code
 	}
@@ -273,8 +285,13 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "feedgen serve:", err)
 		return 2
 	}
+	popts, err := pf.options(fs, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "feedgen serve:", err)
+		return 2
+	}
 	m := metrics.New()
-	d, err := pipeline.NewDaemon(pipeline.ServeOptions{WebSub: wopts,
+	d, err := pipeline.NewDaemon(pipeline.ServeOptions{WebSub: wopts, Publish: popts,
 		Metrics: m, MetricsAddr: *metricsAddr,
 		Src: c.src, Site: cfg, Addr: *addr, Out: *out, CacheControl: *cacheControl, Logger: log, State: c.stateDir(fs, log),
 		Watch: watch.Options{Quiet: *quiet, MaxDelay: *maxDelay, Poll: *poll},
