@@ -255,7 +255,7 @@ func (s *Server) Bucket(tb testing.TB, prefix string) string {
 
 // Env sets, for the test, the AWS variables that point feedgen at the
 // server with its identity, and clears the others.
-func (s *Server) Env(t *testing.T) {
+func (s *Server) Env(t testing.TB) {
 	t.Helper()
 	for _, v := range []string{"AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION"} {
 		t.Setenv(v, "")
