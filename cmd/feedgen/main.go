@@ -272,6 +272,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "feedgen serve:", err)
 		return 2
 	}
+	popts, err := pf.options(fs, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "feedgen serve:", err)
+		return 2
+	}
 	if err := checkSrc(c.src); err != nil {
 		fmt.Fprintln(stderr, "feedgen serve:", err)
 		return 1
@@ -281,11 +286,6 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	ws.warnBase(log, cfg.BaseURL, cfg.BaseURL == baseFromAddr(*addr))
 	wopts, err := ws.options(&cfg)
-	if err != nil {
-		fmt.Fprintln(stderr, "feedgen serve:", err)
-		return 2
-	}
-	popts, err := pf.options(fs, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "feedgen serve:", err)
 		return 2
