@@ -1,0 +1,139 @@
+package pipeline
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"feedgen/internal/s3test"
+)
+
+// benchArticles is the size of the generated tree the publish benchmarks
+// use, FEEDGEN_BENCH_ARTICLES or 1000; FEEDGEN_BENCH_CORPUS names a corpus
+// to copy instead (cmd/feedbench corpus).
+func benchSource(b *testing.B) string {
+	b.Helper()
+	src := b.TempDir()
+	if c := os.Getenv("FEEDGEN_BENCH_CORPUS"); c != "" {
+		copyDir(b, c, src)
+		return src
+	}
+	n := 1000
+	if v := os.Getenv("FEEDGEN_BENCH_ARTICLES"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	writeArticles(b, src, n)
+	return src
+}
+
+// reportRequests reports the S3 requests per operation.
+func reportRequests(b *testing.B, n map[string]int, ops int) {
+	for _, k := range []string{s3test.PUT, s3test.DELETE, s3test.LIST} {
+		b.ReportMetric(float64(n[k])/float64(ops), k+"/op")
+	}
+}
+
+// BenchmarkPublishFirst: build -publish of a tree into an empty bucket,
+// without a state (one LIST, every object PUT).
+func BenchmarkPublishFirst(b *testing.B) {
+	e := newS3env(b)
+	src := benchSource(b)
+	site := testSite(b, "https://feeds.example.com/", 50)
+	var objects int
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		pub, _ := e.publishTo(b, "first")
+		e.count.Take()
+		b.StartTimer()
+		r, err := Build(BuildOptions{Src: src, Site: site, Publish: pub})
+		if err != nil {
+			b.Fatal(err)
+		}
+		objects = r.Published.Uploaded
+	}
+	b.ReportMetric(float64(objects), "objects")
+	reportRequests(b, e.count.Take(), b.N)
+}
+
+// BenchmarkPublishNoChange: build -publish with a state, nothing changed.
+func BenchmarkPublishNoChange(b *testing.B) {
+	e := newS3env(b)
+	src := benchSource(b)
+	pub, _ := e.publishTo(b, "nochange")
+	opts := BuildOptions{Src: src, Site: testSite(b, "https://feeds.example.com/", 50), State: b.TempDir(), Publish: pub}
+	if _, err := Build(opts); err != nil {
+		b.Fatal(err)
+	}
+	e.count.Take()
+	for b.Loop() {
+		if _, err := Build(opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportRequests(b, e.count.Take(), b.N)
+}
+
+// BenchmarkPublishEdit: build -publish with a state after an edit of one
+// article shown in one category and two tags.
+func BenchmarkPublishEdit(b *testing.B) {
+	e := newS3env(b)
+	src := benchSource(b)
+	pub, _ := e.publishTo(b, "edit")
+	opts := BuildOptions{Src: src, Site: testSite(b, "https://feeds.example.com/", 50), State: b.TempDir(), Publish: pub}
+	if _, err := Build(opts); err != nil {
+		b.Fatal(err)
+	}
+	p := newestArticle(b, src)
+	orig := []byte(readFileString(b, p))
+	e.count.Take()
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		writeAtomic(b, p, bytes.Replace(orig, []byte("<p>正文"), []byte(fmt.Sprintf("<p>edit %d 正文", i)), 1))
+		b.StartTimer()
+		if _, err := Build(opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportRequests(b, e.count.Take(), b.N)
+}
+
+// newestArticle is the last article file of src by name: the newest of a
+// generated tree, shown by its feeds.
+func newestArticle(b *testing.B, src string) string {
+	b.Helper()
+	names := readDirNames(b, src)
+	slices.Sort(names)
+	return filepath.Join(src, names[len(names)-1])
+}
+
+// BenchmarkServePublishEdit: serve -publish, from the write of an article
+// to its feed's object holding the edit (loopback; the debounce is 20 ms).
+func BenchmarkServePublishEdit(b *testing.B) {
+	e := newS3env(b)
+	src := benchSource(b)
+	pub, bkt := e.publishTo(b, "serve")
+	var log logBuffer
+	d := servePublish(b, e, src, pub, "", &log)
+	waitPublished(b, d, "first publish", func() bool { return len(e.get(b, bkt, "rss.xml")) > 0 })
+	p := newestArticle(b, src)
+	orig := []byte(readFileString(b, p))
+	var took []time.Duration
+	for i := 0; b.Loop(); i++ {
+		mark := fmt.Sprintf("edit-%d-%d", i, time.Now().UnixNano())
+		start := time.Now()
+		writeAtomic(b, p, bytes.Replace(orig, []byte("<p>正文"), []byte("<p>"+mark+" 正文"), 1))
+		waitPublished(b, d, "the edit in the bucket", func() bool { return bytes.Contains(e.get(b, bkt, "rss.xml"), []byte(mark)) })
+		took = append(took, time.Since(start))
+	}
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "ms-median")
+	b.ReportMetric(float64(took[len(took)-1].Microseconds())/1000, "ms-max")
+}
