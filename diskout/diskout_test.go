@@ -19,8 +19,11 @@ var (
 	past    = time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
+// file is a plain file: the Writer writes identity bytes only, so the
+// compressed forms NewFile would compute (gzip and Brotli, costly under
+// -race) would be work for nothing.
 func file(path, body string) *snapshot.File {
-	return snapshot.NewFile(path, layout.TypePlain, []byte(body), modTime)
+	return snapshot.NewPlainFile(path, layout.TypePlain, []byte(body), modTime)
 }
 
 func snap(files ...*snapshot.File) *snapshot.Snapshot {
@@ -47,11 +50,32 @@ func baseFiles() []*snapshot.File {
 func newWriter(t *testing.T) (*Writer, string) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "out")
+	return writerIn(t, dir), dir
+}
+
+// writerIn returns a new Writer for dir.
+func writerIn(t *testing.T, dir string) *Writer {
+	t.Helper()
 	w, err := New(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return w, dir
+	return w
+}
+
+// writeFiles puts files (slash path relative to dir: body) under dir, as
+// a user or an earlier run would have.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for p, b := range files {
+		name := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, []byte(b), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func mustWrite(t *testing.T, w *Writer, s *snapshot.Snapshot) Result {
@@ -130,6 +154,7 @@ func checkTree(t *testing.T, dir string, s *snapshot.Snapshot, wantMtimePast boo
 // mode, UTF-8 and space-containing tag names included, and no temp files
 // are left.
 func TestWriteAll(t *testing.T) {
+	t.Parallel()
 	w, dir := newWriter(t)
 	s := snap(baseFiles()...)
 	res := mustWrite(t, w, s)
@@ -152,6 +177,7 @@ func TestWriteAll(t *testing.T) {
 // the first Write of a new Writer over a correct tree, which must compare
 // with the disk.
 func TestUnchanged(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		fresh bool // new Writer for the second Write
@@ -164,15 +190,13 @@ func TestUnchanged(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			w, dir := newWriter(t)
 			s := snap(baseFiles()...)
 			mustWrite(t, w, s)
 			ageAll(t, dir, s)
 			if tt.fresh {
-				var err error
-				if w, err = New(dir, nil); err != nil {
-					t.Fatal(err)
-				}
+				w = writerIn(t, dir)
 			}
 			s2 := s
 			if tt.equal {
@@ -191,6 +215,7 @@ func TestUnchanged(t *testing.T) {
 // unchanged), untouched ones are not, and a file deleted behind the
 // Writer's back is restored despite the in-memory record.
 func TestChanged(t *testing.T) {
+	t.Parallel()
 	w, dir := newWriter(t)
 	s1 := snap(baseFiles()...)
 	mustWrite(t, w, s1)
@@ -226,6 +251,7 @@ func TestChanged(t *testing.T) {
 // with directories that become empty, while user files (even inside an
 // owned directory, or carrying an owned name elsewhere) survive.
 func TestStale(t *testing.T) {
+	t.Parallel()
 	w, dir := newWriter(t)
 	extra := []*snapshot.File{
 		file("/category/gone/rss.xml", "x"),
@@ -243,25 +269,14 @@ func TestStale(t *testing.T) {
 		"other/rss.xml":                "mine", // owned name, not an owned place
 		"category/deep/nested/rss.xml": "mine", // too deep to be ours
 	}
-	for p, b := range user {
-		name := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(name, []byte(b), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, user)
 
 	// A fresh writer too: ownership must come from names, not memory.
 	for _, fresh := range []bool{false, true} {
 		s := snap(baseFiles()[1:]...) // drops /rss.xml as well
 		if fresh {
 			mustWrite(t, w, snap(append(baseFiles(), extra...)...))
-			var err error
-			if w, err = New(dir, nil); err != nil {
-				t.Fatal(err)
-			}
+			w = writerIn(t, dir)
 		}
 		res := mustWrite(t, w, s)
 		if res.Removed != 5 {
@@ -285,26 +300,17 @@ func TestStale(t *testing.T) {
 // TestLeftoverTemps proves New deletes temp files from a killed run, at any
 // depth, and nothing else.
 func TestLeftoverTemps(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "out")
-	for p, b := range map[string]string{
+	writeFiles(t, dir, map[string]string{
 		".feedgen-tmp-123":                 "junk",
 		"category/x/.feedgen-tmp-456":      "junk",
 		"tag/河北日报新闻/.feedgen-tmp-abc":      "junk",
 		".feedgen-tmpx":                    "user",
 		"category/x/rss.xml":               "old",
 		"notes/.feedgen-tmp-but-dir/a.txt": "user",
-	} {
-		name := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(name, []byte(b), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := New(dir, nil); err != nil {
-		t.Fatal(err)
-	}
+	})
+	writerIn(t, dir)
 	want := []string{
 		".feedgen-tmpx", "category/", "category/x/", "category/x/rss.xml",
 		"notes/", "notes/.feedgen-tmp-but-dir/", "notes/.feedgen-tmp-but-dir/a.txt",
@@ -319,6 +325,7 @@ func TestLeftoverTemps(t *testing.T) {
 // naming them, nothing is written for them (in or outside dir), and the
 // safe files of the same snapshot are still written.
 func TestHostilePaths(t *testing.T) {
+	t.Parallel()
 	hostile := []string{
 		"/../x",
 		"/category/../../x",
@@ -338,12 +345,9 @@ func TestHostilePaths(t *testing.T) {
 	}
 	for _, p := range hostile {
 		t.Run(strings.ToValidUTF8(p, "?"), func(t *testing.T) {
+			t.Parallel()
 			parent := t.TempDir()
-			dir := filepath.Join(parent, "out")
-			w, err := New(dir, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			w := writerIn(t, filepath.Join(parent, "out"))
 			res, err := w.Write(snap(file(p, "evil"), file("/rss.xml", "good")))
 			if err == nil {
 				t.Fatal("no error")
@@ -364,6 +368,7 @@ func TestHostilePaths(t *testing.T) {
 // TestLocalPath proves the validator directly, accepting names that only
 // look suspicious.
 func TestLocalPath(t *testing.T) {
+	t.Parallel()
 	w := &Writer{dir: "/srv/out"}
 	tests := []struct {
 		in, want string
@@ -391,14 +396,10 @@ func TestLocalPath(t *testing.T) {
 // TestSymlinkEscape proves that a symlink inside the tree pointing outside
 // can neither redirect a write nor make stale removal delete files outside.
 func TestSymlinkEscape(t *testing.T) {
+	t.Parallel()
 	parent := t.TempDir()
 	outside := filepath.Join(parent, "outside")
-	if err := os.MkdirAll(outside, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(outside, "rss.xml"), []byte("precious"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeFiles(t, outside, map[string]string{"rss.xml": "precious"})
 	w, dir := newWriter(t)
 	for _, l := range []string{"category/evil", "tag/evil"} {
 		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(l)), 0o755); err != nil {
@@ -432,6 +433,7 @@ func TestSymlinkEscape(t *testing.T) {
 // TestErrors proves one failing file does not stop the others and that
 // bad arguments are errors, not panics.
 func TestErrors(t *testing.T) {
+	t.Parallel()
 	w, dir := newWriter(t)
 	if err := os.MkdirAll(filepath.Join(dir, "feed.json", "sub"), 0o755); err != nil {
 		t.Fatal(err)
@@ -467,6 +469,7 @@ func TestErrors(t *testing.T) {
 // whose feeds and archive are all gone goes too. User files, even in an
 // archive month, stay.
 func TestStaleArchive(t *testing.T) {
+	t.Parallel()
 	w, dir := newWriter(t)
 	archive := []*snapshot.File{
 		file("/archive/2024/01/rss.xml", "a"),
@@ -484,10 +487,7 @@ func TestStaleArchive(t *testing.T) {
 	for _, fresh := range []bool{false, true} {
 		if fresh { // ownership comes from names, not from memory
 			mustWrite(t, w, snap(append(baseFiles(), archive...)...))
-			var err error
-			if w, err = New(dir, nil); err != nil {
-				t.Fatal(err)
-			}
+			w = writerIn(t, dir)
 		}
 		s := snap(append(baseFiles(), archive[0])...) // keeps one document
 		if res := mustWrite(t, w, s); res.Removed != 5 {

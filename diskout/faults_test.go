@@ -32,14 +32,26 @@ func checkNoTemps(t *testing.T, dir string) {
 	}
 }
 
+// published returns the bytes of the file at the snapshot path p in dir.
+func published(t *testing.T, dir, p string) []byte {
+	t.Helper()
+	got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
+	if err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+	return got
+}
+
 // TestWriteFaults fails each step of one file's replacement, as a full or
 // failing disk does, and checks that the file keeps its old complete bytes,
 // every other file gets its new ones, the error names the file and the
 // cause, no temporary file is left, and the next write repairs it.
 func TestWriteFaults(t *testing.T) {
+	t.Parallel()
 	const victim = "/category/hebeiribao/atom.xml"
 	for _, op := range []Op{OpMkdir, OpCreate, OpWrite, OpSync, OpRename} {
 		t.Run(string(op), func(t *testing.T) {
+			t.Parallel()
 			w, dir := newWriter(t)
 			v1, v2 := versioned(" v1"), versioned(" version two")
 			mustWrite(t, w, v1)
@@ -64,10 +76,7 @@ func TestWriteFaults(t *testing.T) {
 				t.Errorf("error %q names the temporary file", err)
 			}
 			for _, p := range v2.Paths() {
-				got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
-				if err != nil {
-					t.Fatalf("%s: %v", p, err)
-				}
+				got := published(t, dir, p)
 				want := v2.Get(p).Body
 				if p == victim {
 					want = v1.Get(p).Body
@@ -91,14 +100,13 @@ func TestWriteFaults(t *testing.T) {
 // Writer's back: DirChanged notices, and the next write puts every file
 // back although the Writer remembers having written them.
 func TestDirDeletedOrReplaced(t *testing.T) {
+	t.Parallel()
 	for _, how := range []string{"deleted", "replaced", "parent moved"} {
 		t.Run(how, func(t *testing.T) {
+			t.Parallel()
 			parent := filepath.Join(t.TempDir(), "parent")
 			dir := filepath.Join(parent, "out")
-			w, err := New(dir, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			w := writerIn(t, dir)
 			s := versioned("")
 			mustWrite(t, w, s)
 			if w.DirChanged() {
@@ -146,12 +154,10 @@ func TestDirDeletedOrReplaced(t *testing.T) {
 // its new complete version, the error says no space and names a file, and
 // once space is back the same Writer completes the tree.
 func TestDiskFull(t *testing.T) {
+	t.Parallel()
 	mnt := tmpfs.Mount(t, 1<<20)
 	dir := filepath.Join(mnt, "out")
-	w, err := New(dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := writerIn(t, dir)
 	v1 := versioned(" v1")
 	mustWrite(t, w, v1)
 	// Version two is big: it cannot fit, whatever little is free.
@@ -161,7 +167,7 @@ func TestDiskFull(t *testing.T) {
 	}
 	v2 := snap(big...)
 	filler := tmpfs.Fill(t, mnt, 32<<10)
-	_, err = w.Write(v2)
+	_, err := w.Write(v2)
 	if err == nil {
 		t.Fatal("Write on a full disk succeeded")
 	}
@@ -169,10 +175,7 @@ func TestDiskFull(t *testing.T) {
 		t.Errorf("error %q: want ENOSPC naming a file under %s", err, dir)
 	}
 	for _, p := range v2.Paths() {
-		got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
-		if err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
+		got := published(t, dir, p)
 		if string(got) != string(v1.Get(p).Body) && string(got) != string(v2.Get(p).Body) {
 			t.Errorf("%s: %d bytes, neither version (torn)", p, len(got))
 		}

@@ -12,6 +12,7 @@ import (
 // are written as ordinary directories inside the output tree, and that
 // their percent-encoded and backslash relatives are refused.
 func TestLegalOddNames(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		path string
 		ok   bool
@@ -31,13 +32,11 @@ func TestLegalOddNames(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.ToValidUTF8(tt.path, "?"), func(t *testing.T) {
+			t.Parallel()
 			parent := t.TempDir()
 			dir := filepath.Join(parent, "out")
-			w, err := New(dir, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = w.Write(snap(file(tt.path, "body"), file("/rss.xml", "good")))
+			w := writerIn(t, dir)
+			_, err := w.Write(snap(file(tt.path, "body"), file("/rss.xml", "good")))
 			if (err == nil) != tt.ok {
 				t.Fatalf("err = %v, want ok=%v", err, tt.ok)
 			}

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"feedgen/layout"
 	"feedgen/snapshot"
@@ -37,6 +36,7 @@ func mustBegin(t *testing.T, w *Writer) *Stream {
 // named (with emptied directories, sparing user files) and returns the
 // same Result as a Write of the same set into an identical directory.
 func TestStream(t *testing.T) {
+	t.Parallel()
 	extra := []*snapshot.File{
 		file("/category/gone/rss.xml", "x"),
 		file("/tag/shared/rss.xml", "x"),
@@ -48,12 +48,7 @@ func TestStream(t *testing.T) {
 	wS, dirS := newWriter(t) // streamed
 	wW, dirW := newWriter(t) // written whole, for comparison
 	for _, dir := range []string{dirS, dirW} {
-		if err := os.MkdirAll(filepath.Join(dir, "tag", "shared"), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "tag", "shared", "notes.txt"), []byte("mine"), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeFiles(t, dir, map[string]string{"tag/shared/notes.txt": "mine"})
 	}
 	for round, files := range [][]*snapshot.File{first, second} {
 		st := mustBegin(t, wS)
@@ -104,6 +99,7 @@ func TestStream(t *testing.T) {
 // the disk (compared by tag, without decompressing), and is rewritten when
 // its bytes change at the same size.
 func TestStreamCompact(t *testing.T) {
+	t.Parallel()
 	w, dir := newWriter(t)
 	f := bigFile("/rss.xml", "one")
 	s := snap(f)
@@ -117,10 +113,7 @@ func TestStreamCompact(t *testing.T) {
 	ageAll(t, dir, s)
 	for _, fresh := range []bool{false, true} {
 		if fresh {
-			var err error
-			if w, err = New(dir, nil); err != nil {
-				t.Fatal(err)
-			}
+			w = writerIn(t, dir)
 		}
 		st := mustBegin(t, w)
 		// A new File with the same bytes, as a rebuild would make.
@@ -150,6 +143,7 @@ func TestStreamCompact(t *testing.T) {
 // Finish, a stream holds the Writer until it ends, Abort removes nothing,
 // and a finished stream refuses further use.
 func TestStreamLifecycle(t *testing.T) {
+	t.Parallel()
 	w, dir := newWriter(t)
 	mustWrite(t, w, snap(baseFiles()...))
 
@@ -160,7 +154,13 @@ func TestStreamLifecycle(t *testing.T) {
 	if wrote, err := st.Put(file("/rss.xml", "new rss")); !wrote || err != nil {
 		t.Errorf("Put: %v %v", wrote, err)
 	}
-	// Another write waits for the stream.
+	// Another write waits for the stream. Write starts by taking the
+	// Writer's lock (Begin): while the stream holds it, no Write can run,
+	// which the test checks without waiting on a clock.
+	if w.mu.TryLock() {
+		w.mu.Unlock()
+		t.Fatal("the open stream does not hold the Writer: a Write could run")
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -171,7 +171,7 @@ func TestStreamLifecycle(t *testing.T) {
 	select {
 	case <-done:
 		t.Fatal("Write ran while a stream was open")
-	case <-time.After(50 * time.Millisecond):
+	default:
 	}
 	// Abort: /rss.xml stays written and nothing Put-less is removed.
 	st.Abort()

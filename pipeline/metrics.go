@@ -50,7 +50,7 @@ func listenMetrics(opts ServeOptions, log *slog.Logger) (*metricsServer, error) 
 	}
 	ln, err := net.Listen("tcp", opts.MetricsAddr)
 	if err != nil {
-		return nil, fmt.Errorf("metrics address %s: %w", opts.MetricsAddr, err)
+		return nil, &ListenError{Addr: opts.MetricsAddr, Metrics: true, Err: err}
 	}
 	mux := http.NewServeMux()
 	mux.Handle(metrics.Path, opts.Metrics.Handler())

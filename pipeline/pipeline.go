@@ -172,6 +172,7 @@ type Daemon struct {
 	writer  *diskout.Writer
 	watcher *watch.Watcher
 	ln      net.Listener
+	ownLn   bool // ln was bound by NewDaemon, not passed in ServeOptions.Listener
 	srv     *http.Server
 	pinger  *websub.Publisher // nil without external hubs
 	hub     *websub.Hub       // the built-in hub, or nil
@@ -210,8 +211,9 @@ type Daemon struct {
 // that, with what it served when it last stopped.
 func (d *Daemon) Synced() <-chan struct{} { return d.synced }
 
-// NewDaemon reads the source directory, publishes the first snapshot and
-// starts listening, so that the daemon answers as soon as Run is called.
+// NewDaemon binds the listen addresses (a *ListenError when one cannot be
+// bound), then reads the source directory and publishes the first
+// snapshot, so that the daemon answers as soon as Run is called.
 // The first snapshot is published uncompressed: compressing every file
 // takes seconds on a large archive, and readers should not wait for it.
 // Run compresses it in the background and swaps in the compressed, compact
@@ -226,6 +228,18 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 		compress: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
 		synced: make(chan struct{}), out: outKeeper{wake: make(chan struct{}, 1)},
 	}
+	// The addresses are bound first: a port already taken fails here, in a
+	// moment, not after a first scan that takes minutes on a large archive.
+	// Connections made while the scan runs wait in the listen queue and are
+	// answered when Run starts serving.
+	if err := d.listen(); err != nil { // listen.go
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			d.closeListeners()
+		}
+	}()
 	if d.gen, err = feedgen.New(opts.Src, opts.Site, feedgen.Options{StateDir: opts.State, Logger: log, LazyArchives: true}); err != nil {
 		return nil, err
 	}
@@ -277,17 +291,7 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 	} else {
 		d.syncedOnce.Do(func() { close(d.synced) })
 	}
-	d.ln = opts.Listener
-	if d.ln == nil {
-		if d.ln, err = net.Listen("tcp", opts.Addr); err != nil {
-			return nil, err
-		}
-	}
 	opts.Metrics.Degraded(d.degraded) // feedgen_degraded, as /healthz (health.go)
-	if d.metricsSrv, err = listenMetrics(opts, log); err != nil {
-		_ = d.ln.Close()
-		return nil, err
-	}
 	d.srv = serve.NewServer(d.ln.Addr().String(), frontHandler(opts, d.httpHandler()))
 	d.srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelDebug)
 	return d, nil

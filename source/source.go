@@ -10,6 +10,12 @@ import (
 	"strings"
 )
 
+// ConfigName is the name of the site configuration a source directory may
+// carry at its top, which build and serve read when no -config is given.
+// Its extension is none of articleExts: IsArticlePath, the one definition
+// of an article, never takes it for one.
+const ConfigName = "feedgen.yaml"
+
 // articleExts are the file name extensions read as articles. Everything
 // else in the source directory (images, notes, archives) is not an article
 // and is skipped without a word.

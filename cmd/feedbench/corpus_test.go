@@ -16,6 +16,7 @@ import (
 // front matter and original-URL line feedgen expects, and that dates do not
 // follow file-name order.
 func TestCorpusDeterministicAndWellFormed(t *testing.T) {
+	t.Parallel()
 	const n = 50
 	a, b := t.TempDir(), t.TempDir()
 	if _, err := writeCorpus(a, n, 7); err != nil {
@@ -107,6 +108,7 @@ func TestCorpusDeterministicAndWellFormed(t *testing.T) {
 // TestArticleName checks that articleName, which the edits use instead of
 // listing the directory, names the files writeCorpus writes.
 func TestArticleName(t *testing.T) {
+	t.Parallel()
 	const n = 30
 	dir := t.TempDir()
 	if _, err := writeCorpus(dir, n, 3); err != nil {
@@ -124,6 +126,7 @@ func TestArticleName(t *testing.T) {
 }
 
 func TestDirBytesAndHasEntries(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if full, err := hasEntries(dir); err != nil || full {
 		t.Errorf("empty dir: %v %v", full, err)
@@ -150,6 +153,7 @@ func TestDirBytesAndHasEntries(t *testing.T) {
 // TestCorpusCommandWorkdir checks that "feedbench corpus -workdir" writes
 // the cache layout "feedbench run" reuses, and keeps a valid cached corpus.
 func TestCorpusCommandWorkdir(t *testing.T) {
+	t.Parallel()
 	wd := t.TempDir()
 	var out, errw strings.Builder
 	if code := realMain([]string{"corpus", "-n", "20", "-seed", "4", "-workdir", wd}, &out, &errw); code != 0 {

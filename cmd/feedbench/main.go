@@ -1,7 +1,7 @@
 // Command feedbench benchmarks the feedgen binary end to end.
 //
 //	feedbench corpus -n 50000 -out DIR [-seed 1]
-//	feedbench corpus -n 1000000 -workdir /work/feedbench   (the cache "run" reuses)
+//	feedbench corpus -n 1000000 -workdir WORKDIR   (the cache "run" reuses)
 //	feedbench run [-sizes 1000,10000,50000,100000] [-sections build,daemon,restart,http] ...
 //
 // "corpus" writes a deterministic synthetic article directory shaped like

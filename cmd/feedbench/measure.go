@@ -214,3 +214,16 @@ func commandOutput(name string, args ...string) string {
 	}
 	return strings.TrimSpace(out.String())
 }
+
+// firstLine is the first line of s, trimmed.
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return strings.TrimSpace(l)
+}
+
+// commandOutputCombined is commandOutput with standard error included
+// (nginx -v prints to standard error).
+func commandOutputCombined(name string, args ...string) string {
+	out, _ := exec.Command(name, args...).CombinedOutput()
+	return strings.TrimSpace(string(out))
+}

@@ -13,6 +13,7 @@ import (
 )
 
 func TestParseProcIO(t *testing.T) {
+	t.Parallel()
 	text := "rchar: 7340032\nwchar: 12\nsyscr: 2004\nsyscw: 3\nread_bytes: 4096\nwrite_bytes: 0\ncancelled_write_bytes: 0\n"
 	got, err := parseProcIO(text)
 	if err != nil {
@@ -31,6 +32,7 @@ func TestParseProcIO(t *testing.T) {
 }
 
 func TestParseProcStatus(t *testing.T) {
+	t.Parallel()
 	text := "Name:\tfeedgen\nVmPeak:\t 1000 kB\nVmHWM:\t  760000 kB\nVmRSS:\t  600000 kB\nRssAnon:\t  590000 kB\nRssFile:\t    9000 kB\nRssShmem:\t       1000 kB\nThreads:\t8\n"
 	got := parseProcStatus(text)
 	want := memStats{VmRSS: 600000, VmHWM: 760000, RssAnon: 590000, RssFile: 9000, RssShmem: 1000}
@@ -56,6 +58,7 @@ const straceSample = `% time     seconds  usecs/call     calls    errors syscall
 `
 
 func TestParseStraceSummary(t *testing.T) {
+	t.Parallel()
 	c, err := parseStraceSummary(straceSample)
 	if err != nil {
 		t.Fatal(err)
@@ -81,6 +84,7 @@ func TestParseStraceSummary(t *testing.T) {
 }
 
 func TestUsageFlags(t *testing.T) {
+	t.Parallel()
 	usage := `Usage of feedgen build:
   -allow-invalid
     	exit 0 even when some articles are invalid (they are still reported)
@@ -103,6 +107,7 @@ func TestUsageFlags(t *testing.T) {
 }
 
 func TestSectionSet(t *testing.T) {
+	t.Parallel()
 	var s sectionSet
 	if err := s.Set("restart, build"); err != nil {
 		t.Fatal(err)
@@ -123,6 +128,7 @@ func TestSectionSet(t *testing.T) {
 // TestRunProcIO checks that runProc reads the final /proc/PID/io of a
 // child, including what the children it reaped read.
 func TestRunProcIO(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS != "linux" {
 		t.Skip("Linux only")
 	}
@@ -155,6 +161,7 @@ func TestRunProcIO(t *testing.T) {
 }
 
 func TestIOMedAndPerArticle(t *testing.T) {
+	t.Parallel()
 	xs := []ioStats{{RChar: 100, OK: true}, {RChar: 300, OK: true}, {RChar: 9999}}
 	if got := ioMed(xs, rchar); got != 200 {
 		t.Errorf("ioMed = %v, want 200 (unread samples ignored)", got)

@@ -13,12 +13,12 @@ func fakeResults(state bool) (*bench, *results) {
 		sizes: []int{1000, 50000, 1000000}, daemonSizes: []int{1000, 100000, 1000000},
 		runs: 1, edits: 100, restarts: 3, debounce: 50 * time.Millisecond, settle: 2 * time.Second,
 		editGap: 200 * time.Millisecond, editTimeout: time.Minute, sections: allSections(),
-		workdir: "/work/feedbench", baseURL: "http://bench.example/",
+		workdir: "WORKDIR", baseURL: "http://bench.example/",
 	}, stateBuild: state, stateServe: state, straceWhy: "strace is not installed"}
 	res := &results{Start: time.Now(), HTTP: &httpResult{Skipped: "test"}}
 	stateDir := ""
 	if state {
-		stateDir = "/work/feedbench/state/build-n"
+		stateDir = "WORKDIR/state/build-n"
 	}
 	for _, n := range []int{1000, 50000, 1000000} {
 		res.Corpora = append(res.Corpora, corpusInfo{N: n, Dir: "/c", Bytes: int64(n) * 7000})
@@ -64,6 +64,7 @@ func verdicts(ts []target) map[string]target {
 }
 
 func TestTargetsWithState(t *testing.T) {
+	t.Parallel()
 	b, res := fakeResults(true)
 	ts := verdicts(targets(b, res))
 	check := func(name, verdict, value string) {
@@ -99,6 +100,7 @@ func TestTargetsWithState(t *testing.T) {
 }
 
 func TestTargetsWithoutState(t *testing.T) {
+	t.Parallel()
 	b, res := fakeResults(false)
 	ts := verdicts(targets(b, res))
 	for _, name := range []string{
@@ -116,6 +118,7 @@ func TestTargetsWithoutState(t *testing.T) {
 }
 
 func TestRenderReport(t *testing.T) {
+	t.Parallel()
 	for _, state := range []bool{true, false} {
 		b, res := fakeResults(state)
 		r := renderReport(b, res)
@@ -152,6 +155,7 @@ func TestRenderReport(t *testing.T) {
 }
 
 func TestKn(t *testing.T) {
+	t.Parallel()
 	for n, want := range map[int]string{1000: "1k", 50000: "50k", 1000000: "1M", 2000000: "2M", 1500000: "1500k", 1234: "1234"} {
 		if got := kn(n); got != want {
 			t.Errorf("kn(%d) = %q, want %q", n, got, want)

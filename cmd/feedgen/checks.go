@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"feedgen/feedgen/config"
+	"feedgen/pipeline"
 )
 
 // checkSrc says, in the same words for build and serve, why -src cannot be
@@ -65,6 +66,9 @@ func checkServeFlags(addr, metricsAddr string, durations map[string]time.Duratio
 		if err := checkAddr("-metrics-addr", metricsAddr); err != nil {
 			return err
 		}
+		if metricsAddr == addr {
+			return fmt.Errorf("-metrics-addr %s: the same as -addr; leave -metrics-addr out to serve /metrics on -addr", metricsAddr)
+		}
 	}
 	for _, name := range []string{"-poll", "-debounce", "-max-delay"} {
 		if d, ok := durations[name]; ok && d < 0 {
@@ -72,6 +76,39 @@ func checkServeFlags(addr, metricsAddr string, durations map[string]time.Duratio
 		}
 	}
 	return nil
+}
+
+// listenProblem says why serve could not bind an address, naming the flag
+// that gave it: a port in use (most often by another feedgen) is the common
+// case, and the remedy is another -addr.
+func listenProblem(e *pipeline.ListenError) string {
+	name := "-addr"
+	if e.Metrics {
+		name = "-metrics-addr"
+	}
+	switch {
+	case e.InUse():
+		return fmt.Sprintf("%s %s: the port is in use (another feedgen?); choose another with %s", name, e.Addr, name)
+	case errors.Is(e.Err, os.ErrPermission):
+		return fmt.Sprintf("%s %s: permission denied (ports below 1024 need privileges); choose another with %s", name, e.Addr, name)
+	}
+	return fmt.Sprintf("%s %s: cannot listen there: %s", name, e.Addr, e.Reason())
+}
+
+// baseFromAddr is the base URL a daemon listening on addr is reached at,
+// when no -base-url is given: a wildcard host becomes localhost.
+func baseFromAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://localhost:8080/"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return "http://" + host + ":" + port + "/"
 }
 
 // checkLimit refuses a negative -limit: "all" is 0, and a typo such as

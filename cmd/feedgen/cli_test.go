@@ -12,6 +12,7 @@ import (
 // TestHelp proves that asking for help is not an error: usage on stdout,
 // nothing on stderr, exit 0; and that duration flags read as durations.
 func TestHelpOnStdout(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}, {"build", "-h"}, {"serve", "-h"}, {"build", "--help"}, {"serve", "-help"}} {
 		code, out, errs := runCmd(args...)
 		if code != 0 || out == "" || errs != "" {
@@ -88,6 +89,7 @@ func TestUsageErrors(t *testing.T) {
 // TestWildcardWarning proves the warning for a daemon that listens on
 // every interface but would advertise localhost URLs.
 func TestWildcardWarning(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		addr string
 		warn bool
@@ -104,6 +106,7 @@ func TestWildcardWarning(t *testing.T) {
 // TestVersion proves feedgen version reports the module version, the VCS
 // revision and time lines, and the Go version, from the build information.
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	code, out, _ := runCmd("version")
 	if code != 0 {
 		t.Fatalf("exit %d", code)

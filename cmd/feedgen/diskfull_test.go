@@ -14,6 +14,7 @@ import (
 // and the cause, in the user's words; with the state on the full disk
 // instead, the build succeeds (the state is a cache).
 func TestBuildDiskFullExit(t *testing.T) {
+	t.Parallel()
 	mnt := tmpfs.Mount(t, 1<<20)
 	tmpfs.Fill(t, mnt, 0)
 	out := filepath.Join(mnt, "out")

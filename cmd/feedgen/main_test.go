@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,11 +11,12 @@ import (
 
 func runCmd(args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
-	code := run(args, &out, &errb)
+	code := run(context.Background(), args, &out, &errb)
 	return code, out.String(), errb.String()
 }
 
 func TestVersionAndUsage(t *testing.T) {
+	t.Parallel()
 	if code, out, _ := runCmd("version"); code != 0 || !strings.HasPrefix(out, "feedgen ") {
 		t.Errorf("version: %d %q", code, out)
 	}
@@ -64,6 +66,7 @@ func TestBuildExitStatus(t *testing.T) {
 // TestHelp: -h is a question, not a mistake: usage on stdout, exit 0, and
 // every flag is named, -state included.
 func TestHelp(t *testing.T) {
+	t.Parallel()
 	for _, cmd := range []string{"build", "serve"} {
 		code, out, errs := runCmd(cmd, "-h")
 		if code != 0 || !strings.Contains(out, "-state") || !strings.Contains(out, "-src") || errs != "" {
@@ -114,6 +117,7 @@ func TestStateFlag(t *testing.T) {
 }
 
 func TestBaseFromAddr(t *testing.T) {
+	t.Parallel()
 	for addr, want := range map[string]string{
 		"127.0.0.1:8080": "http://127.0.0.1:8080/",
 		":9000":          "http://localhost:9000/",
@@ -131,6 +135,7 @@ func TestBaseFromAddr(t *testing.T) {
 // publish archive documents, the flag wins over the file, and without
 // either there are none.
 func TestArchiveFlag(t *testing.T) {
+	t.Parallel()
 	src := t.TempDir()
 	for i, date := range []string{"2024-01-05", "2024-02-05", "2024-03-05"} {
 		a := "---\ntitle: a\ndate: " + date + " 10:00:00 +0800\n---\n<p>x</p>\n\n<http://e.example/" + date + ">\n"

@@ -52,7 +52,7 @@ func (p *publishFlags) register(fs *flag.FlagSet) {
 func (p *publishFlags) options(fs *flag.FlagSet, hookOut io.Writer) (pipeline.PublishOptions, error) {
 	if len(p.targets) == 0 {
 		for _, name := range []string{"publish-max-deletes", "publish-verify", "publish-hook"} {
-			if isSet(fs, name) {
+			if given(fs, name) {
 				return pipeline.PublishOptions{}, fmt.Errorf("-%s needs -publish", name)
 			}
 		}
@@ -76,11 +76,4 @@ func publishError(err error) error {
 		return fmt.Errorf("%w (-publish-max-deletes allows more)", err)
 	}
 	return err
-}
-
-// isSet reports whether the flag name was given.
-func isSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -34,33 +36,43 @@ func flagDefaults(t *testing.T, cmd string) map[string]string {
 	return flags
 }
 
-// docsText is README.md and every docs/*.md page, where the flag tables
-// live (docs/configuration.md holds the full ones).
-func docsText(t *testing.T) string {
+// flagDocs returns the lines of the documents that may hold the flag
+// tables, README.md and docs/*.md, each prefixed with its file name: the
+// reference moves between them as the documentation grows.
+func flagDocs(t *testing.T) (lines []string, files []string) {
 	t.Helper()
-	pages, err := filepath.Glob("../../docs/*.md")
+	docs, err := filepath.Glob("../../docs/*.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var all strings.Builder
-	for _, p := range append([]string{"../../README.md"}, pages...) {
+	for _, p := range append([]string{"../../README.md"}, docs...) {
 		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Skip("no README.md beside the module:", err)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
 		}
-		all.Write(b)
-		all.WriteByte('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := strings.TrimPrefix(filepath.ToSlash(p), "../../")
+		files = append(files, name)
+		for _, line := range strings.Split(string(b), "\n") {
+			lines = append(lines, name+"\x00"+line)
+		}
 	}
-	return all.String()
+	return lines, files
 }
 
-// TestReadmeFlags keeps the documentation's flag tables (README.md and
-// docs/*.md) equal to the flags: every flag of build and serve is in a
-// table, every flag a table names exists, and a default the table gives as
-// a value is the one -h prints. Five branches added flags in one day; this
-// is what keeps the tables from drifting.
+// TestReadmeFlags keeps the flag tables of the documentation (README.md or
+// docs/*.md, wherever they are) equal to the flags: every flag of build and
+// serve is in a table, every flag a table names exists, and a default the
+// table gives as a value is the one -h prints. Five branches added flags in
+// one day; this is what keeps the tables from drifting.
 func TestReadmeFlags(t *testing.T) {
-	readme := docsText(t)
+	t.Parallel()
+	lines, files := flagDocs(t)
+	if len(files) == 0 {
+		t.Skip("neither README.md nor docs/*.md beside the module")
+	}
 	all := map[string]string{}
 	for _, cmd := range []string{"build", "serve"} {
 		for f, d := range flagDefaults(t, cmd) {
@@ -72,7 +84,8 @@ func TestReadmeFlags(t *testing.T) {
 	}
 	inTable := map[string]bool{}
 	tick := regexp.MustCompile("`(-[a-z-]+)`")
-	for _, line := range strings.Split(readme, "\n") {
+	for _, tagged := range lines {
+		file, line, _ := strings.Cut(tagged, "\x00")
 		cells := strings.Split(line, "|")
 		if len(cells) < 4 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`-") {
 			continue
@@ -90,7 +103,7 @@ func TestReadmeFlags(t *testing.T) {
 		for i, n := range names {
 			d, ok := all[n]
 			if !ok {
-				t.Errorf("README.md or docs/ names %s, which neither build nor serve has", n)
+				t.Errorf("%s names %s, which neither build nor serve has", file, n)
 				continue
 			}
 			inTable[n] = true
@@ -98,13 +111,13 @@ func TestReadmeFlags(t *testing.T) {
 				continue // shared rows ("as for build"), and defaults -h explains in words
 			}
 			if want := "`" + d + "`"; defaults[i] != want {
-				t.Errorf("README.md or docs/: %s defaults to %s; -h says %s", n, defaults[i], want)
+				t.Errorf("%s: %s defaults to %s; -h says %s", file, n, defaults[i], want)
 			}
 		}
 	}
 	for f := range all {
 		if !inTable[f] {
-			t.Errorf("flag %s is in no flag table of README.md or docs/", f)
+			t.Errorf("flag %s is in no flag table of %s", f, strings.Join(files, ", "))
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 )
 
 func TestWebSubFlags(t *testing.T) {
+	t.Parallel()
 	out := t.TempDir()
 	for _, c := range []struct {
 		args []string
@@ -34,6 +35,7 @@ func TestWebSubFlags(t *testing.T) {
 // TestBuildPing: build -ping tells each hub of the feeds it wrote, after
 // writing them; a build that wrote nothing pings nothing.
 func TestBuildPing(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var topics []string
 	outDir := t.TempDir()
@@ -81,6 +83,7 @@ func TestBuildPing(t *testing.T) {
 // warns that subscribers are told local topics; with -base-url, or without
 // -websub, nothing is said.
 func TestWebSubBaseWarning(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		builtIn, derived, warn bool
 	}{{true, true, true}, {true, false, false}, {false, true, false}} {
