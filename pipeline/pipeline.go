@@ -161,6 +161,9 @@ type ServeOptions struct {
 	MetricsAddr string
 	// Publish mirrors what is served to object storage (publishd.go).
 	Publish PublishOptions
+	// HoldLoss, when positive, holds back a snapshot that lost most of the
+	// articles at once until they stay gone this long (losshold.go).
+	HoldLoss time.Duration
 }
 
 // Daemon serves the feeds of a source directory and keeps them current.
@@ -204,6 +207,8 @@ type Daemon struct {
 	out outKeeper
 	// pub publishes to the buckets, or is nil (publishd.go).
 	pub *pubKeeper
+	// loss holds back a snapshot that lost most articles (losshold.go).
+	loss lossHold
 }
 
 // Synced is closed once the daemon has read the whole source directory
@@ -227,6 +232,7 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 		opts: opts, log: log, reported: map[string]string{}, rescan: make(chan struct{}, 1),
 		compress: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
 		synced: make(chan struct{}), out: outKeeper{wake: make(chan struct{}, 1)},
+		loss: lossHold{recheck: make(chan struct{}, 1)},
 	}
 	// The addresses are bound first: a port already taken fails here, in a
 	// moment, not after a first scan that takes minutes on a large archive.
@@ -329,6 +335,9 @@ func (d *Daemon) compressor() {
 		done := feedgen.CompactAll(todo) // without the lock: regenerations go on
 		d.mu.Lock()
 		s := d.gen.Compressed(done)
+		if s != nil && d.loss.holding() {
+			s = nil // the generator's files are the held loss's (losshold.go)
+		}
 		if s != nil {
 			d.handler.Swap(s)
 		}
@@ -402,6 +411,8 @@ loop:
 		case err := <-errc:
 			runErr = err
 			break loop
+		case <-d.loss.recheck:
+			_ = d.regenerate(nil, false) // publishes the held loss if it still stands
 		case <-d.rescan:
 			if err := d.regenerate(nil, true); err == nil {
 				d.syncedOnce.Do(func() { close(d.synced) })
@@ -417,6 +428,7 @@ loop:
 	}
 	d.watcher.Close()
 	d.stopCompressor()
+	d.stopLossHold()
 	stopOut()
 	stopPub()
 	waitPub()
@@ -472,6 +484,9 @@ func (d *Daemon) regenerate(paths []string, full bool) error {
 	}
 	res := d.gen.Snapshot()
 	old := d.handler.Snapshot()
+	if d.holdLoss(old, res.Snapshot) { // losshold.go: the last good feeds stay published
+		return nil
+	}
 	d.handler.Swap(res.Snapshot)
 	d.announce(old, res.Snapshot) // WebSub: queued, never waited for
 	d.pub.signal()                // the buckets follow, then their hubs are told

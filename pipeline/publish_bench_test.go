@@ -121,7 +121,7 @@ func BenchmarkServePublishEdit(b *testing.B) {
 	src := benchSource(b)
 	pub, bkt := e.publishTo(b, "serve")
 	var log logBuffer
-	d := servePublish(b, e, src, pub, "", &log)
+	d := servePublish(b, src, pub, "", &log)
 	waitPublished(b, d, "first publish", func() bool { return len(e.get(b, bkt, "rss.xml")) > 0 })
 	p := newestArticle(b, src)
 	orig := []byte(readFileString(b, p))

@@ -289,18 +289,28 @@ func (h *fetchingHub) bodies(p string) []string {
 
 // servePublish starts a daemon on src that publishes to a new bucket and
 // pings hub.
-func servePublish(t testing.TB, e *s3env, src string, pub PublishOptions, hub string, log *logBuffer) *Daemon {
+func servePublish(t testing.TB, src string, pub PublishOptions, hub string, log *logBuffer) *Daemon {
+	t.Helper()
+	return serveWith(t, log, func(o *ServeOptions) {
+		o.Src, o.Publish = src, pub
+		if hub != "" {
+			o.Site.Hubs = []string{hub}
+		}
+	})
+}
+
+// serveWith starts a daemon on a loopback port with a state of its own,
+// the options set by mod, and stops it when the test ends.
+func serveWith(t testing.TB, log *logBuffer, mod func(*ServeOptions)) *Daemon {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	site := testSite(t, "http://"+ln.Addr().String()+"/", 10)
-	if hub != "" {
-		site.Hubs = []string{hub}
-	}
-	d, err := NewDaemon(ServeOptions{Src: src, Site: site, Listener: ln, State: filepath.Join(t.TempDir(), "state"),
-		Watch: watch.Options{Quiet: 20 * time.Millisecond}, Logger: log.logger(), Publish: pub})
+	o := ServeOptions{Site: testSite(t, "http://"+ln.Addr().String()+"/", 10), Listener: ln, State: filepath.Join(t.TempDir(), "state"),
+		Watch: watch.Options{Quiet: 20 * time.Millisecond}, Logger: log.logger()}
+	mod(&o)
+	d, err := NewDaemon(o)
 	if err != nil {
 		ln.Close()
 		t.Fatal(err)
@@ -358,7 +368,7 @@ func TestServePublish(t *testing.T) {
 	go hs.Serve(hl)
 	t.Cleanup(func() { hs.Close() })
 	var log logBuffer
-	d := servePublish(t, e, src, pub, "http://"+hl.Addr().String()+"/", &log)
+	d := servePublish(t, src, pub, "http://"+hl.Addr().String()+"/", &log)
 	hub.base = d.opts.Site.BaseURL
 
 	served := func() map[string][]byte { return identities(d.Snapshot()) }
