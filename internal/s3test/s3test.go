@@ -44,6 +44,7 @@ type Server struct {
 	dir      string
 	exited   chan struct{}
 	buckets  atomic.Int64
+	sockets  []string
 }
 
 var (
@@ -147,8 +148,8 @@ func start(bin string) (*Server, error) {
 		"-filer.port=" + strconv.Itoa(p[4]), "-filer.port.grpc=" + strconv.Itoa(p[5]),
 		"-s3.port=" + strconv.Itoa(p[6]), "-s3.port.grpc=" + strconv.Itoa(p[7]),
 		"-s3.port.iceberg=0", "-s3.port.lance=0", "-s3.config=" + conf,
-		"-filer.localSocket=" + filepath.Join(dir, "filer.sock"),
-		"-master.telemetry=false", "-master.volumeSizeLimitMB=64", "-volume.max=16",
+		"-filer.localSocket=" + filepath.Join(dir, "filer.sock"), "-s3.localSocket=" + filepath.Join(dir, "s3.sock"),
+		"-master.telemetry=false", "-master.volumeSizeLimitMB=64", "-volume.max=400",
 		"-volume.preStopSeconds=0",
 	}
 	logf, err := os.Create(filepath.Join(dir, "weed.log"))
@@ -157,11 +158,21 @@ func start(bin string) (*Server, error) {
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr, cmd.Dir = logf, logf, dir
+	// Each bucket is a collection of its own, for which the master grows
+	// seven volumes by default: a few buckets would take every volume
+	// slot. One at a time, as weed mini does, lets every test have its
+	// bucket (volumes are sparse files).
+	cmd.Env = append(os.Environ(), "WEED_MASTER_VOLUME_GROWTH_COPY_1=1")
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return nil, fmt.Errorf("starting weed: %w", err)
 	}
-	s := &Server{Endpoint: "http://127.0.0.1:" + strconv.Itoa(p[6]), cmd: cmd, dir: dir, exited: make(chan struct{})}
+	s := &Server{Endpoint: "http://127.0.0.1:" + strconv.Itoa(p[6]), cmd: cmd, dir: dir, exited: make(chan struct{}),
+		// The gRPC sockets weed makes in /tmp whatever its flags say.
+		sockets: []string{
+			fmt.Sprintf("/tmp/seaweedfs-master-grpc-%d.sock", p[1]), fmt.Sprintf("/tmp/seaweedfs-volume-grpc-%d.sock", p[3]),
+			fmt.Sprintf("/tmp/seaweedfs-filer-grpc-%d.sock", p[5]), fmt.Sprintf("/tmp/seaweedfs-s3-grpc-%d.sock", p[7]),
+		}}
 	go func() {
 		_ = cmd.Wait()
 		logf.Close()
@@ -192,7 +203,11 @@ func (s *Server) ready(timeout time.Duration) error {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		last = cl.MakeBucket(ctx, probe, minio.MakeBucketOptions{})
+		if c := minio.ToErrorResponse(last).Code; c == "BucketAlreadyOwnedByYou" || c == "BucketAlreadyExists" {
+			last = nil // an earlier attempt made it
+		}
 		if last == nil {
+			// A write needs the volume servers as well as the gateway.
 			_, last = cl.PutObject(ctx, probe, "x", bytes.NewReader([]byte("x")), 1, minio.PutObjectOptions{})
 		}
 		cancel()
@@ -212,15 +227,16 @@ func (s *Server) logTail() string {
 	return string(b)
 }
 
+// stop kills the server: its data is thrown away, and a graceful stop
+// takes weed about 15 seconds. What it would have cleaned up, its
+// temporary directory and its sockets, is removed here.
 func (s *Server) stop() {
-	_ = s.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-s.exited:
-	case <-time.After(15 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.exited
-	}
+	_ = s.cmd.Process.Kill()
+	<-s.exited
 	_ = os.RemoveAll(s.dir)
+	for _, p := range s.sockets {
+		_ = os.Remove(p)
+	}
 }
 
 // URL is the endpoint parsed.
