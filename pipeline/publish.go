@@ -72,7 +72,11 @@ func startPublish(opts BuildOptions, g *feedgen.Generator, cacheControl string) 
 	if err != nil {
 		return nil, err
 	}
-	return &buildPublish{run: run, opts: opts.Publish, log: opts.Logger}, nil
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &buildPublish{run: run, opts: opts.Publish, log: log}, nil
 }
 
 func (b *buildPublish) put(f *snapshot.File) {
