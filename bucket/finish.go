@@ -35,12 +35,12 @@ func (r *Run) Finish() (Result, error) {
 		}
 	}
 	for ph := phasePages; ph < nPhases && !r.hasFailed(); ph++ {
-		for _, f := range r.held[ph] {
+		for _, h := range r.held[ph] {
 			if r.ctx.Err() != nil {
 				break
 			}
-			rel, _ := relPath(f.Path) // Put checked it
-			r.upload(f, rel)
+			rel, _ := relPath(h.f.Path) // Put checked it
+			r.upload(h.f, rel, h.identity)
 		}
 		r.held[ph] = nil
 		r.inWork.Wait()

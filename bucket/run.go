@@ -32,9 +32,8 @@ type Result struct {
 // RunOptions configure one run.
 type RunOptions struct {
 	// Compact holds the files that wait for their phase in compressed
-	// form (snapshot.File.Compact): for a build, whose files are plain
-	// and dropped once handed over. A daemon's are in its snapshot
-	// already.
+	// form (held.go): for a build, whose files are plain and dropped once
+	// handed over. A daemon's are in its snapshot already.
 	Compact bool
 }
 
@@ -50,7 +49,7 @@ type Run struct {
 	cancel context.CancelFunc
 	ro     RunOptions
 	ts     []*targetRun
-	held   [nPhases][]*snapshot.File
+	held   [nPhases][]heldFile
 	jobs   chan job
 	inWork sync.WaitGroup // jobs queued or running
 	pool   sync.WaitGroup // the workers
@@ -180,13 +179,15 @@ func (r *Run) Put(f *snapshot.File) error {
 	}
 	ph := phaseOf(f.Path)
 	if ph == phaseFirst {
-		r.upload(f, rel)
+		r.upload(f, rel, f.Identity)
 		return nil
 	}
-	if r.ro.Compact {
-		f = f.Compact()
+	h, err := hold(f, r.ro.Compact)
+	if err != nil {
+		r.addErr(err)
+		return err
 	}
-	r.held[ph] = append(r.held[ph], f)
+	r.held[ph] = append(r.held[ph], h)
 	return nil
 }
 
@@ -231,8 +232,9 @@ func (r *Run) Keep(path, etag string) bool {
 }
 
 // upload queues the uploads f needs on every target, reading its bytes
-// (and compressing them for the precompressed forms) once for all.
-func (r *Run) upload(f *snapshot.File, rel string) {
+// with read (and compressing them for the precompressed forms) once for
+// all.
+func (r *Run) upload(f *snapshot.File, rel string, read func() ([]byte, error)) {
 	var bodies map[string][]byte
 	for _, t := range r.ts {
 		t.mu.Lock()
@@ -248,7 +250,7 @@ func (r *Run) upload(f *snapshot.File, rel string) {
 		}
 		if bodies == nil {
 			var err error
-			if bodies, err = readBodies(f, rel, r.anyPrecompress()); err != nil {
+			if bodies, err = readBodies(read, rel, r.anyPrecompress()); err != nil {
 				if errors.Is(err, snapshot.ErrStale) {
 					r.mu.Lock()
 					r.stale++
@@ -280,10 +282,10 @@ func (r *Run) anyPrecompress() bool {
 	return slices.ContainsFunc(r.ts, func(t *targetRun) bool { return t.p.o.Precompress })
 }
 
-// readBodies reads f's identity bytes and, with pre, its precompressed
-// forms, by key.
-func readBodies(f *snapshot.File, rel string, pre bool) (map[string][]byte, error) {
-	id, err := f.Identity()
+// readBodies reads a file's identity bytes and, with pre, makes its
+// precompressed forms, by key.
+func readBodies(read func() ([]byte, error), rel string, pre bool) (map[string][]byte, error) {
+	id, err := read()
 	if err != nil {
 		return nil, err
 	}

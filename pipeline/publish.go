@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"time"
 
 	"feedgen/bucket"
 	"feedgen/feedgen"
@@ -109,9 +110,13 @@ func (b *buildPublish) finish(base string) (bucket.Result, error) {
 	if b == nil {
 		return bucket.Result{}, nil
 	}
+	start := time.Now()
 	res, err := b.run.Finish()
 	if len(res.Changed) > 0 {
-		b.log.Info("published", "uploaded", res.Uploaded, "deleted", res.Deleted, "unchanged", res.Unchanged)
+		// The archive documents were uploaded while the build rendered;
+		// the duration is the rest: pages, feeds, index, deletions.
+		b.log.Info("published", "uploaded", res.Uploaded, "deleted", res.Deleted, "unchanged", res.Unchanged,
+			"finish", time.Since(start).Round(time.Millisecond).String())
 		if b.opts.Hook != "" {
 			err = errors.Join(err, bucket.RunHook(context.Background(), b.opts.Hook, bucket.HookURLs(base, res.Changed), hookOutput(b.opts.HookOutput)))
 		}
