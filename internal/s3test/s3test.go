@@ -163,6 +163,7 @@ func start(bin string) (*Server, error) {
 	// slot. One at a time, as weed mini does, lets every test have its
 	// bucket (volumes are sparse files).
 	cmd.Env = append(os.Environ(), "WEED_MASTER_VOLUME_GROWTH_COPY_1=1")
+	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return nil, fmt.Errorf("starting weed: %w", err)
