@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"testing"
+
+	"feedgen/internal/s3test"
 )
 
 // TestMain stops the daemon the HTTP tests share, and lets more tests run
@@ -25,7 +27,7 @@ func TestMain(m *testing.M) {
 			os.Exit(2)
 		}
 	}
-	code := m.Run()
+	code := s3test.Main(m) // the -publish tests share one S3-compatible server, stopped here
 	if err := stopShared(); err != nil {
 		fmt.Fprintf(os.Stderr, "shared daemon: %v\n", err)
 		if code == 0 {
