@@ -26,32 +26,23 @@ import (
 // ETag, so a request in between is told the file is stale (the server waits
 // for the new snapshot) and never gets bytes that do not match the tag.
 
-// lazyArchiveFile is the lazy file of one archive document in format f:
+// lazyFile is the lazy file of one archive document in format f:
 // info as the document was rendered (Archive set), paths its items.
-func (g *Generator) lazyArchiveFile(path string, f layout.Format, etag string, size int, modTime time.Time, cc string, info render.FeedInfo, paths []string) *snapshot.File {
-	ix, cfg := g.ix, &g.cfg
+func (a *archiver) lazyFile(path string, f layout.Format, etag string, size int, modTime time.Time, cc string, info render.FeedInfo, paths []string) *snapshot.File {
+	ix, cfg := a.ix, &a.cfg
 	produce := func() ([]byte, error) {
 		var body []byte
 		err := ix.View(func(t *index.Tx) error {
-			frags, err := archiveParts(t, paths)
-			if errors.Is(err, errNoFrag) {
+			items, err := readItems(t, paths)
+			if errors.Is(err, index.ErrNoItem) {
 				// Dropped since: the document is being replaced.
 				return errors.Join(snapshot.ErrStale, err)
 			}
 			if err != nil {
 				return err
 			}
-			parts := make([][]byte, len(frags))
-			for i := range frags {
-				parts[i] = frags[i][f]
-			}
-			// Copies the parts out of the index; the mapped pages are
-			// trimmed under the read lock as it goes (archiveParts), never
-			// dropped whole from a request, which would cost a running
-			// regeneration its tree (or, where pages cannot be dropped,
-			// reopen the state under its lock).
-			body, err = render.FeedTrimmed(cfg, f, info, parts, t.Trim)
-			return err
+			body = items.render(cfg, f, info) // copies the parts out of the index
+			return nil
 		})
 		return body, err
 	}
@@ -63,21 +54,18 @@ func (g *Generator) lazyArchiveFile(path string, f layout.Format, etag string, s
 // that it is published without being rendered; it reports whether it did.
 // info is the feed's subscription document, whose fields the archive
 // documents share.
-func (g *Generator) lazyKnown(k layout.FeedKey, o *archOut, info render.FeedInfo) bool {
-	if !g.lazy || g.keep != nil || o.etags[0] == "" || o.updated.IsZero() {
+func (a *archiver) lazyKnown(k layout.FeedKey, o *archOut, info render.FeedInfo) bool {
+	if !a.lazy || a.keep != nil || o.etags[0] == "" || o.updated.IsZero() {
 		return false
 	}
 	fi := info
 	fi.Hubs = nil
 	fi.Updated = o.updated
 	fi.Archive = o.links
-	cc := layout.ArchiveCacheControl
-	if o.links.Next.IsZero() {
-		cc = ""
-	}
+	cc := archCacheControl(o.links)
 	lm := o.updated.UTC().Truncate(time.Second)
 	for _, f := range layout.Formats {
-		o.files[f] = g.lazyArchiveFile(k.ArchivePath(o.links.Doc, f), f, o.etags[f], o.sizes[f], lm, cc, fi, o.items)
+		o.files[f] = a.lazyFile(k.ArchivePath(o.links.Doc, f), f, o.etags[f], o.sizes[f], lm, cc, fi, o.items)
 	}
 	return true
 }

@@ -19,7 +19,7 @@ func TestCompressedKeepsNewerFiles(t *testing.T) {
 	if len(todo) == 0 {
 		t.Fatal("nothing to compress after a first generation")
 	}
-	done := CompactAll(todo) // as the daemon does, outside the lock
+	done := CompactAll(todo, nil) // as the daemon does, outside the lock
 
 	// Meanwhile a change to b.md replaces the keji feeds.
 	writeFile(t, dir, "b.md", post("乙 改过", "2024-01-02 08:00:00 +0800", "keji", "y", "http://e.example/b"))
@@ -46,5 +46,30 @@ func TestCompressedKeepsNewerFiles(t *testing.T) {
 	}
 	if len(g.Uncompressed()) != 0 {
 		t.Error("files left uncompressed after the second round")
+	}
+}
+
+// TestCompactAllStops proves that a closed stop channel ends a compression
+// pass: nothing not yet begun is compressed, and what is left stays in the
+// snapshot uncompressed for a later round (a daemon asked to stop must not
+// wait for a whole pass).
+func TestCompactAllStops(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "a.md", post("甲", "2024-01-01 08:00:00 +0800", "caijing", "x", "http://e.example/a"))
+	g, _ := generate(t, dir, testConfig(t))
+	todo := g.Uncompressed()
+	if len(todo) == 0 {
+		t.Fatal("nothing to compress after a first generation")
+	}
+	stop := make(chan struct{})
+	close(stop)
+	if done := CompactAll(todo, stop); len(done) != 0 {
+		t.Fatalf("%d of %d files compressed after stop", len(done), len(todo))
+	}
+	if s := g.Compressed(CompactAll(todo, stop)); s != nil {
+		t.Error("a stopped pass published a snapshot")
+	}
+	if len(g.Uncompressed()) != len(todo) {
+		t.Error("a stopped pass changed what is left to compress")
 	}
 }

@@ -2,17 +2,10 @@ package feedgen
 
 import (
 	"cmp"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"os"
 	"path/filepath"
-	"sort"
-	"strings"
-	"sync/atomic"
 	"time"
 
 	"feedgen/feedgen/article"
@@ -23,83 +16,31 @@ import (
 	"feedgen/snapshot"
 )
 
-// Problem is one file that could not be published, and why.
-type Problem struct {
-	Path   string // as the user names it: the source directory joined with the file
-	Reason string
-}
-
-// String is the problem as feedgen reports it: "path: reason".
-func (p Problem) String() string { return p.Path + ": " + p.Reason }
-
 // Generator turns a source directory into snapshots of feeds. Build and
 // serve share it: build calls Scan and Snapshot (or Emit) once, the daemon
 // calls Update with each batch of changed paths and Snapshot after it.
 //
 // What it knows of the articles lives in the archive index (package index)
 // in the state directory, not in memory: memory holds the rendered feeds and
-// a few words per feed. The pipeline is
+// a few words per feed. The Generator orders its jobs (the package doc
+// names them) and recovers a damaged state; it does none of their work:
 //
-//	files → scan/update (scan.go) → index → plan: what each feed shows
-//	(plan.go) → render (output.go, one file per format) → snapshot
+//	Scan, Update:   scanner → index
+//	Snapshot, Emit: planner (itemRenderer, archiver) → output, archiver → files
 //
 // A Generator is not safe for concurrent use; the snapshots it returns are.
 type Generator struct {
-	cfg  config.Config
-	root string          // as given, for messages
-	abs  string          // absolute, for path arithmetic
-	rd   *article.Reader // reads and parses the article files
-	now  func() time.Time
-	log  *slog.Logger
-	ix   *index.Index
-	// keep, during Emit, confirms that an unchanged feed's file is in
-	// place (diskout.Stream.Keep), so that it is not rendered at all.
-	keep func(path, etag string) bool
-	// lazy: the archive documents are lazy files (Options.LazyArchives).
-	lazy bool
-	// archRendered counts the archive documents rendered (all formats
-	// once), for tests and benchmarks of what a start-up costs.
-	archRendered int
-
-	dirty map[layout.FeedKey]bool     // feeds whose items may have changed
-	out   map[layout.FeedKey]*feedOut // rendered feeds
-	gone  []layout.FeedKey            // feeds removed since the state last heard of them
-	links map[string]bool             // article files that are symbolic links
-	frags map[string]bool             // articles whose rendered item the index keeps
-
-	// Archive documents (archive.go): rendered or known from the state,
-	// planned, rendered since the state last heard, and gone.
-	arch               map[layout.FeedKey]map[layout.Month]*archOut
-	archJobs           []*archJob
-	archDone, archGone []archRef
-	archPlans          map[layout.FeedKey]*archPlan
-	dirtyMonths        map[layout.FeedKey]map[layout.Month]bool // months the index saw change, per feed
-	archFull           bool                                     // plan every month of every feed (the index was rebuilt)
-
-	cleaned atomic.Int64 // articles parsed and cleaned whole to render their item
-
-	indexParts render.IndexCache // the index page's rendered rows
-	all        allItems          // the global feed's rendered items, for the index page
-	indexFile  *snapshot.File
-	opmlFile   *snapshot.File
-	stats      snapshot.Stats
-}
-
-// feedOut is a rendered feed.
-type feedOut struct {
-	sig   [32]byte // of everything the feed's bytes depend on
-	info  render.FeedInfo
-	items []string // paths of the articles shown
-	etags [3]string
-	// lastMod is the Last-Modified time of the feed's files (lastmod.go).
-	lastMod time.Time
-	// files are the rendered files; nil for a feed known from the state
-	// (index.Shown) or handed over by Emit, whose bytes are not held.
-	files [3]*snapshot.File
-	// page is the feed's HTML page, like files; none for the global feed,
-	// whose page is the site index.
-	page     *snapshot.File
-	pageETag string
+	*shared
+	now   func() time.Time
+	scan  *scanner      // source directory → index
+	items *itemRenderer // article bodies → rendered items in the index
+	plan  *planner      // index → what each feed shows, and which changed
+	arch  *archiver     // RFC 5005 archive documents
+	out   *output       // feeds, pages, site index and OPML list
+	// assets are the images of the source, published as they are
+	// (sitefiles.go).
+	assets *assets
+	stats  snapshot.Stats
 }
 
 // Options configure a Generator beyond the site Config.
@@ -127,37 +68,33 @@ func New(root string, cfg config.Config, opt Options) (*Generator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", root, err)
 	}
-	host := ""
-	if u, err := url.Parse(cfg.BaseURL); err == nil {
-		host = u.Hostname()
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
-	g := &Generator{
-		cfg:         cfg,
-		root:        root,
-		abs:         abs,
-		rd:          article.NewReader(abs, cfg.MaxArticleSize, article.ParseOptions{Location: cfg.Location, TagAuthority: host, DefaultBase: cmp.Or(cfg.Link, cfg.BaseURL)}),
-		now:         opt.Now,
-		lazy:        opt.LazyArchives,
-		log:         opt.Logger,
-		dirty:       map[layout.FeedKey]bool{{Kind: layout.KindAll}: true},
-		out:         map[layout.FeedKey]*feedOut{},
-		links:       map[string]bool{},
-		frags:       map[string]bool{},
-		arch:        map[layout.FeedKey]map[layout.Month]*archOut{},
-		archPlans:   map[layout.FeedKey]*archPlan{},
-		dirtyMonths: map[layout.FeedKey]map[layout.Month]bool{},
-		indexParts:  render.IndexCache{},
+	sh := &shared{
+		cfg:   cfg,
+		root:  root,
+		abs:   abs,
+		rd:    article.NewReader(abs, cfg.MaxArticleSize, article.ParseOptions{Location: cfg.Location, TagAuthority: cfg.TagAuthority(), DefaultBase: cmp.Or(cfg.Link, cfg.BaseURL)}),
+		log:   log,
+		dirty: map[layout.FeedKey]bool{{Kind: layout.KindAll}: true},
+		frags: map[string]bool{},
 	}
-	if g.now == nil {
-		g.now = time.Now
-	}
-	if g.log == nil {
-		g.log = slog.New(slog.DiscardHandler)
-	}
-	g.ix, err = index.Open(index.Options{Dir: opt.StateDir, Source: abs, Config: cfg.Fingerprint(), Logger: g.log})
+	sh.ix, err = index.Open(index.Options{Dir: opt.StateDir, Source: abs, Scan: cfg.ScanFingerprint(), Render: cfg.RenderFingerprint(), Logger: log})
 	if err != nil {
 		return nil, err
 	}
+	g := &Generator{shared: sh, now: opt.Now}
+	if g.now == nil {
+		g.now = time.Now
+	}
+	g.assets = newAssets(sh)
+	g.scan = &scanner{shared: sh, links: map[string]bool{}, assets: g.assets}
+	g.items = &itemRenderer{shared: sh, scan: g.scan}
+	g.arch = newArchiver(sh, opt.LazyArchives)
+	g.out = &output{shared: sh, arch: g.arch, feeds: map[layout.FeedKey]*feedOut{}, indexParts: render.IndexCache{}}
+	g.plan = &planner{shared: sh, items: g.items, arch: g.arch, out: g.out}
 	if err := g.load(); err != nil {
 		if err := g.ix.Reset(err); err != nil {
 			g.ix.Close()
@@ -168,80 +105,53 @@ func New(root string, cfg config.Config, opt Options) (*Generator, error) {
 }
 
 // load takes from the index what the generator keeps in memory: the feeds
-// to render and the rendered items it holds.
+// to render, the archive documents and the rendered items it holds.
 func (g *Generator) load() error {
 	return g.ix.View(func(t *index.Tx) error {
 		if err := t.Feeds(func(k layout.FeedKey) error { g.dirty[k] = true; return nil }); err != nil {
 			return err
 		}
-		if err := t.EachShown(func(k layout.FeedKey, s index.Shown) error {
-			g.dirty[k] = true
-			g.out[k] = &feedOut{sig: s.Sig, etags: s.ETags, pageETag: s.PageETag, items: s.Items, lastMod: s.LastModified, info: render.FeedInfo{
-				Key: k, Title: s.Title, Description: s.Description, Link: s.Link, Updated: s.Updated,
-			}}
-			return nil
-		}); err != nil {
+		if err := g.out.load(t); err != nil {
 			return err
 		}
-		if err := g.loadArchives(t); err != nil {
+		if err := g.arch.load(t); err != nil {
 			return err
 		}
 		return t.FragPaths(func(p string) error { g.frags[p] = true; return nil })
 	})
 }
 
-// DefaultStateDir is the state directory used for the source directory src
-// unless told otherwise: a folder under the user's cache directory named
-// after the absolute source path, so that two sources never share one.
-func DefaultStateDir(src string) (string, error) {
-	abs, err := filepath.Abs(src)
-	if err != nil {
-		return "", err
+// Scan reads the whole source directory, as for a first build, a restart or
+// after events were lost. A file whose stamp matches what the index holds is
+// not opened again. It returns the number of files whose state changed.
+func (g *Generator) Scan() (int, error) {
+	n, err := g.scan.all()
+	if errors.Is(err, errIndex) {
+		return n, g.damaged(err)
 	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("no user cache directory for the state (use -state DIR): %w", err)
-	}
-	sum := sha256.Sum256([]byte(abs))
-	name := filepath.Base(abs)
-	if name == string(filepath.Separator) || name == "." || strings.ContainsAny(name, `:\/`) {
-		name = "root"
-	}
-	return filepath.Join(cache, "feedgen", name+"-"+hex.EncodeToString(sum[:6])), nil
+	return n, err
 }
 
-// Outputs is the record, kept in the state, of what a build left in the
-// output directory dir (absolute): the disk writer's manifest.
-func (g *Generator) Outputs(dir string) *index.Outputs { return g.ix.Outputs(dir) }
-
-// Warm reports whether the generator started from a usable state: what it
-// knows of the archive is what it knew when it last ran, and a Snapshot
-// before any Scan shows exactly that.
-func (g *Generator) Warm() bool { return !g.ix.Fresh }
-
-// Close releases the index; a temporary state is removed.
-func (g *Generator) Close() error { return g.ix.Close() }
-
-// Root returns the source directory as given to New.
-func (g *Generator) Root() string { return g.root }
-
-// rel returns the slash path of abs relative to the root, "" for the root
-// itself, or a path starting with "../" for one outside it.
-func (g *Generator) rel(abs string) string {
-	r, err := filepath.Rel(g.abs, abs)
-	if err != nil {
-		return "../"
+// Update re-reads the given paths (absolute, or relative to the working
+// directory). A path that vanished removes its article, or every article
+// below it if it was a directory; a directory is read recursively. Paths
+// outside the source directory are ignored. It returns the number of files
+// whose state changed.
+func (g *Generator) Update(paths []string) int {
+	n, err := g.scan.paths(paths, g.Scan)
+	if errors.Is(err, errIndex) {
+		if err := g.damaged(err); err != nil {
+			g.log.Error("state: cannot be rebuilt", "err", err)
+		}
 	}
-	if r == "." {
-		return ""
-	}
-	return filepath.ToSlash(r)
+	return n
 }
 
-// display is how a problem names the file rel.
-func (g *Generator) display(rel string) string {
-	return filepath.Join(g.root, filepath.FromSlash(rel))
-}
+// CheckAll reads and parses the body of every article that no feed has
+// needed yet, and files those that turn out to be bad input. Indexing reads
+// only heads and tails; this is for a build that must report every bad
+// file. It returns the number of articles found bad.
+func (g *Generator) CheckAll() int { return g.scan.check() }
 
 // damaged handles an index that failed under us (a state damaged on disk
 // while we ran, a fault reading it): the index is thrown away and rebuilt
@@ -252,51 +162,25 @@ func (g *Generator) damaged(cause error) error {
 		return err
 	}
 	clear(g.frags)
-	clear(g.links)
-	for k, o := range g.out {
-		g.dirty[k] = true
-		if o.files[0] == nil {
-			delete(g.out, k) // known only from the state that is gone
-		}
-	}
+	g.out.forgetUnheld()
 	g.dirty[layout.FeedKey{Kind: layout.KindAll}] = true
-	g.forgetUnheldArchives()
-	if _, err := g.scanTree(""); err != nil {
+	g.arch.forgetUnheld()
+	g.assets.rerecord()
+	if _, err := g.scan.rebuild(); err != nil {
 		return fmt.Errorf("rebuilding the state: %w", err)
 	}
 	return nil
 }
 
-// Problems returns every file that could not be published, sorted by path.
-func (g *Generator) Problems() []Problem {
-	var ps []Problem
-	err := g.ix.View(func(t *index.Tx) error {
-		return t.Problems(func(p, reason string) {
-			ps = append(ps, Problem{Path: g.display(p), Reason: reason})
-		}, func(p, id, winner string) {
-			ps = append(ps, Problem{Path: g.display(p), Reason: fmt.Sprintf("id %s is already used by %s", id, g.display(winner))})
-		})
-	})
-	if err != nil {
-		ps = append(ps, Problem{Path: g.ix.Path(), Reason: err.Error()})
+// ArchiveSpan is the first and last month of feed k's archive and the
+// number of its documents; zero months when it has none.
+func (g *Generator) ArchiveSpan(k layout.FeedKey) (first, last layout.Month, n int) {
+	ms := g.arch.monthsOf(k)
+	if len(ms) == 0 {
+		return
 	}
-	sort.Slice(ps, func(i, j int) bool { return ps[i].Path < ps[j].Path })
-	return ps
+	return ms[0], ms[len(ms)-1], len(ms)
 }
 
-// Articles is the number of published articles.
-func (g *Generator) Articles() int {
-	n := 0
-	_ = g.ix.View(func(t *index.Tx) error { n = t.Articles(); return nil })
-	return n
-}
-
-// invalid counts the files that are not published for a reason to report.
-func (g *Generator) invalid() int {
-	n := 0
-	_ = g.ix.View(func(t *index.Tx) error { n = t.Invalid(); return nil })
-	return n
-}
-
-// errIndex marks an error of the index rather than of an article.
-var errIndex = errors.New("state")
+// Root returns the source directory as given to New.
+func (g *Generator) Root() string { return g.root }

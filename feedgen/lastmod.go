@@ -39,12 +39,12 @@ func feedLastModified(old *feedOut, updated time.Time) time.Time {
 	return lm.UTC().Truncate(time.Second)
 }
 
-// siteLastModified is the Last-Modified of the index page and the OPML
-// list: the newest of the feeds', and never before what they were served
-// with (they are both rendered from the same feeds, so they share it).
-func (g *Generator) siteLastModified() time.Time {
+// lastModified is the Last-Modified of the index page and the OPML list:
+// the newest of the feeds', and never before what they were served with
+// (they are both rendered from the same feeds, so they share it).
+func (out *output) lastModified() time.Time {
 	var lm time.Time
-	for _, o := range g.out {
+	for _, o := range out.feeds {
 		if o.lastMod.After(lm) {
 			lm = o.lastMod
 		}
@@ -52,8 +52,8 @@ func (g *Generator) siteLastModified() time.Time {
 			lm = o.info.Updated
 		}
 	}
-	if g.indexFile != nil && g.indexFile.ModTime.After(lm) {
-		lm = g.indexFile.ModTime
+	if out.indexFile != nil && out.indexFile.ModTime.After(lm) {
+		lm = out.indexFile.ModTime
 	}
 	return lm.UTC().Truncate(time.Second)
 }

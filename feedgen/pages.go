@@ -1,8 +1,8 @@
 package feedgen
 
 import (
-	"errors"
 	"html/template"
+	"sort"
 	"time"
 
 	"feedgen/feedgen/render"
@@ -11,28 +11,42 @@ import (
 	"feedgen/snapshot"
 )
 
-// jsonParts reads the JSON Feed fragments of the articles at paths from
-// the state.
-func jsonParts(t *index.Tx, paths []string) ([][]byte, error) {
-	parts := make([][]byte, len(paths))
-	for i, p := range paths {
-		f, ok, err := t.Frag(p)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return nil, errors.New("no rendered item for " + p)
-		}
-		parts[i] = f.Parts[layout.JSON]
+// site renders the site index and the OPML list from every feed's
+// entry, and the index page's item list of the global feed.
+func (out *output) site() {
+	infos := make([]render.IndexEntry, 0, len(out.feeds))
+	for _, k := range out.keys() {
+		o := out.feeds[k]
+		months := out.arch.monthsOf(k)
+		e := render.IndexEntry{FeedInfo: o.info, Items: len(o.items), Archive: spanText(months)}
+		e.ArchiveMonths = months // as held, also when the feed was not rendered now
+		infos = append(infos, e)
 	}
-	return parts, nil
+	all, err := out.globalItems()
+	if err != nil {
+		out.log.Error("rendering the site index", "err", err)
+	}
+	siteLM := out.lastModified()
+	out.indexFile = reuse(out.indexFile, layout.IndexPath, layout.TypeHTML, render.Index(&out.cfg, infos, out.indexParts, all.count, all.html), siteLM)
+	out.opmlFile = reuse(out.opmlFile, layout.OPMLPath, layout.TypeOPML, render.OPML(&out.cfg, infos), siteLM)
+	out.lists(infos, siteLM)
+}
+
+// keys lists the rendered feeds in index order.
+func (out *output) keys() []layout.FeedKey {
+	keys := make([]layout.FeedKey, 0, len(out.feeds))
+	for k := range out.feeds {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].Less(keys[j]) })
+	return keys
 }
 
 // pageOf renders feed k's page (the items only, for the global feed, whose
 // page is the site index) from its items' JSON fragments. It runs inside
 // the transaction the fragments come from.
-func (g *Generator) pageOf(k layout.FeedKey, fi render.FeedInfo, parts [][]byte, old *feedOut, lm time.Time) (*snapshot.File, template.HTML, error) {
-	items, err := render.PageItems(parts)
+func (out *output) pageOf(k layout.FeedKey, fi render.FeedInfo, parts [][]byte, old *feedOut, lm time.Time) (*snapshot.File, template.HTML, error) {
+	items, err := render.PageItems(&out.cfg, parts)
 	if err != nil || k.Kind == layout.KindAll {
 		return nil, items, err
 	}
@@ -40,7 +54,7 @@ func (g *Generator) pageOf(k layout.FeedKey, fi render.FeedInfo, parts [][]byte,
 	if old != nil {
 		prev = old.page
 	}
-	return g.reuse(prev, k.PagePath(), layout.TypeHTML, render.Page(&g.cfg, fi, len(parts), items), lm), "", nil
+	return reuse(prev, k.PagePath(), layout.TypeHTML, render.Page(&out.cfg, fi, len(parts), items), lm), "", nil
 }
 
 // allItems is the rendered item list of the global feed, for the site
@@ -54,35 +68,25 @@ type allItems struct {
 // globalItems returns the global feed's rendered item list, rendering it
 // from the state when the feed was not rendered by this generator (a
 // build that found it unchanged).
-func (g *Generator) globalItems() (allItems, error) {
-	o := g.out[layout.FeedKey{Kind: layout.KindAll}]
+func (out *output) globalItems() (allItems, error) {
+	o := out.feeds[layout.FeedKey{Kind: layout.KindAll}]
 	if o == nil {
 		return allItems{}, nil
 	}
-	if g.all.sig == o.sig && g.all.count == len(o.items) {
-		return g.all, nil
+	if out.all.sig == o.sig && out.all.count == len(o.items) {
+		return out.all, nil
 	}
-	err := g.ix.View(func(t *index.Tx) error {
-		parts, err := jsonParts(t, o.items)
+	err := out.ix.View(func(t *index.Tx) error {
+		items, err := readItems(t, o.items)
 		if err != nil {
 			return err
 		}
-		html, err := render.PageItems(parts)
+		html, err := render.PageItems(&out.cfg, items.format(layout.JSON))
 		if err != nil {
 			return err
 		}
-		g.all = allItems{sig: o.sig, count: len(o.items), html: html}
+		out.all = allItems{sig: o.sig, count: len(o.items), html: html}
 		return nil
 	})
-	return g.all, err
-}
-
-// archiveMonths lists the months of feed k's archive documents as the
-// generator holds them (after renderArchives), for the site index.
-func (g *Generator) archiveMonths(k layout.FeedKey) []layout.Month {
-	ms := make([]layout.Month, 0, len(g.arch[k]))
-	for m := range g.arch[k] {
-		ms = append(ms, m)
-	}
-	return ms
+	return out.all, err
 }

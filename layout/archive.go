@@ -1,6 +1,7 @@
 package layout
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"path"
@@ -48,11 +49,16 @@ func MonthOf(t time.Time) Month {
 func (m Month) IsZero() bool { return m.Year == 0 && m.Month == 0 }
 
 // Before reports whether m is earlier than o.
-func (m Month) Before(o Month) bool {
-	if m.Year != o.Year {
-		return m.Year < o.Year
+func (m Month) Before(o Month) bool { return m.Compare(o) < 0 }
+
+// Compare orders months by time: -1 when m is earlier than o, +1 when
+// later, 0 when they are the same month. It is the comparator for
+// slices.SortFunc (oldest first; reverse the arguments for newest first).
+func (m Month) Compare(o Month) int {
+	if c := cmp.Compare(m.Year, o.Year); c != 0 {
+		return c
 	}
-	return m.Month < o.Month
+	return cmp.Compare(m.Month, o.Month)
 }
 
 // String is the month as "2026-11".

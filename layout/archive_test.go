@@ -52,6 +52,21 @@ func TestMonthOf(t *testing.T) {
 	if !(Month{2025, 12}).Before(Month{2026, 1}) || (Month{2026, 2}).Before(Month{2026, 1}) {
 		t.Error("Before is wrong")
 	}
+	for _, tc := range []struct {
+		a, b Month
+		want int
+	}{
+		{Month{2025, 12}, Month{2026, 1}, -1},
+		{Month{2026, 1}, Month{2025, 12}, 1},
+		{Month{2026, 2}, Month{2026, 11}, -1},
+		{Month{2026, 11}, Month{2026, 2}, 1},
+		{Month{2026, 3}, Month{2026, 3}, 0},
+		{Month{}, Month{1, 1}, -1},
+	} {
+		if got := tc.a.Compare(tc.b); got != tc.want {
+			t.Errorf("%v.Compare(%v) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
 	if (Month{2026, 3}).String() != "2026-03" {
 		t.Error("String is wrong")
 	}

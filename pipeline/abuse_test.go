@@ -130,7 +130,7 @@ func TestAbuse(t *testing.T) {
 	// Let start-up compression finish first: its goroutines would skew the
 	// baseline, and the poller should see the gzip form as readers will.
 	waitClient := &http.Client{Transport: &http.Transport{DisableCompression: true}, Timeout: 10 * time.Second}
-	waitGzip(t, waitClient, ad.base, 10*time.Second, "/rss.xml")
+	waitGzip(t, waitClient, ad.base, compressWait, "/rss.xml")
 	waitClient.Transport.(*http.Transport).CloseIdleConnections()
 	rssFile := ad.d.Snapshot().Get("/rss.xml")
 	if rssFile == nil {

@@ -19,6 +19,11 @@ import (
 // newest one ("Older articles") and to the Atom document of each of its
 // months, and nothing else of the archive; and every link of every page
 // resolves (checkPagesInChromium fetches them all).
+//
+// Not parallel: checkPagesInChromium saves its screenshots under the same
+// names as TestIndexInChromium's, in one directory with
+// FEEDGEN_SCREENSHOTS; run before it, as always, its are overwritten, not
+// mixed with them.
 func TestArchivePagesInChromium(t *testing.T) {
 	src := t.TempDir()
 	copyDir(t, seedsDir, src)

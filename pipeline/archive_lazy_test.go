@@ -21,6 +21,7 @@ import (
 // with them (a strong tag is a hash of the bytes), the old or the new
 // version, never a mix and never an error. Run with -race.
 func TestArchiveServedDuringEdits(t *testing.T) {
+	t.Parallel()
 	src := t.TempDir()
 	copyDir(t, seedsDir, src)
 	td := startDaemon(t, daemonConfig{src: src, limit: 2, archive: true})
@@ -45,13 +46,23 @@ func TestArchiveServedDuringEdits(t *testing.T) {
 	var stop atomic.Bool
 	var requests, changed atomic.Int64
 	var wg sync.WaitGroup
+	// The edits start once every reader has fetched every document: a
+	// change is one a reader sees, and on a busy machine the edits could
+	// otherwise all be over before a reader starts.
+	var warm sync.WaitGroup
 	errs := make(chan string, 16)
 	for w := range 4 {
 		wg.Add(1)
+		warm.Add(1)
 		go func() {
 			defer wg.Done()
+			var warmOnce sync.Once
+			defer warmOnce.Do(warm.Done)
 			seen := map[string]string{}
 			for i := w; !stop.Load(); i++ {
+				if i == w+len(paths) {
+					warmOnce.Do(warm.Done)
+				}
 				p := paths[i%len(paths)]
 				r, err := td.try(http.MethodGet, p, map[string]string{"Accept-Encoding": "identity"})
 				if err != nil {
@@ -75,6 +86,7 @@ func TestArchiveServedDuringEdits(t *testing.T) {
 			}
 		}()
 	}
+	warm.Wait()
 	for i := range 12 {
 		a := articles[i%len(articles)]
 		b, err := os.ReadFile(a)
@@ -87,6 +99,11 @@ func TestArchiveServedDuringEdits(t *testing.T) {
 		eventually(t, 10*time.Second, "a new snapshot", func() (bool, string) { return td.d.Snapshot() != before, "" })
 		time.Sleep(20 * time.Millisecond)
 	}
+	// Every reader fetches every document again after the last edit.
+	after := requests.Load() + int64(4*len(paths))
+	eventually(t, settle, "readers done with the edited documents", func() (bool, string) {
+		return requests.Load() >= after || len(errs) > 0, fmt.Sprintf("%d requests", requests.Load())
+	})
 	stop.Store(true)
 	wg.Wait()
 	close(errs)

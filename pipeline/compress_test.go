@@ -23,6 +23,7 @@ import (
 // change the gzip form follows the identity one, and a file whose bytes
 // did not change stays the same file with the same Last-Modified.
 func TestDaemonAnswersBeforeCompressing(t *testing.T) {
+	t.Parallel()
 	src := t.TempDir()
 	copyDir(t, seedsDir, src)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -102,7 +103,7 @@ func TestDaemonAnswersBeforeCompressing(t *testing.T) {
 	}
 	release()
 
-	waitGzip(t, client, base, 10*time.Second, first.Paths()...)
+	waitGzip(t, client, base, compressWait, first.Paths()...)
 	comp := d.Snapshot()
 	for _, p := range first.Paths() {
 		f, of := comp.Get(p), first.Get(p)
@@ -140,7 +141,7 @@ func TestDaemonAnswersBeforeCompressing(t *testing.T) {
 		r := get("/rss.xml", nil)
 		return bytes.Contains(r.body, []byte(title)), "not yet"
 	})
-	eventually(t, 10*time.Second, "the new title in the gzip /rss.xml", func() (bool, string) {
+	eventually(t, compressWait, "the new title in the gzip /rss.xml", func() (bool, string) {
 		r := get("/rss.xml", map[string]string{"Accept-Encoding": "gzip"})
 		if r.hdr.Get("Content-Encoding") != "gzip" {
 			return false, "identity still"

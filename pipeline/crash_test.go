@@ -35,7 +35,9 @@ import (
 //
 // (half of the kills hit "feedgen build", half "feedgen serve -out").
 
-// crashIterations is the number of kills: FEEDGEN_CRASH_ITERATIONS, or 30.
+// crashIterations is the number of kills: FEEDGEN_CRASH_ITERATIONS, or 20
+// (CI: each kill costs three runs of the binary and a check of its tree
+// under -race; each CI run draws a new seed).
 func crashIterations(t *testing.T) int {
 	if s := os.Getenv("FEEDGEN_CRASH_ITERATIONS"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -44,7 +46,7 @@ func crashIterations(t *testing.T) int {
 		}
 		return n
 	}
-	return 30
+	return 20
 }
 
 // crashBase is the base URL every run uses, so that outputs compare.
@@ -242,6 +244,7 @@ func killAfter(t *testing.T, cmd *exec.Cmd, delay time.Duration) bool {
 }
 
 func TestCrashSafety(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and kills the binary many times")
 	}
@@ -249,38 +252,23 @@ func TestCrashSafety(t *testing.T) {
 		t.Skip("needs SIGKILL")
 	}
 	n := crashIterations(t)
-	tmp := t.TempDir()
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d, %d kills", seed, n)
-	c := &crashRig{
-		t:     t,
-		bin:   buildBinary(t),
-		src:   filepath.Join(tmp, "src"),
-		out:   filepath.Join(tmp, "out"),
-		fresh: filepath.Join(tmp, "fresh"),
-		state: filepath.Join(tmp, "state"),
-		valid: map[[32]byte]bool{},
-		r:     rand.New(rand.NewPCG(seed, 1)),
-	}
+	bin := buildBinary(t)
 	// 300 articles in the full run; 150 by default, to keep CI under
 	// half a minute (the kill windows scale with the build time anyway).
 	articles := 150
 	if os.Getenv("FEEDGEN_CRASH_ITERATIONS") != "" {
 		articles = 300
 	}
-	mut, err := soak.Generate(c.src, articles, seed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Calibrate: the kills are spread over the length of a whole build.
-	start := time.Now()
-	c.build(c.out)
-	buildTime := time.Since(start)
-	t.Logf("a full build of %d articles takes %v", articles, buildTime.Round(time.Millisecond))
-
-	prev := readTree(t, c.out)
+	// Half of the kills hit "feedgen build", half "feedgen serve -out".
+	// The halves share nothing but the binary and the seed (each has its
+	// own copy of the articles, output, reference and state), so they run
+	// at once: each is a long chain of runs of the binary.
 	t.Run("Build", func(t *testing.T) {
-		c.t = t
+		t.Parallel()
+		c, mut := newCrashRig(t, bin, articles, seed)
+		prev := readTree(t, c.out)
 		for i := 0; c.kills < n/2 && i < n; i++ {
 			// Change the newest articles so that the build rewrites
 			// feeds, and remember what a fresh build of them writes.
@@ -299,10 +287,13 @@ func TestCrashSafety(t *testing.T) {
 			c.recover(what, next)
 			prev = next
 		}
+		c.report(n / 2)
 	})
 	t.Run("Serve", func(t *testing.T) {
-		c.t = t
-		for i := 0; c.kills < n && i < n; i++ {
+		t.Parallel()
+		c, mut := newCrashRig(t, bin, articles, seed)
+		prev := readTree(t, c.out)
+		for i := 0; c.kills < n-n/2 && i < n; i++ {
 			stop := make(chan struct{})
 			edited := make(chan error, 1)
 			go func() {
@@ -321,14 +312,15 @@ func TestCrashSafety(t *testing.T) {
 				}
 			}()
 			// Between the first write (startup) and well into the
-			// incremental updates.
-			delay := buildTime/4 + time.Duration(c.r.Int64N(int64(buildTime)))
+			// incremental updates. A serve starts with a full build, as
+			// long as the last reference build (the machine's load, with
+			// other tests running, changes over the run).
+			delay := c.lastBuild/4 + time.Duration(c.r.Int64N(int64(c.lastBuild)))
 			cmd := exec.Command(c.bin, "serve", "-src", c.src, "-out", c.out, "-addr", "127.0.0.1:0",
 				"-base-url", crashBase, "-debounce", "10ms", "-max-delay", "100ms", "-state", c.state)
 			stderr, _ := cmd.StderrPipe()
 			go func() { _, _ = io.Copy(io.Discard, bufio.NewReader(stderr)) }()
 			what := fmt.Sprintf("serve kill %d after %v", i, delay.Round(time.Millisecond))
-			c.runs++
 			c.runs++
 			if killAfter(t, cmd, delay) {
 				c.kills++
@@ -344,11 +336,45 @@ func TestCrashSafety(t *testing.T) {
 			c.recover(what, next)
 			prev = next
 		}
+		c.report(n - n/2)
 	})
-	c.t = t
-	t.Logf("%d kills in %d runs; %d left temp files behind, all removed by the next build; %d files checked with feedcheck",
+}
+
+// newCrashRig generates articles (from seed) in a directory of t's and
+// builds them once into the output directory, which calibrates the kills
+// (lastBuild), and returns the rig and the articles' mutator.
+func newCrashRig(t *testing.T, bin string, articles int, seed uint64) (*crashRig, *soak.Mutator) {
+	t.Helper()
+	tmp := t.TempDir()
+	c := &crashRig{
+		t:     t,
+		bin:   bin,
+		src:   filepath.Join(tmp, "src"),
+		out:   filepath.Join(tmp, "out"),
+		fresh: filepath.Join(tmp, "fresh"),
+		state: filepath.Join(tmp, "state"),
+		valid: map[[32]byte]bool{},
+		r:     rand.New(rand.NewPCG(seed, 1)),
+	}
+	mut, err := soak.Generate(c.src, articles, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Calibrate: the kills are spread over the length of a whole build.
+	start := time.Now()
+	c.build(c.out)
+	c.lastBuild = time.Since(start)
+	t.Logf("a full build of %d articles takes %v", articles, c.lastBuild.Round(time.Millisecond))
+	return c, mut
+}
+
+// report logs what the kills did and fails the test unless want of them
+// hit a run before it finished.
+func (c *crashRig) report(want int) {
+	c.t.Helper()
+	c.t.Logf("%d kills in %d runs; %d left temp files behind, all removed by the next build; %d files checked with feedcheck",
 		c.kills, c.runs, c.torn, len(c.valid))
-	if c.kills < n {
-		t.Errorf("only %d of %d runs were killed before they finished; the kill window is miscalibrated", c.kills, n)
+	if c.kills < want {
+		c.t.Errorf("only %d of %d runs were killed before they finished; the kill window is miscalibrated", c.kills, want)
 	}
 }

@@ -46,13 +46,10 @@ func (l *logBuffer) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
-// fastOutRetries makes the daemon retry failed output writes and check
-// its output directory within milliseconds, for the length of the test.
-func fastOutRetries(t *testing.T) {
-	t.Helper()
-	minD, maxD, check := outRetryMin, outRetryMax, outCheckEvery
-	outRetryMin, outRetryMax, outCheckEvery = 20*time.Millisecond, 100*time.Millisecond, 50*time.Millisecond
-	t.Cleanup(func() { outRetryMin, outRetryMax, outCheckEvery = minD, maxD, check })
+// fastOutRetries makes a daemon retry failed output writes and check its
+// output directory within milliseconds (daemonConfig.tune).
+func fastOutRetries(d *Daemon) {
+	d.out.retryMin, d.out.retryMax, d.out.checkEvery = 20*time.Millisecond, 100*time.Millisecond, 50*time.Millisecond
 }
 
 // diskEqualsServed reports whether out holds exactly the files served.
@@ -128,11 +125,11 @@ func checkComplete(t *testing.T, out string, writerDone bool, versions ...map[st
 // three changes, and once writes succeed again the daemon catches up by
 // itself, with no article changing.
 func TestServeOutWriteFaults(t *testing.T) {
-	fastOutRetries(t)
+	t.Parallel()
 	src, out := filepath.Join(t.TempDir(), "src"), filepath.Join(t.TempDir(), "out")
 	copyDir(t, seedsDir, src)
 	var logs logBuffer
-	td := startDaemon(t, daemonConfig{src: src, out: out, logger: logs.logger()})
+	td := startDaemon(t, daemonConfig{src: src, out: out, logger: logs.logger(), tune: fastOutRetries})
 	eventually(t, 10*time.Second, "first write", func() (bool, string) { return diskEqualsServed(td, out) })
 	before := td.snapshotFiles()
 
@@ -178,10 +175,10 @@ func TestServeOutWriteFaults(t *testing.T) {
 // the daemon runs with nothing changing in the source: each time it is
 // written again in full.
 func TestServeOutDirRemoved(t *testing.T) {
-	fastOutRetries(t)
+	t.Parallel()
 	src, out := filepath.Join(t.TempDir(), "src"), filepath.Join(t.TempDir(), "out")
 	copyDir(t, seedsDir, src)
-	td := startDaemon(t, daemonConfig{src: src, out: out})
+	td := startDaemon(t, daemonConfig{src: src, out: out, tune: fastOutRetries})
 	eventually(t, 10*time.Second, "first write", func() (bool, string) { return diskEqualsServed(td, out) })
 
 	if err := os.RemoveAll(out); err != nil {
@@ -203,12 +200,12 @@ func TestServeOutDirRemoved(t *testing.T) {
 // keeps complete files, one log line, and after space is freed the daemon
 // catches up on its own.
 func TestServeOutDiskFull(t *testing.T) {
-	fastOutRetries(t)
+	t.Parallel()
 	mnt := tmpfs.Mount(t, 2<<20)
 	src, out := filepath.Join(t.TempDir(), "src"), filepath.Join(mnt, "out")
 	copyDir(t, seedsDir, src)
 	var logs logBuffer
-	td := startDaemon(t, daemonConfig{src: src, out: out, logger: logs.logger()})
+	td := startDaemon(t, daemonConfig{src: src, out: out, logger: logs.logger(), tune: fastOutRetries})
 	eventually(t, 10*time.Second, "first write", func() (bool, string) { return diskEqualsServed(td, out) })
 	before := td.snapshotFiles()
 
@@ -236,6 +233,7 @@ func TestServeOutDiskFull(t *testing.T) {
 // and a build after space is back gives the same tree as one that never
 // failed.
 func TestBuildDiskFull(t *testing.T) {
+	t.Parallel()
 	mnt := tmpfs.Mount(t, 2<<20)
 	src, out := filepath.Join(t.TempDir(), "src"), filepath.Join(mnt, "out")
 	copyDir(t, seedsDir, src)

@@ -40,10 +40,11 @@ func waitDegraded(t *testing.T, td *testDaemon, what string, want ...string) {
 // TestHealthzStateTemporary: a daemon whose state directory another
 // feedgen holds runs on a temporary state, and /healthz says so.
 func TestHealthzStateTemporary(t *testing.T) {
+	t.Parallel()
 	src, state := t.TempDir(), t.TempDir()
 	copyDir(t, seedsDir, src)
 	// Hold the state as another feedgen would (same source, any config).
-	x, err := index.Open(index.Options{Dir: state, Source: src, Config: "other", Logger: slog.New(slog.DiscardHandler)})
+	x, err := index.Open(index.Options{Dir: state, Source: src, Scan: "other", Render: "other", Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

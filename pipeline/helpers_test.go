@@ -49,7 +49,14 @@ func testSite(t testing.TB, base string, limit int) config.Config {
 // copyDir copies the regular files and directories of src into dst.
 func copyDir(t testing.TB, src, dst string) {
 	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+	if err := copyTree(src, dst); err != nil {
+		t.Fatalf("copy %s to %s: %v", src, dst, err)
+	}
+}
+
+// copyTree is copyDir for callers without a test.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -67,9 +74,6 @@ func copyDir(t testing.TB, src, dst string) {
 		}
 		return os.WriteFile(target, data, 0o644)
 	})
-	if err != nil {
-		t.Fatalf("copy %s to %s: %v", src, dst, err)
-	}
 }
 
 // writeAtomic saves data at path the way editors do: the bytes go to a
@@ -157,6 +161,8 @@ type daemonConfig struct {
 	metricsAddr string
 	// logger receives the daemon's log (nil: discarded).
 	logger *slog.Logger
+	// tune, when set, adjusts the daemon before it runs (fastOutRetries).
+	tune func(*Daemon)
 }
 
 // testDaemon is a running daemon and an HTTP client for it.
@@ -179,13 +185,28 @@ type testDaemon struct {
 // when the test ends.
 func startDaemon(t testing.TB, c daemonConfig) *testDaemon {
 	t.Helper()
+	td, err := launchDaemon(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := td.stop(); err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return td
+}
+
+// launchDaemon starts a daemon for startDaemon or for a daemon that
+// several tests share (sharedSeedsDaemon); the caller stops it.
+func launchDaemon(c daemonConfig) (*testDaemon, error) {
 	addr := c.addr
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if c.wrapListener != nil {
 		ln = c.wrapListener(ln)
@@ -195,8 +216,17 @@ func startDaemon(t testing.TB, c daemonConfig) *testDaemon {
 	if limit == 0 {
 		limit = config.DefaultLimit
 	}
-	site := testSite(t, base, limit)
-	site.Archive = c.archive
+	site := config.Config{
+		BaseURL:     base,
+		Title:       "Pipeline test feeds",
+		Description: "feeds built by the pipeline tests",
+		Limit:       limit,
+		Archive:     c.archive,
+	}
+	if err := site.Normalize(); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("site config: %w", err)
+	}
 	d, err := NewDaemon(ServeOptions{
 		Src:      c.src,
 		Site:     site,
@@ -211,7 +241,10 @@ func startDaemon(t testing.TB, c daemonConfig) *testDaemon {
 	})
 	if err != nil {
 		ln.Close()
-		t.Fatalf("NewDaemon: %v", err)
+		return nil, fmt.Errorf("NewDaemon: %w", err)
+	}
+	if c.tune != nil {
+		c.tune(d)
 	}
 	tr := &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 4}
 	td := &testDaemon{
@@ -229,13 +262,7 @@ func startDaemon(t testing.TB, c daemonConfig) *testDaemon {
 		defer close(td.done)
 		td.runErr = d.Run(ctx)
 	}()
-	t.Cleanup(func() {
-		if err := td.stop(); err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		tr.CloseIdleConnections()
-	})
-	return td
+	return td, nil
 }
 
 // stop cancels the daemon and returns what Run returned. It may be called
@@ -250,6 +277,9 @@ func (td *testDaemon) stop() error {
 			buf := make([]byte, 1<<20)
 			buf = buf[:runtime.Stack(buf, true)]
 			td.stopErr = fmt.Errorf("Run did not return 20s after cancel; goroutines:\n%s", buf)
+		}
+		if tr, ok := td.client.Transport.(*http.Transport); ok {
+			tr.CloseIdleConnections()
 		}
 	})
 	return td.stopErr
@@ -412,10 +442,15 @@ func waitGzip(t testing.TB, client *http.Client, base string, timeout time.Durat
 	}
 }
 
+// compressWait bounds a wait for the daemon's background compression:
+// gzip and Brotli forms of every file, which under -race on two busy
+// cores take seconds. The waits poll, so a generous bound costs nothing.
+const compressWait = time.Minute
+
 // waitGzip waits for the gzip form of each path (see the function).
 func (td *testDaemon) waitGzip(t testing.TB, paths ...string) {
 	t.Helper()
-	waitGzip(t, td.client, strings.TrimSuffix(td.base, "/"), 10*time.Second, paths...)
+	waitGzip(t, td.client, strings.TrimSuffix(td.base, "/"), compressWait, paths...)
 }
 
 // escapePath percent-encodes each segment of a snapshot path, as the index

@@ -3,9 +3,12 @@ package pipeline
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,15 +16,51 @@ import (
 	"feedgen/watch"
 )
 
-// httpDaemon starts a daemon on a copy of the seeds for t.
+// shared is the daemon the read-only HTTP tests share: a daemon over a
+// copy of the seeds that nothing changes. Starting one, and compressing
+// its files under -race, costs more than most of those tests, which only
+// send requests. The first test that asks starts it; TestMain stops it.
+var shared struct {
+	once sync.Once
+	td   *testDaemon
+	dir  string
+	err  error
+}
+
+// httpDaemon returns the shared daemon over the seeds. Tests that use it
+// must not change its source or options.
 func httpDaemon(t *testing.T) *testDaemon {
 	t.Helper()
-	src := t.TempDir()
-	copyDir(t, seedsDir, src)
-	return startDaemon(t, daemonConfig{src: src, watch: watch.Options{Poll: time.Hour}})
+	shared.once.Do(func() {
+		if shared.dir, shared.err = os.MkdirTemp("", "pipeline-http-"); shared.err != nil {
+			return
+		}
+		if shared.err = copyTree(seedsDir, shared.dir); shared.err != nil {
+			return
+		}
+		shared.td, shared.err = launchDaemon(daemonConfig{src: shared.dir, watch: watch.Options{Poll: time.Hour}})
+	})
+	if shared.err != nil {
+		t.Fatalf("shared daemon: %v", shared.err)
+	}
+	return shared.td
+}
+
+// stopShared stops the shared daemon, if one was started, and removes its
+// source directory.
+func stopShared() error {
+	var err error
+	if shared.td != nil {
+		err = shared.td.stop()
+	}
+	if shared.dir != "" {
+		err = errors.Join(err, os.RemoveAll(shared.dir))
+	}
+	return err
 }
 
 func TestHTTPContentTypes(t *testing.T) {
+	t.Parallel()
 	td := httpDaemon(t)
 	tests := []struct {
 		path, ctype string
@@ -70,6 +109,7 @@ func TestHTTPContentTypes(t *testing.T) {
 }
 
 func TestHTTPConditional(t *testing.T) {
+	t.Parallel()
 	td := httpDaemon(t)
 	for _, p := range []string{"/rss.xml", "/category/keji/atom.xml", "/tag/科技新闻/feed.json", "/index.html", "/feeds.opml"} {
 		t.Run(p, func(t *testing.T) {
@@ -120,6 +160,7 @@ func TestHTTPConditional(t *testing.T) {
 }
 
 func TestHTTPGzip(t *testing.T) {
+	t.Parallel()
 	td := httpDaemon(t)
 	paths := []string{"/rss.xml", "/atom.xml", "/feed.json", "/index.html", "/tag/农业新闻/rss.xml"}
 	// The first snapshot is served uncompressed; gzip forms follow.
@@ -172,6 +213,7 @@ func TestHTTPGzip(t *testing.T) {
 }
 
 func TestHTTPMethodsAndErrors(t *testing.T) {
+	t.Parallel()
 	td := httpDaemon(t)
 
 	get := td.do(t, http.MethodGet, "/atom.xml", nil)
@@ -203,7 +245,7 @@ func TestHTTPMethodsAndErrors(t *testing.T) {
 
 	for _, p := range []string{
 		"/nope.xml", "/category/nope/rss.xml", "/tag/不存在/rss.xml", "/category/nope/",
-		"/category/caijing", "/rss.xml/", "/index.htm", "/category/nope/index.html", "/category/",
+		"/rss.xml/", "/index.htm", "/category/nope/index.html",
 		"/%2e%2e/rss.xml", "/category/caijing/../../rss.xml",
 	} {
 		r := td.do(t, http.MethodGet, p, nil)
@@ -214,9 +256,38 @@ func TestHTTPMethodsAndErrors(t *testing.T) {
 			t.Errorf("GET %s: Cache-Control %q, want no-store", p, cc)
 		}
 	}
+	// The folders of the categories and the tags list their feeds.
+	for _, p := range []string{"/category/", "/tag/"} {
+		r := td.do(t, http.MethodGet, p, nil)
+		if r.code != http.StatusOK || !strings.HasPrefix(r.hdr.Get("Content-Type"), "text/html") || !bytes.Contains(r.body, []byte(`class="feeds"`)) {
+			t.Errorf("GET %s: status %d, %q, want the listing page", p, r.code, r.hdr.Get("Content-Type"))
+		}
+	}
+
+	// A folder without its slash: 308 to the slash form, query kept; a
+	// client that follows it gets the folder's page.
+	noFollow := *td.client
+	noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	for target, loc := range map[string]string{
+		"category/caijing?from=a%20b":              "/category/caijing/?from=a%20b",
+		"tag/%E8%B4%A2%E7%BB%8F%E6%96%B0%E9%97%BB": "/tag/%E8%B4%A2%E7%BB%8F%E6%96%B0%E9%97%BB/",
+	} {
+		res, err := noFollow.Get(td.base + target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusPermanentRedirect || res.Header.Get("Location") != loc {
+			t.Errorf("GET /%s: %d to %q, want 308 to %q", target, res.StatusCode, res.Header.Get("Location"), loc)
+		}
+	}
+	if r := td.do(t, http.MethodGet, "/category/caijing", nil); r.code != http.StatusOK || !strings.HasPrefix(r.hdr.Get("Content-Type"), "text/html") {
+		t.Errorf("GET /category/caijing, redirect followed: %d %s", r.code, r.hdr.Get("Content-Type"))
+	}
 }
 
 func TestHTTPHealthz(t *testing.T) {
+	t.Parallel()
 	td := httpDaemon(t)
 	r := td.do(t, http.MethodGet, "/healthz", nil)
 	if r.code != http.StatusOK {
@@ -247,8 +318,8 @@ func TestHTTPHealthz(t *testing.T) {
 	if got != want {
 		t.Errorf("/healthz %+v, want %+v", got, want)
 	}
-	if 4*h.Feeds+1 != h.Files {
-		t.Errorf("files %d, want 3 and a page per feed (the global one's is the index) plus OPML (%d)", h.Files, 4*h.Feeds+1)
+	if want := 4*h.Feeds + 1 + 2 + countAssets(t, seedsDir); want != h.Files {
+		t.Errorf("files %d, want 3 and a page per feed (the global one's is the index), OPML, the two listing pages and the seeds' images (%d)", h.Files, want)
 	}
 	u, err := time.Parse(time.RFC3339, h.Updated)
 	if err != nil {
@@ -259,6 +330,7 @@ func TestHTTPHealthz(t *testing.T) {
 }
 
 func TestHTTPEncodedCJKTag(t *testing.T) {
+	t.Parallel()
 	td := httpDaemon(t)
 	f := td.d.Snapshot().Get("/tag/财经新闻/rss.xml")
 	if f == nil {
@@ -287,6 +359,7 @@ func TestHTTPEncodedCJKTag(t *testing.T) {
 }
 
 func TestHTTPServerTimeouts(t *testing.T) {
+	t.Parallel()
 	td := httpDaemon(t)
 	srv := td.d.srv
 	if srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout <= 0 || srv.WriteTimeout <= 0 || srv.IdleTimeout <= 0 {

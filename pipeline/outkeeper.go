@@ -15,7 +15,7 @@ import (
 // growing delay until it succeeds, without waiting for an article to
 // change. A directory deleted or replaced behind the daemon's back is
 // noticed by a cheap periodic stat and written again in full.
-var (
+const (
 	// outRetryMin and outRetryMax bound the delay between two attempts
 	// after a failed write; it doubles after each failure.
 	outRetryMin = time.Second
@@ -31,6 +31,15 @@ type outKeeper struct {
 	failing bool
 	delay   time.Duration // next retry delay while failing
 	wake    chan struct{} // the retry loop re-arms its timer
+
+	// The timings, outRetryMin, outRetryMax and outCheckEvery unless a
+	// test shortens them before Run (per daemon, so that tests of other
+	// daemons may run alongside).
+	retryMin, retryMax, checkEvery time.Duration
+}
+
+func newOutKeeper() outKeeper {
+	return outKeeper{wake: make(chan struct{}, 1), retryMin: outRetryMin, retryMax: outRetryMax, checkEvery: outCheckEvery}
 }
 
 // writeOut writes s to the output directory and records the outcome.
@@ -45,7 +54,7 @@ func (d *Daemon) writeOut(s *snapshot.Snapshot) diskout.Result {
 	defer k.mu.Unlock()
 	switch {
 	case err != nil && !k.failing:
-		k.failing, k.delay = true, outRetryMin
+		k.failing, k.delay = true, k.retryMin
 		d.log.Error("writing output failed; serving from memory and retrying until it succeeds",
 			"dir", d.opts.Out, "err", err, "event", "output_failing")
 		k.signal()
@@ -75,7 +84,7 @@ func (d *Daemon) startOutKeeper() (stop func()) {
 	}
 	go func() {
 		defer close(done)
-		check := time.NewTicker(outCheckEvery)
+		check := time.NewTicker(d.out.checkEvery)
 		defer check.Stop()
 		retry := time.NewTimer(time.Hour)
 		retry.Stop()
@@ -94,7 +103,7 @@ func (d *Daemon) startOutKeeper() (stop func()) {
 				d.rewriteOut()
 				d.out.mu.Lock()
 				if d.out.failing {
-					d.out.delay = min(2*d.out.delay, outRetryMax)
+					d.out.delay = min(2*d.out.delay, d.out.retryMax)
 					retry.Reset(d.out.delay)
 				}
 				d.out.mu.Unlock()

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"runtime/debug"
 	"sync"
 	"time"
 
@@ -231,7 +230,7 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 	d := &Daemon{
 		opts: opts, log: log, reported: map[string]string{}, rescan: make(chan struct{}, 1),
 		compress: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
-		synced: make(chan struct{}), out: outKeeper{wake: make(chan struct{}, 1)},
+		synced: make(chan struct{}), out: newOutKeeper(),
 		loss: lossHold{recheck: make(chan struct{}, 1)},
 	}
 	// The addresses are bound first: a port already taken fails here, in a
@@ -301,72 +300,6 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 	d.srv = serve.NewServer(d.ln.Addr().String(), frontHandler(opts, d.httpHandler()))
 	d.srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelDebug)
 	return d, nil
-}
-
-// compressor computes the gzip forms of what each regeneration published
-// uncompressed and swaps in the compressed snapshot, whose files keep only
-// their gzip form (identity responses are decompressed by the handler,
-// with a bounded cache): nearly every reader accepts gzip, so this keeps
-// the daemon's memory near the size of the compressed feeds rather than
-// of both forms.
-//
-// It holds d.mu only to list the files to compress and to put the results
-// in place (the generator is not safe for concurrent use), not while
-// compressing: gzip and Brotli forms of a large archive take seconds at
-// start-up, which a change must not wait for. Its snapshot is assembled
-// under the lock, so it always reflects the latest regeneration; a file a
-// regeneration replaced meanwhile is compressed in the next round.
-func (d *Daemon) compressor() {
-	defer close(d.done)
-	first := true
-	for {
-		select {
-		case <-d.quit:
-			return
-		case <-d.compress:
-		}
-		d.mu.Lock()
-		todo := d.gen.Uncompressed()
-		d.mu.Unlock()
-		if len(todo) == 0 {
-			continue
-		}
-		start := time.Now()
-		done := feedgen.CompactAll(todo) // without the lock: regenerations go on
-		d.mu.Lock()
-		s := d.gen.Compressed(done)
-		if s != nil && d.loss.holding() {
-			s = nil // the generator's files are the held loss's (losshold.go)
-		}
-		if s != nil {
-			d.handler.Swap(s)
-		}
-		d.mu.Unlock()
-		if s == nil {
-			continue
-		}
-		took := time.Since(start).Round(time.Microsecond).String()
-		if !first {
-			d.log.Debug("compressed", "files", s.Len(), "duration", took)
-			continue
-		}
-		first = false
-		d.log.Info("compressed", "files", s.Len(), "duration", took)
-		// Start-up indexed the whole archive, read and cleaned every shown
-		// article and held every feed uncompressed: most of that heap is
-		// garbage now that the compact snapshot is published. The runtime
-		// returns freed memory to the OS only gradually, so without this
-		// the resident size would stay near the start-up peak for minutes.
-		// Once only: it is a full collection, and later changes are small.
-		debug.FreeOSMemory()
-	}
-}
-
-// stopCompressor stops the compressor goroutine started by Run and waits
-// for it (a compression under way finishes first).
-func (d *Daemon) stopCompressor() {
-	d.stopOnce.Do(func() { close(d.quit) })
-	<-d.done
 }
 
 // Addr is the address the daemon listens on.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"feedgen/diskout"
+	"feedgen/layout"
 	"feedgen/snapshot"
 )
 
@@ -26,8 +27,8 @@ func (p *precompressor) put(f *snapshot.File) bool {
 		return false // no output directory (publishing only)
 	}
 	written, _ := p.st.Put(f) // the stream's Finish reports Put's errors
-	if !p.on {
-		return written
+	if !p.on || layout.AssetType(f.Path) != "" {
+		return written // images are compressed already
 	}
 	gz, br, err := snapshot.Precompressed(f)
 	if err != nil {

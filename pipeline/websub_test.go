@@ -186,6 +186,7 @@ func subscribeTB(t testing.TB, td *testDaemon, mode, topic, callback string, ext
 // unsubscribes; an external stub hub is pinged with exactly the changed
 // topics; the feeds and their responses name both hubs.
 func TestWebSubDaemon(t *testing.T) {
+	t.Parallel()
 	src, state := t.TempDir(), t.TempDir()
 	copyDir(t, seedsDir, src)
 	rec := newRecorder(t)
@@ -323,6 +324,7 @@ func TestWebSubDaemon(t *testing.T) {
 // callback answering 500, one that hangs and one that reads a byte a
 // second, an edit is still served at once, and the daemon stops promptly.
 func TestWebSubFaultsDoNotDelayRegeneration(t *testing.T) {
+	t.Parallel()
 	src := t.TempDir()
 	copyDir(t, seedsDir, src)
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
@@ -376,12 +378,12 @@ func TestWebSubFaultsDoNotDelayRegeneration(t *testing.T) {
 		start := time.Now()
 		art := article{Title: title, Date: "2030-01-02 03:04:05 +0800", Categories: []string{"x"}, Link: "http://e.example.com/f/1"}
 		writeAtomic(t, filepath.Join(src, "901_fault.txt"), []byte(art.String()))
-		eventually(t, 3*time.Second, "edit served", func() (bool, string) {
+		eventually(t, hangFor/2, "edit served", func() (bool, string) { // the bound checked below
 			return strings.Contains(string(td.get(t, "/atom.xml")), title), "not yet"
 		})
 		// Debounce is 20 ms; a regeneration is tens of ms (more under
 		// -race on a loaded machine). Waiting for the hanging callback or
-		// the hub would take the 5 s timeout.
+		// the hub would take hangFor.
 		if d := time.Since(start); d > hangFor/2 {
 			t.Errorf("edit %d served after %s", i, d)
 		}
@@ -399,6 +401,7 @@ func TestWebSubFaultsDoNotDelayRegeneration(t *testing.T) {
 // archive document, a page or the OPML list is served but never announced,
 // so a subscription to it would be accepted and never delivered.
 func TestWebSubTopics(t *testing.T) {
+	t.Parallel()
 	const base = "https://feeds.example.com/"
 	mod := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	var files []*snapshot.File

@@ -29,6 +29,8 @@ func fuzzSnapshot() *snapshot.Snapshot {
 		}
 		files = append(files, f)
 	}
+	// A folder with a page: its path without the slash is redirected.
+	files = append(files, snapshot.NewFile("/category/hebeiribao/index.html", layout.TypeHTML, []byte("<p>page</p>"), modTime))
 	for _, p := range []string{"/tag/../secret", "/../etc/passwd", `/tag/a\b/rss.xml`, "/tag/\x00/rss.xml"} {
 		files = append(files, snapshot.NewFile(p, layout.TypePlain, []byte("SECRET "+p), modTime))
 	}
@@ -39,7 +41,7 @@ func fuzzSnapshot() *snapshot.Snapshot {
 // encoding and range headers to a handler with a snapshot. It must never
 // panic, never answer 5xx, never serve a file whose key is a traversal, and
 // every 200 body must be the bytes (or gzip bytes) of the file the path
-// names.
+// names, and every 308 must send to the slash form of a folder with a page.
 func FuzzServeHTTP(f *testing.F) {
 	seeds := []struct {
 		target, method, inm, ims, ae, rng string
@@ -51,6 +53,8 @@ func FuzzServeHTTP(f *testing.F) {
 		{"/rss.xml", "GET", "", "Fri, 01 Mar 2024 12:00:00 GMT", "x-gzip;q=0.5", "bytes=-1"},
 		{"/rss.xml", "GET", "", "garbage", "gzip;q=1.0001", "bytes=99999999999999999999-"},
 		{"/category/hebeiribao/atom.xml", "GET", `"`, "", ";q=", ""},
+		{"/category/hebeiribao?x=1", "GET", "", "", "", ""},
+		{"/category/hebeiribao", "HEAD", "", "", "", ""},
 		{"/tag/%E6%B2%B3%E5%8C%97%E6%97%A5%E6%8A%A5%E6%96%B0%E9%97%BB/feed.json", "GET", "", "", "*", ""},
 		{"/tag/with%20space/rss.xml", "GET", "", "", "", ""},
 		{"/tag/../secret", "GET", "", "", "", ""},
@@ -92,6 +96,15 @@ func FuzzServeHTTP(f *testing.F) {
 		got := w.Body.Bytes()
 		if res.StatusCode >= 500 {
 			t.Fatalf("%s %q: status %d", method, target, res.StatusCode)
+		}
+		if res.StatusCode == http.StatusPermanentRedirect {
+			loc := res.Header.Get("Location")
+			u, err := url.Parse(loc)
+			if err != nil || (method != "GET" && method != "HEAD") || !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") || u.Host != "" ||
+				u.Path != r.URL.Path+"/" || snap.Get(u.Path+layout.PageFile) == nil || u.RawQuery != r.URL.RawQuery {
+				t.Fatalf("%s %q: 308 to %q", method, target, loc)
+			}
+			return
 		}
 		switch res.StatusCode {
 		case 200, 304, 404, 405, 406:

@@ -12,6 +12,7 @@ import (
 // "degraded" and is listed, still with 200 (the daemon serves); once it is
 // fixed the report is the plain one again, without a new snapshot.
 func TestHealthzDegraded(t *testing.T) {
+	t.Parallel()
 	var now atomic.Pointer[[]string]
 	now.Store(&[]string{})
 	h := NewHandler(Options{Degraded: func() []string { return *now.Load() }})

@@ -17,13 +17,16 @@ import (
 
 // compactSnapshot is testSnapshot with every file compacted: the feeds
 // keep only their gzip form, the OPML (too small to gzip) keeps its body.
+// Shared by the tests, like testSnapshot.
 func compactSnapshot(tag string) *snapshot.Snapshot {
-	s := testSnapshot(tag)
-	files := make([]*snapshot.File, 0, s.Len())
-	for _, p := range s.Paths() {
-		files = append(files, s.Get(p).Compact())
-	}
-	return snapshot.New(files, s.Stats())
+	return sharedSnapshot("compact "+tag, func() *snapshot.Snapshot {
+		s := testSnapshot(tag)
+		files := make([]*snapshot.File, 0, s.Len())
+		for _, p := range s.Paths() {
+			files = append(files, s.Get(p).Compact())
+		}
+		return snapshot.New(files, s.Stats())
+	})
 }
 
 func identity(t testing.TB, f *snapshot.File) []byte {
@@ -39,6 +42,7 @@ func identity(t testing.TB, f *snapshot.File) []byte {
 // identity bytes of a compact file, with the headers, validators and
 // conditional answers of the plain file it was made from.
 func TestCompactIdentity(t *testing.T) {
+	t.Parallel()
 	plain := testSnapshot("a")
 	s := compactSnapshot("a")
 	h := NewHandler(Options{})
@@ -117,15 +121,16 @@ func TestCompactIdentity(t *testing.T) {
 // whereas every Identity call makes a new slice. Concurrent first requests
 // share one decompression too.
 func TestIdentityCacheReuses(t *testing.T) {
+	t.Parallel()
 	f := compactSnapshot("a").Get("/rss.xml")
-	c := newIdentityCache(DefaultIdentityCacheBytes)
+	c := newByteCache(DefaultIdentityCacheBytes)
 	var wg sync.WaitGroup
 	got := make([][]byte, 32)
 	for i := range got {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			b, err := c.get(f)
+			b, err := identityBody(c, f)
 			if err != nil {
 				t.Error(err)
 			}
@@ -142,7 +147,7 @@ func TestIdentityCacheReuses(t *testing.T) {
 			t.Fatalf("request %d decompressed again", i)
 		}
 	}
-	again, _ := c.get(f)
+	again, _ := identityBody(c, f)
 	if &again[0] != &got[0][0] {
 		t.Error("a later request decompressed again")
 	}
@@ -153,13 +158,13 @@ func TestIdentityCacheReuses(t *testing.T) {
 	// same entry: nothing is decompressed again after a Swap that did
 	// not change the feed.
 	same := snapshot.NewFile(f.Path, f.ContentType, want, time.Now()).Compact()
-	if b, _ := c.get(same); &b[0] != &got[0][0] {
+	if b, _ := identityBody(c, same); &b[0] != &got[0][0] {
 		t.Error("equal bytes in a new file decompressed again")
 	}
 	// Disabled cache: correct bytes, nothing kept.
-	off := newIdentityCache(-1)
-	a, _ := off.get(f)
-	b, _ := off.get(f)
+	off := newByteCache(-1)
+	a, _ := identityBody(off, f)
+	b, _ := identityBody(off, f)
 	if !bytes.Equal(a, want) || !bytes.Equal(b, want) || &a[0] == &b[0] {
 		t.Error("disabled cache")
 	}
@@ -172,6 +177,7 @@ func TestIdentityCacheReuses(t *testing.T) {
 // evicts the least recently used first, and serves a file larger than the
 // whole bound without keeping it.
 func TestIdentityCacheBound(t *testing.T) {
+	t.Parallel()
 	var files []*snapshot.File
 	for i := range 10 {
 		files = append(files, snapshot.NewFile(fmt.Sprintf("/f%d", i), layout.TypeRSS, bigBody(fmt.Sprint("file ", i)), modTime).Compact())
@@ -234,23 +240,12 @@ func TestIdentityCacheBound(t *testing.T) {
 // response must come whole from one snapshot; under -race this also proves
 // the cache is free of data races.
 func TestCompactConcurrent(t *testing.T) {
+	t.Parallel()
 	snaps := []*snapshot.Snapshot{compactSnapshot("a"), testSnapshot("b"), compactSnapshot("c"), compactSnapshot("d")}
+	v := newVersions(t, snaps)
 	h := NewHandler(Options{IdentityCacheBytes: int64(2 * snaps[0].Get("/rss.xml").Size())})
 	h.Swap(snaps[0])
-	var stop sync.WaitGroup
-	done := make(chan struct{})
-	stop.Add(1)
-	go func() {
-		defer stop.Done()
-		for i := 0; ; i++ {
-			select {
-			case <-done:
-				return
-			default:
-				h.Swap(snaps[i%len(snaps)])
-			}
-		}
-	}()
+	tick, stop := swapper(h, snaps)
 	paths := snaps[0].Paths()
 	var readers sync.WaitGroup
 	for g := range 16 {
@@ -265,8 +260,9 @@ func TestCompactConcurrent(t *testing.T) {
 					r.Header.Set("Accept-Encoding", "gzip")
 				}
 				w := httptest.NewRecorder()
+				tick()
 				h.ServeHTTP(w, r)
-				if err := matchesOne(snaps, p, w); err != nil {
+				if err := v.matchesOne(p, w); err != nil {
 					t.Error(err)
 					return
 				}
@@ -274,8 +270,7 @@ func TestCompactConcurrent(t *testing.T) {
 		}()
 	}
 	readers.Wait()
-	close(done)
-	stop.Wait()
+	stop()
 	if _, used := h.identity.stats(); used > h.identity.max {
 		t.Errorf("cache %d bytes over its bound %d", used, h.identity.max)
 	}
@@ -285,6 +280,7 @@ func TestCompactConcurrent(t *testing.T) {
 // not decompress is answered 500 without the file's validators (never with
 // bytes that do not match them), and that gzip clients are unaffected.
 func TestCompactCorruptIs500(t *testing.T) {
+	t.Parallel()
 	good := compactSnapshot("a").Get("/rss.xml")
 	bad := *good
 	bad.Gzip = bytes.Clone(good.Gzip)

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/andybalholm/brotli"
@@ -80,6 +81,7 @@ func decode(t *testing.T, ce string, b []byte) []byte {
 // and the right length, a 304 renders nothing, a HEAD in identity renders
 // nothing, and repeated requests come from the cache.
 func TestLazyFile(t *testing.T) {
+	t.Parallel()
 	d := &lazyDoc{}
 	want := lazyBody(2000, "a")
 	f := d.file("/archive/2024/02/rss.xml", want)
@@ -128,35 +130,38 @@ func TestLazyFile(t *testing.T) {
 // TestLazyFileSingleFlight: concurrent requests for a cold document render
 // it once (run with -race).
 func TestLazyFileSingleFlight(t *testing.T) {
-	d := &lazyDoc{gate: make(chan struct{})}
-	want := lazyBody(1000, "b")
-	f := d.file("/archive/2024/03/atom.xml", want)
-	h := NewHandler(Options{})
-	h.Swap(snapshot.New([]*snapshot.File{f}, snapshot.Stats{}))
-	var wg sync.WaitGroup
-	bad := make(chan string, 64)
-	for i := range 32 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ae := []string{"gzip", "br"}[i%2]
-			resp := do(h, http.MethodGet, f.Path, map[string]string{"Accept-Encoding": ae})
-			b, _ := io.ReadAll(resp.Body)
-			if resp.StatusCode != 200 || !bytes.Equal(decodeNoT(resp.Header.Get("Content-Encoding"), b), want) {
-				bad <- ae
-			}
-		}()
-	}
-	time.Sleep(50 * time.Millisecond) // let them pile up on the one rendering
-	close(d.gate)
-	wg.Wait()
-	close(bad)
-	for ae := range bad {
-		t.Errorf("a %s request got wrong bytes", ae)
-	}
-	if n := d.calls.Load(); n != 1 {
-		t.Errorf("32 concurrent requests rendered %d times, want 1", n)
-	}
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		d := &lazyDoc{gate: make(chan struct{})}
+		want := lazyBody(1000, "b")
+		f := d.file("/archive/2024/03/atom.xml", want)
+		h := NewHandler(Options{})
+		h.Swap(snapshot.New([]*snapshot.File{f}, snapshot.Stats{}))
+		var wg sync.WaitGroup
+		bad := make(chan string, 64)
+		for i := range 32 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ae := []string{"gzip", "br"}[i%2]
+				resp := do(h, http.MethodGet, f.Path, map[string]string{"Accept-Encoding": ae})
+				b, _ := io.ReadAll(resp.Body)
+				if resp.StatusCode != 200 || !bytes.Equal(decodeNoT(resp.Header.Get("Content-Encoding"), b), want) {
+					bad <- ae
+				}
+			}()
+		}
+		synctest.Wait() // all of them piled up on the one rendering
+		close(d.gate)
+		wg.Wait()
+		close(bad)
+		for ae := range bad {
+			t.Errorf("a %s request got wrong bytes", ae)
+		}
+		if n := d.calls.Load(); n != 1 {
+			t.Errorf("32 concurrent requests rendered %d times, want 1", n)
+		}
+	})
 }
 
 func decodeNoT(ce string, b []byte) []byte {
@@ -178,15 +183,20 @@ func decodeNoT(ce string, b []byte) []byte {
 // TestLazyCacheBound: the cache keeps no more than its bound; bodies beyond
 // it are rendered again when asked for.
 func TestLazyCacheBound(t *testing.T) {
-	h := NewHandler(Options{LazyCacheBytes: 64 << 10})
+	t.Parallel()
+	// Room for two of the documents compressed: what is at stake is the
+	// bound and the order of eviction, not the size (small documents keep
+	// the compression cheap under -race).
+	const count, size, bound = 6, 10 << 10, 16 << 10
+	h := NewHandler(Options{LazyCacheBytes: bound})
 	var files []*snapshot.File
 	var docs []*lazyDoc
-	for i := range 20 {
+	for i := range count {
 		d := &lazyDoc{}
-		// Random-ish bytes so that each is tens of kilobytes compressed.
-		b := make([]byte, 0, 40<<10)
+		// Random-ish bytes so that each is kilobytes compressed.
+		b := make([]byte, 0, size)
 		x := uint32(i + 1)
-		for len(b) < 40<<10 {
+		for len(b) < size {
 			x = x*1664525 + 1013904223
 			b = append(b, byte('a'+x>>27))
 		}
@@ -199,8 +209,8 @@ func TestLazyCacheBound(t *testing.T) {
 			t.Fatalf("%s: %d", f.Path, resp.StatusCode)
 		}
 	}
-	if n, used := h.lazy.stats(); used > 64<<10 || n == 0 || n == len(files) {
-		t.Errorf("cache: %d entries, %d bytes; want some, within 64 KiB", n, used)
+	if n, used := h.lazy.stats(); used > bound || n == 0 || n == len(files) {
+		t.Errorf("cache: %d entries, %d bytes; want some, within %d bytes", n, used, bound)
 	}
 	do(h, http.MethodGet, files[0].Path, map[string]string{"Accept-Encoding": "gzip"})
 	if n := docs[0].calls.Load(); n != 2 {
@@ -213,28 +223,40 @@ func TestLazyCacheBound(t *testing.T) {
 // replaces it and gets the new bytes with the new tag; with no new
 // snapshot it gets a 503, never bytes under the wrong tag.
 func TestLazyFileReplaced(t *testing.T) {
-	d := &lazyDoc{}
-	oldBody, newBody := lazyBody(100, "old"), lazyBody(100, "new")
-	f := d.file("/archive/2024/04/feed.json", oldBody)
-	h := NewHandler(Options{})
-	h.Swap(snapshot.New([]*snapshot.File{f}, snapshot.Stats{}))
-	d.set(newBody) // the state changed; the new snapshot is not out yet
-	d2 := &lazyDoc{}
-	nf := d2.file(f.Path, newBody)
-	go func() {
-		time.Sleep(100 * time.Millisecond)
-		h.Swap(snapshot.New([]*snapshot.File{nf}, snapshot.Stats{}))
-	}()
-	resp := do(h, http.MethodGet, f.Path, nil)
-	if b := body(t, resp); resp.StatusCode != 200 || !bytes.Equal(b, newBody) || resp.Header.Get("ETag") != nf.ETag {
-		t.Fatalf("during a replacement: %d, ETag %s, %d bytes", resp.StatusCode, resp.Header.Get("ETag"), len(b))
-	}
+	t.Parallel()
+	// In a bubble the clock is fake: the wait for a snapshot that comes
+	// after 100 ms, and the whole of staleWait when none comes, take no
+	// time, and the order of events is that of the clock.
+	synctest.Test(t, func(t *testing.T) {
+		d := &lazyDoc{}
+		oldBody, newBody := lazyBody(100, "old"), lazyBody(100, "new")
+		f := d.file("/archive/2024/04/feed.json", oldBody)
+		h := NewHandler(Options{})
+		h.Swap(snapshot.New([]*snapshot.File{f}, snapshot.Stats{}))
+		d.set(newBody) // the state changed; the new snapshot is not out yet
+		d2 := &lazyDoc{}
+		nf := d2.file(f.Path, newBody)
+		go func() {
+			time.Sleep(100 * time.Millisecond)
+			h.Swap(snapshot.New([]*snapshot.File{nf}, snapshot.Stats{}))
+		}()
+		start := time.Now()
+		resp := do(h, http.MethodGet, f.Path, nil)
+		if b := body(t, resp); resp.StatusCode != 200 || !bytes.Equal(b, newBody) || resp.Header.Get("ETag") != nf.ETag {
+			t.Fatalf("during a replacement: %d, ETag %s, %d bytes", resp.StatusCode, resp.Header.Get("ETag"), len(b))
+		}
+		if waited := time.Since(start); waited != 100*time.Millisecond {
+			t.Errorf("answered after %v, want when the new snapshot came (100ms)", waited)
+		}
 
-	defer func(w time.Duration) { staleWait = w }(staleWait)
-	staleWait = 50 * time.Millisecond
-	d2.set(oldBody) // and no snapshot follows
-	resp = do(h, http.MethodGet, f.Path, map[string]string{"Accept-Encoding": "gzip"})
-	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("ETag") != "" || resp.Header.Get("Retry-After") == "" {
-		t.Errorf("stale with no replacement: %d %v", resp.StatusCode, resp.Header)
-	}
+		d2.set(oldBody) // and no snapshot follows
+		start = time.Now()
+		resp = do(h, http.MethodGet, f.Path, map[string]string{"Accept-Encoding": "gzip"})
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("ETag") != "" || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("stale with no replacement: %d %v", resp.StatusCode, resp.Header)
+		}
+		if waited := time.Since(start); waited != staleWait {
+			t.Errorf("503 after %v, want after staleWait (%v)", waited, staleWait)
+		}
+	})
 }

@@ -13,6 +13,7 @@ import (
 // 200, 304 and HEAD responses, and nothing for files it gives none;
 // without Links no response has the header.
 func TestLinks(t *testing.T) {
+	t.Parallel()
 	links := func(f *snapshot.File) []string {
 		if !strings.HasSuffix(f.Path, ".xml") {
 			return nil

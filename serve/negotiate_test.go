@@ -14,6 +14,7 @@ import (
 // TestNegotiate proves Accept-Encoding negotiation: q-values, Brotli over
 // gzip on a tie, "*", refusals with q=0 and identity;q=0.
 func TestNegotiate(t *testing.T) {
+	t.Parallel()
 	const I, G, B, N = codingIdentity, codingGzip, codingBr, codingNone
 	tests := []struct {
 		values []string
@@ -124,6 +125,7 @@ func FuzzNegotiate(f *testing.F) {
 // with its own strong ETag and Vary, that any coding's tag earns a 304, and
 // that a client refusing every form gets 406.
 func TestBrotliResponses(t *testing.T) {
+	t.Parallel()
 	h, s := newTestHandler(t)
 	f := s.Get("/rss.xml")
 	resp := do(h, "GET", "/rss.xml", map[string]string{"Accept-Encoding": "gzip, deflate, br"})

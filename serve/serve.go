@@ -7,12 +7,18 @@
 // touches the file system, never compresses per request and logs nothing per
 // request, because it is meant to compete with a static nginx.
 //
-// Two exceptions, each with a small bounded cache so that a client polling
-// the same file pays once: a compact file (only its compressed forms in
-// memory) asked for by a client that accepts neither gets its identity
-// bytes decompressed; and a lazy file (an archive document, whose bytes are
-// not held at all: serve/lazy.go) is rendered from the state, and
-// compressed in the coding asked for, when a request needs its bytes.
+// Two exceptions, each with a small bounded cache (one type for both,
+// byteCache in cache.go) so that a client polling the same file pays once:
+// a compact file (only its compressed forms in memory) asked for by a
+// client that accepts neither gets its identity bytes decompressed
+// (identity.go); and a lazy file (an archive document, whose bytes are not
+// held at all: lazy.go) is rendered from the state, and compressed in the
+// coding asked for, when a request needs its bytes.
+//
+// A folder is its page, as on a static host ("/category/c/" answers with
+// "/category/c/index.html"), and the folder asked for without its slash
+// is redirected to it (308). Conditional requests are evaluated in one
+// place, precondition.go.
 package serve
 
 import (
@@ -33,16 +39,17 @@ const DefaultCacheControl = "public, max-age=300"
 
 // Options configures a Handler. The zero value is usable.
 type Options struct {
-	// CacheControl is sent with every file response (200 and 304).
-	// Empty means DefaultCacheControl.
+	// CacheControl is sent with every file response (200 and 304) that
+	// the file does not set its own for, and with the redirects of
+	// folders. Empty means DefaultCacheControl.
 	CacheControl string
 	// Logger receives publication events only, never per-request lines,
 	// so that logging cannot become the bottleneck. Nil discards.
 	Logger *slog.Logger
 	// IdentityCacheBytes bounds the total size of the decompressed identity
 	// bodies of compact files kept for clients that do not accept gzip.
-	// 0 means DefaultIdentityCacheBytes; negative disables the cache (every
-	// such request decompresses).
+	// 0 means DefaultIdentityCacheBytes; negative keeps none (every such
+	// request decompresses; requests at the same time, once).
 	IdentityCacheBytes int64
 	// Links, when set, gives the values of the Link header of the file at
 	// a path (nil: none): WebSub's rel="hub" and rel="self". It is called
@@ -64,52 +71,14 @@ type Handler struct {
 	state        atomic.Pointer[state]
 	cacheControl []string
 	log          *slog.Logger
-	identity     *identityCache
+	identity     *byteCache // compact files' identity bodies (identity.go)
 	links        func(*snapshot.File) []string
 	degraded     func() []string
-	lazy         *lazyCache
+	lazy         *byteCache // lazy files' bodies (lazy.go)
 	// swapped is closed by the next Swap (a request for a lazy file that
 	// a regeneration is replacing waits for it; lazy.go).
 	swapped     atomic.Pointer[chan struct{}]
 	lazyFailing atomic.Bool // a lazy file failed; logged once (lazy.go)
-}
-
-// state is a snapshot plus the header values precomputed for it. It is
-// built completely before being published and never modified afterwards.
-type state struct {
-	snap    *snapshot.Snapshot
-	entries map[string]*entry
-	health  []byte
-	hlen    []string
-}
-
-// entry is one file with its two possible representations.
-type entry struct {
-	ctype   []string
-	csp     []string  // the pages' Content-Security-Policy; nil for other files
-	lastMod []string  // nil when the file has no ModTime
-	modTime time.Time // zero when unknown
-	plain   rep       // body nil when the file is compact
-	gz      rep       // body nil when there is no gzip form
-	br      rep       // body nil when there is no Brotli form
-	// compact is the file when it holds its identity bytes only as gzip:
-	// an identity response then gets them from the Handler's cache.
-	compact *snapshot.File
-	// lazy is the file when it renders its bytes on demand (lazy.go).
-	lazy *snapshot.File
-	link []string // Link header values (WebSub), nil for none
-	// etags are the opaque tags that count as "current" for
-	// If-None-Match: a cache may hold any coding, and all are still
-	// valid, so any one earns a 304.
-	etag, gzETag, brETag string
-	cc                   []string // the file's own Cache-Control, else nil
-}
-
-// rep is one representation: the bytes and their precomputed headers.
-type rep struct {
-	body []byte
-	etag []string // nil when the file has no validator
-	clen []string
 }
 
 // Header values shared by all responses. The slices have len == cap so an
@@ -126,6 +95,8 @@ var (
 	hdrJSON      = one("application/json")
 	hdrAllow     = one("GET, HEAD")
 	hdrRetry     = one("1")
+	body308      = []byte("308 permanent redirect to the folder (with a trailing slash)\n")
+	hdrLen308    = one(strconv.Itoa(len(body308)))
 	body404      = []byte("404 page not found\n")
 	body412      = []byte("412 precondition failed\n")
 	hdrLen412    = one(strconv.Itoa(len(body412)))
@@ -148,23 +119,24 @@ func one(s string) []string { return []string{s}[:1:1] }
 // write skips CanonicalHeaderKey, and these spellings are what net/http and
 // Header.Get use ("Etag", not "ETag").
 const (
-	kCT      = "Content-Type"
-	kCL      = "Content-Length"
-	kCE      = "Content-Encoding"
-	kETag    = "Etag"
-	kLM      = "Last-Modified"
-	kCC      = "Cache-Control"
-	kVary    = "Vary"
-	kNosniff = "X-Content-Type-Options"
-	kCSP     = "Content-Security-Policy"
-	kAllow   = "Allow"
-	kRetry   = "Retry-After"
-	kAE      = "Accept-Encoding"
-	kINM     = "If-None-Match"
-	kIMS     = "If-Modified-Since"
-	kIM      = "If-Match"
-	kIUS     = "If-Unmodified-Since"
-	kLink    = "Link"
+	kCT       = "Content-Type"
+	kCL       = "Content-Length"
+	kCE       = "Content-Encoding"
+	kETag     = "Etag"
+	kLM       = "Last-Modified"
+	kCC       = "Cache-Control"
+	kVary     = "Vary"
+	kNosniff  = "X-Content-Type-Options"
+	kCSP      = "Content-Security-Policy"
+	kAllow    = "Allow"
+	kRetry    = "Retry-After"
+	kAE       = "Accept-Encoding"
+	kINM      = "If-None-Match"
+	kIMS      = "If-Modified-Since"
+	kIM       = "If-Match"
+	kIUS      = "If-Unmodified-Since"
+	kLink     = "Link"
+	kLocation = "Location"
 )
 
 // NewHandler returns a Handler with no snapshot; it answers 503 until the
@@ -186,7 +158,7 @@ func NewHandler(opts Options) *Handler {
 	if lzMax == 0 {
 		lzMax = DefaultLazyCacheBytes
 	}
-	h := &Handler{cacheControl: one(cc), log: lg, identity: newIdentityCache(idMax), links: opts.Links, degraded: opts.Degraded, lazy: newLazyCache(lzMax)}
+	h := &Handler{cacheControl: one(cc), log: lg, identity: newByteCache(idMax), links: opts.Links, degraded: opts.Degraded, lazy: newByteCache(lzMax)}
 	ch := make(chan struct{})
 	h.swapped.Store(&ch)
 	return h
@@ -215,69 +187,10 @@ func (h *Handler) Snapshot() *snapshot.Snapshot {
 	return nil
 }
 
-func newState(s *snapshot.Snapshot, links func(*snapshot.File) []string) *state {
-	st := &state{snap: s, entries: make(map[string]*entry, s.Len())}
-	for _, p := range s.Paths() {
-		f := s.Get(p)
-		if f == nil {
-			continue
-		}
-		e := &entry{
-			ctype:  one(f.ContentType),
-			etag:   f.ETag,
-			gzETag: f.GzipETag,
-			brETag: f.BrETag,
-			plain:  rep{body: f.Body, etag: optional(f.ETag), clen: one(strconv.Itoa(f.Size()))},
-		}
-		if f.IsCompact() {
-			e.compact = f
-		}
-		if f.IsLazy() {
-			lazyEntry(e, f)
-		}
-		if strings.HasPrefix(f.ContentType, "text/html") {
-			e.csp = hdrCSP
-		}
-		if f.CacheControl != "" {
-			e.cc = one(f.CacheControl)
-		}
-		if f.ContentType == "" {
-			// Never let the client sniff: an unknown type is bytes.
-			e.ctype = one("application/octet-stream")
-		}
-		if f.Gzip != nil {
-			e.gz = rep{body: f.Gzip, etag: optional(f.GzipETag), clen: one(strconv.Itoa(len(f.Gzip)))}
-		}
-		if f.Br != nil {
-			e.br = rep{body: f.Br, etag: optional(f.BrETag), clen: one(strconv.Itoa(len(f.Br)))}
-		}
-		if !f.ModTime.IsZero() {
-			e.modTime = f.ModTime.UTC().Truncate(time.Second)
-			e.lastMod = one(e.modTime.Format(http.TimeFormat))
-		}
-		if links != nil {
-			e.link = links(f)
-		}
-		st.entries[p] = e
-		if dir, ok := strings.CutSuffix(p, layout.PageFile); ok && strings.HasSuffix(dir, "/") {
-			// A folder is its page, as on a static host: registered here
-			// so that a request for "/" costs a lookup, not a string.
-			st.entries[dir] = e
-		}
-	}
-	st.health = healthBody(s, nil)
-	st.hlen = one(strconv.Itoa(len(st.health)))
-	return st
-}
-
-func optional(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return one(s)
-}
-
-// ServeHTTP answers GET and HEAD from the current snapshot.
+// ServeHTTP answers GET and HEAD from the current snapshot: it finds the
+// file (lookup), picks its coding (representation), sets the validators,
+// evaluates the conditional header fields (checkPreconditions) and sends
+// the body.
 //
 // Range requests are deliberately not supported: the Range header is
 // ignored and the full body is sent with 200, which RFC 9110 section 14.2
@@ -285,45 +198,109 @@ func optional(s string) []string {
 // nothing, and not parsing Range means no malformed Range can ever produce
 // a 416 or an error.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	st, e := h.lookup(w, r)
+	if e == nil {
+		return
+	}
+	cd, rp := representation(w, r, e)
+	if rp == nil {
+		return
+	}
+	h.setValidators(w.Header(), e, rp)
+	switch checkPreconditions(r.Header, e) {
+	case failed:
+		writeStatic(w, r, http.StatusPreconditionFailed, body412, hdrLen412)
+		return
+	case notModified:
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	body, ok := h.body(w, r, st, e, cd, rp)
+	if !ok {
+		return
+	}
+	writeBody(w, r, e, cd, rp, body)
+}
+
+// lookup returns the current state and the entry a request names, or
+// answers the request itself (405, /healthz, 503, 308, 404) and returns a
+// nil entry.
+func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) (*state, *entry) {
 	hdr := w.Header()
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		hdr[kAllow] = hdrAllow
 		writeStatic(w, r, http.StatusMethodNotAllowed, body405, hdrLen405)
-		return
+		return nil, nil
 	}
 	st := h.state.Load()
 	p := r.URL.Path
 	if p == layout.HealthPath {
 		h.serveHealth(w, r, st)
-		return
+		return nil, nil
 	}
 	if st == nil {
 		hdr[kRetry] = hdrRetry
 		writeStatic(w, r, http.StatusServiceUnavailable, body503, hdrLen503)
-		return
+		return nil, nil
 	}
-	var e *entry
-	if validPath(p) {
-		e = st.entries[p]
-	}
-	if e == nil {
+	if !validPath(p) {
 		writeStatic(w, r, http.StatusNotFound, body404, hdrLen404)
-		return
+		return nil, nil
 	}
+	if e := st.entries[p]; e != nil {
+		return st, e
+	}
+	if loc := st.folders[p]; loc != nil {
+		h.redirect(w, r, loc)
+		return nil, nil
+	}
+	writeStatic(w, r, http.StatusNotFound, body404, hdrLen404)
+	return nil, nil
+}
 
+// redirect answers a folder asked for without its trailing slash with
+// 308 Permanent Redirect to the slash form at loc, keeping the query: a
+// relative link in the page resolves against the folder only with the
+// slash, and the method and query are what the client sent. The redirect
+// is as fresh as the snapshot, so it carries the files' Cache-Control
+// (a browser would otherwise keep a permanent redirect for good).
+func (h *Handler) redirect(w http.ResponseWriter, r *http.Request, loc []string) {
+	if q := r.URL.RawQuery; q != "" {
+		loc = one(loc[0] + "?" + q)
+	}
+	hdr := w.Header()
+	hdr[kLocation] = loc
+	hdr[kCT] = hdrPlain
+	hdr[kNosniff] = hdrNosniff
+	hdr[kCC] = h.cacheControl
+	hdr[kCL] = hdrLen308
+	w.WriteHeader(http.StatusPermanentRedirect)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body308)
+	}
+}
+
+// representation picks the content coding of the response to a request
+// for e and the representation that goes with it, or answers 406 and
+// returns nil. Every answer varies with Accept-Encoding.
+func representation(w http.ResponseWriter, r *http.Request, e *entry) (coding, *rep) {
+	w.Header()[kVary] = hdrVary
 	cd := negotiate(r.Header[kAE], e.gz.body != nil || e.lazy != nil, e.br.body != nil || e.lazy != nil)
-	rp := &e.plain
 	switch cd {
 	case codingGzip:
-		rp = &e.gz
+		return cd, &e.gz
 	case codingBr:
-		rp = &e.br
+		return cd, &e.br
 	case codingNone:
-		hdr[kVary] = hdrVary
 		writeStatic(w, r, http.StatusNotAcceptable, body406, hdrLen406)
-		return
+		return cd, nil
 	}
-	hdr[kVary] = hdrVary
+	return cd, &e.plain
+}
+
+// setValidators sets the header fields a 200, a 304 and a 412 for e share:
+// caching, validators and links.
+func (h *Handler) setValidators(hdr http.Header, e *entry, rp *rep) {
 	hdr[kCC] = h.cacheControl
 	if e.cc != nil {
 		hdr[kCC] = e.cc
@@ -337,35 +314,38 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e.link != nil {
 		hdr[kLink] = e.link
 	}
-	if preconditionFailed(r, e) {
-		writeStatic(w, r, http.StatusPreconditionFailed, body412, hdrLen412)
-		return
-	}
-	if notModified(r, e) {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	body := rp.body
-	if e.compact != nil && cd == codingIdentity && r.Method != http.MethodHead {
-		// HEAD needs only the length, which the file knows.
-		var err error
-		if body, err = h.identity.get(e.compact); err != nil {
+}
+
+// body returns the bytes of a 200 for e in coding cd: the precomputed ones,
+// or those of the identity cache (a compact file) or the lazy cache (a lazy
+// file). A HEAD in identity needs only the length, which the file knows,
+// so it produces nothing. On a failure it answers the request itself and
+// returns false.
+func (h *Handler) body(w http.ResponseWriter, r *http.Request, st *state, e *entry, cd coding, rp *rep) ([]byte, bool) {
+	switch {
+	case e.compact != nil && cd == codingIdentity && r.Method != http.MethodHead:
+		b, err := identityBody(h.identity, e.compact)
+		if err != nil {
 			// Only a damaged gzip form gets here; never send bytes that
 			// do not match the validators already set.
-			h.log.Error("serve: cannot decompress identity body", "path", p, "err", err)
+			h.log.Error("serve: cannot decompress identity body", "path", r.URL.Path, "err", err)
+			hdr := w.Header()
 			delete(hdr, kETag)
 			delete(hdr, kLM)
 			writeStatic(w, r, http.StatusInternalServerError, body500, hdrLen500)
-			return
+			return nil, false
 		}
+		return b, true
+	case e.lazy != nil && (cd != codingIdentity || r.Method != http.MethodHead):
+		return h.lazyBody(w, r, st, e, cd)
 	}
-	if e.lazy != nil && (cd != codingIdentity || r.Method != http.MethodHead) {
-		// A HEAD in identity needs only the length, which the file knows.
-		var ok bool
-		if body, ok = h.lazyBody(w, r, st, e, cd); !ok {
-			return
-		}
-	}
+	return rp.body, true
+}
+
+// writeBody sends a 200 for e: the header fields of its representation and,
+// unless the request is a HEAD, body.
+func writeBody(w http.ResponseWriter, r *http.Request, e *entry, cd coding, rp *rep, body []byte) {
+	hdr := w.Header()
 	hdr[kCT] = e.ctype
 	hdr[kNosniff] = hdrNosniff
 	if e.csp != nil {
@@ -373,6 +353,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	hdr[kCL] = rp.clen
 	if e.lazy != nil && cd != codingIdentity {
+		// Compressed on demand: the length is known only now.
 		hdr[kCL] = one(strconv.Itoa(len(body)))
 	}
 	switch cd {
@@ -440,94 +421,6 @@ func validPath(p string) bool {
 		}
 		rest = tail
 	}
-}
-
-// preconditionFailed evaluates If-Match, or If-Unmodified-Since when there
-// is no If-Match (RFC 9110 section 13.2.2, steps 1 and 2). Feeds are only
-// read, but a client that makes its GET conditional on a version must not
-// get another one silently. If-Match compares strongly: a weak tag never
-// matches.
-func preconditionFailed(r *http.Request, e *entry) bool {
-	if im, ok := r.Header[kIM]; ok {
-		for _, v := range im {
-			for _, tag := range strings.Split(v, ",") {
-				tag = strings.TrimSpace(tag)
-				if tag == "*" || (tag != "" && (tag == e.etag || tag == e.gzETag || tag == e.brETag)) {
-					return false
-				}
-			}
-		}
-		return true
-	}
-	ius := r.Header[kIUS]
-	if len(ius) == 0 {
-		return false
-	}
-	t, err := http.ParseTime(ius[0])
-	if err != nil {
-		return false // an invalid date is ignored (RFC 9110 13.1.4)
-	}
-	return e.modTime.After(t)
-}
-
-// notModified evaluates If-None-Match, or If-Modified-Since when there is
-// no If-None-Match, in the order RFC 9110 section 13.2.2 prescribes.
-func notModified(r *http.Request, e *entry) bool {
-	if inm, ok := r.Header[kINM]; ok {
-		return etagListMatch(inm, e.etag, e.gzETag, e.brETag)
-	}
-	ims := r.Header[kIMS]
-	if len(ims) == 0 || e.lastMod == nil {
-		return false
-	}
-	v := ims[0]
-	if v == e.lastMod[0] {
-		// Clients echo our Last-Modified verbatim; skip the date parse.
-		return true
-	}
-	t, err := http.ParseTime(v)
-	if err != nil {
-		return false // unparseable dates are ignored (RFC 9110 13.1.3)
-	}
-	return !e.modTime.After(t)
-}
-
-// etagListMatch reports whether any entity tag in the If-None-Match field
-// values matches a, b or c by weak comparison (W/ prefixes ignored), or the
-// list is "*". Parsing stops at the first malformed element of a value.
-func etagListMatch(values []string, a, b, c string) bool {
-	for _, v := range values {
-		for {
-			v = strings.TrimLeft(v, " \t,")
-			if v == "" {
-				break
-			}
-			if v[0] == '*' {
-				return true
-			}
-			if strings.HasPrefix(v, "W/") {
-				v = v[2:]
-			}
-			if v == "" || v[0] != '"' {
-				break
-			}
-			end := strings.IndexByte(v[1:], '"')
-			if end < 0 {
-				break
-			}
-			tag := v[:end+2]
-			if (a != "" && tag == weak(a)) || (b != "" && tag == weak(b)) || (c != "" && tag == weak(c)) {
-				return true
-			}
-			v = v[end+2:]
-		}
-	}
-	return false
-}
-
-// weak strips a W/ prefix so that comparison is weak on both sides.
-func weak(tag string) string {
-	return strings.TrimPrefix(tag, "W/")
 }
 
 // NewServer returns an http.Server for h with timeouts that bound how long

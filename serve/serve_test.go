@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,7 +25,23 @@ func bigBody(tag string) []byte {
 	return []byte(strings.Repeat("<item>"+tag+"</item>\n", 200))
 }
 
+// testSnapshot is a snapshot of six files whose bodies name tag. Built once
+// per tag and shared by the tests (a snapshot is immutable): building one
+// compresses every file in gzip and Brotli, which under -race is most of
+// what a small test costs.
 func testSnapshot(tag string) *snapshot.Snapshot {
+	return sharedSnapshot("plain "+tag, func() *snapshot.Snapshot { return buildTestSnapshot(tag) })
+}
+
+var sharedSnapshots sync.Map // key → func() *snapshot.Snapshot
+
+// sharedSnapshot returns the snapshot built once for key by build.
+func sharedSnapshot(key string, build func() *snapshot.Snapshot) *snapshot.Snapshot {
+	f, _ := sharedSnapshots.LoadOrStore(key, sync.OnceValue(build))
+	return f.(func() *snapshot.Snapshot)()
+}
+
+func buildTestSnapshot(tag string) *snapshot.Snapshot {
 	files := []*snapshot.File{
 		snapshot.NewFile("/index.html", layout.TypeHTML, bigBody("index "+tag), modTime),
 		snapshot.NewFile("/rss.xml", layout.TypeRSS, bigBody("rss "+tag), modTime),
@@ -71,6 +86,7 @@ func body(t *testing.T, resp *http.Response) []byte {
 // "/" alias, decoded UTF-8 and spaces, and that traversal-looking or
 // malformed paths are plain 404s.
 func TestLookup(t *testing.T) {
+	t.Parallel()
 	h, s := newTestHandler(t)
 	tests := []struct {
 		name   string
@@ -130,6 +146,7 @@ func TestLookup(t *testing.T) {
 // TestNotReady proves the handler's behaviour before the first snapshot
 // and that a nil Swap never brings the 503 back.
 func TestNotReady(t *testing.T) {
+	t.Parallel()
 	h := NewHandler(Options{})
 	tests := []struct {
 		target string
@@ -175,6 +192,7 @@ func TestNotReady(t *testing.T) {
 // TestHealthz proves /healthz reports the snapshot's stats as uncacheable
 // JSON, for GET and HEAD.
 func TestHealthz(t *testing.T) {
+	t.Parallel()
 	h, s := newTestHandler(t)
 	for _, method := range []string{"GET", "HEAD"} {
 		t.Run(method, func(t *testing.T) {
@@ -219,6 +237,7 @@ func TestHealthz(t *testing.T) {
 // TestMethods proves only GET and HEAD are served, and that HEAD carries
 // exactly GET's headers without a body.
 func TestMethods(t *testing.T) {
+	t.Parallel()
 	h, _ := newTestHandler(t)
 	for _, m := range []string{"POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT", "PROPFIND"} {
 		t.Run(m, func(t *testing.T) {
@@ -255,6 +274,7 @@ func TestMethods(t *testing.T) {
 
 // TestHeaders proves every file response carries the precomputed headers.
 func TestHeaders(t *testing.T) {
+	t.Parallel()
 	h := NewHandler(Options{CacheControl: "public, max-age=60"})
 	s := testSnapshot("a")
 	h.Swap(s)
@@ -291,6 +311,7 @@ func TestHeaders(t *testing.T) {
 // TestGzip proves the precompressed body is sent with the gzip validator
 // when allowed, and identity otherwise or when no gzip form exists.
 func TestGzip(t *testing.T) {
+	t.Parallel()
 	h, s := newTestHandler(t)
 	tests := []struct {
 		path, ae string
@@ -338,6 +359,7 @@ func TestGzip(t *testing.T) {
 // TestConditional proves If-None-Match / If-Modified-Since handling per
 // RFC 9110, including precedence and what a 304 carries.
 func TestConditional(t *testing.T) {
+	t.Parallel()
 	h, s := newTestHandler(t)
 	f := s.Get("/rss.xml")
 	lm := f.ModTime.Format(http.TimeFormat)
@@ -403,6 +425,7 @@ func TestConditional(t *testing.T) {
 // TestRangeIgnored proves Range never yields 206, 416 or 5xx: the full
 // body is always sent.
 func TestRangeIgnored(t *testing.T) {
+	t.Parallel()
 	h, s := newTestHandler(t)
 	f := s.Get("/rss.xml")
 	for _, rg := range []string{
@@ -422,19 +445,12 @@ func TestRangeIgnored(t *testing.T) {
 // entirely from one snapshot: body, ETag and Content-Length agree. Run
 // with -race it also proves the publication is data-race free.
 func TestConcurrentSwap(t *testing.T) {
+	t.Parallel()
 	snaps := []*snapshot.Snapshot{testSnapshot("a"), testSnapshot("b"), testSnapshot("c")}
+	v := newVersions(t, snaps)
 	h := NewHandler(Options{})
 	h.Swap(snaps[0])
-
-	var stop atomic.Bool
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for i := 0; !stop.Load(); i++ {
-			h.Swap(snaps[i%len(snaps)])
-		}
-	}()
+	tick, stop := swapper(h, snaps)
 
 	paths := snaps[0].Paths()
 	errs := make(chan error, 16)
@@ -453,8 +469,9 @@ func TestConcurrentSwap(t *testing.T) {
 				r.URL.Path = p
 				r.Header.Set("Accept-Encoding", ae)
 				w := httptest.NewRecorder()
+				tick()
 				h.ServeHTTP(w, r)
-				if err := matchesOne(snaps, p, w); err != nil {
+				if err := v.matchesOne(p, w); err != nil {
 					errs <- err
 					return
 				}
@@ -462,28 +479,79 @@ func TestConcurrentSwap(t *testing.T) {
 		}()
 	}
 	readers.Wait()
-	stop.Store(true)
-	wg.Wait()
+	stop()
 	close(errs)
 	for err := range errs {
 		t.Error(err)
 	}
 }
 
-func matchesOne(snaps []*snapshot.Snapshot, p string, w *httptest.ResponseRecorder) error {
+// swapper swaps the snapshots into h in turn, one Swap per call of tick
+// made while the previous Swap is not yet running (a tick never waits), so
+// that swaps land while the readers' requests run; stop ends it. Driven by
+// the requests rather than spinning, it leaves the CPU to them.
+func swapper(h *Handler, snaps []*snapshot.Snapshot) (tick, stop func()) {
+	ticks := make(chan struct{}, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 1; ; i++ {
+			if _, ok := <-ticks; !ok {
+				return
+			}
+			h.Swap(snaps[i%len(snaps)])
+		}
+	}()
+	tick = func() {
+		select {
+		case ticks <- struct{}{}:
+		default:
+		}
+	}
+	stop = func() {
+		close(ticks)
+		<-done
+	}
+	return tick, stop
+}
+
+// versions holds what a concurrency test's responses may be: the identity
+// bytes of every file of each snapshot it swaps between, decompressed once
+// rather than for every response checked.
+type versions struct {
+	snaps []*snapshot.Snapshot
+	ids   []map[string][]byte
+}
+
+func newVersions(t *testing.T, snaps []*snapshot.Snapshot) *versions {
+	t.Helper()
+	v := &versions{snaps: snaps}
+	for _, s := range snaps {
+		ids := map[string][]byte{}
+		for _, p := range s.Paths() {
+			b, err := s.Get(p).Identity()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[p] = b
+		}
+		v.ids = append(v.ids, ids)
+	}
+	return v
+}
+
+// matchesOne checks that the response w to a request for p is that of
+// exactly one of the snapshots: body, ETag and Content-Length.
+func (v *versions) matchesOne(p string, w *httptest.ResponseRecorder) error {
 	if w.Code != 200 {
 		return fmt.Errorf("%s: status %d", p, w.Code)
 	}
 	got, tag := w.Body.Bytes(), w.Header().Get("Etag")
 	ce := w.Header().Get("Content-Encoding")
 	n := 0
-	for _, s := range snaps {
+	for i, s := range v.snaps {
 		f := s.Get(p)
-		want, err := f.Identity()
-		if err != nil {
-			return err
-		}
-		wantTag := f.ETag
+		want, wantTag := v.ids[i][p], f.ETag
 		switch ce {
 		case "gzip":
 			want, wantTag = f.Gzip, f.GzipETag
@@ -502,6 +570,7 @@ func matchesOne(snaps []*snapshot.Snapshot, p string, w *httptest.ResponseRecord
 
 // TestNewServer proves the server carries the protective limits.
 func TestNewServer(t *testing.T) {
+	t.Parallel()
 	h := NewHandler(Options{})
 	srv := NewServer(":0", h)
 	got := []any{srv.Addr, srv.Handler, srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout, srv.MaxHeaderBytes}
@@ -516,6 +585,7 @@ func TestNewServer(t *testing.T) {
 // TestOverHTTP proves the handler works behind a real net/http server,
 // where HEAD and 304 are also policed by net/http itself.
 func TestOverHTTP(t *testing.T) {
+	t.Parallel()
 	h, s := newTestHandler(t)
 	srv := httptest.NewServer(h)
 	defer srv.Close()
@@ -608,6 +678,7 @@ func BenchmarkServe(b *testing.B) {
 }
 
 func TestPreconditions(t *testing.T) {
+	t.Parallel()
 	body := []byte(strings.Repeat("<rss>precondition</rss>", 100))
 	f := snapshot.NewFile("/rss.xml", layout.TypeRSS, body, time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC))
 	h := NewHandler(Options{})

@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"bytes"
+	"sync"
 
 	"github.com/andybalholm/brotli"
 )
@@ -18,9 +19,9 @@ const BrotliQuality = 5
 
 // brotliWindow is the window (log2 of bytes) for an input of n bytes: the
 // smallest that holds it whole, between Brotli's bounds. A window larger
-// than the input only costs memory (the encoder allocates it, with hash
-// tables to match, for every file it compresses); it depends on the input
-// alone, so the output stays deterministic.
+// than the input only costs memory (an encoder holds its window, with hash
+// tables to match); it depends on the input alone, so the output stays
+// deterministic.
 func brotliWindow(n int) int {
 	w := 16
 	for w < 24 && 1<<w < n {
@@ -36,11 +37,46 @@ func CompressBrotli(b []byte) []byte {
 	return compressBrotliQ(b, BrotliQuality)
 }
 
+// brWriters recycles the encoders of CompressBrotli (*brEncoder), one
+// pool per window (16 to 24, indexed from 0): an encoder holds its window
+// and hash tables, hundreds of kilobytes to megabytes, which for a small
+// feed cost more to allocate and clear than compressing it. A reset
+// encoder writes exactly what a new one with the same options would.
+var brWriters [9]sync.Pool
+
+// brEncoder is a pooled Brotli encoder and the destination it was made
+// with.
+type brEncoder struct {
+	w   *brotli.Writer
+	dst detachable
+}
+
 func compressBrotliQ(b []byte, q int) []byte {
 	var buf bytes.Buffer
-	w := brotli.NewWriterOptions(&buf, brotli.WriterOptions{Quality: q, LGWin: brotliWindow(len(b))})
-	_, _ = w.Write(b) // writes to a bytes.Buffer do not fail
-	_ = w.Close()
+	win := brotliWindow(len(b))
+	// Only the level in use is pooled; BenchmarkBrotliQuality's others
+	// get a new encoder each time.
+	var pool *sync.Pool
+	if q == BrotliQuality {
+		pool = &brWriters[win-16]
+	}
+	var e *brEncoder
+	if pool != nil {
+		e, _ = pool.Get().(*brEncoder)
+	}
+	if e != nil {
+		e.w.Reset(&e.dst)
+	} else {
+		e = new(brEncoder)
+		e.w = brotli.NewWriterOptions(&e.dst, brotli.WriterOptions{Quality: q, LGWin: win})
+	}
+	e.dst.b = &buf
+	_, _ = e.w.Write(b) // writes to a bytes.Buffer do not fail
+	_ = e.w.Close()
+	e.dst.b = nil
+	if pool != nil {
+		pool.Put(e)
+	}
 	// A copy of exactly the compressed length: the buffer's spare capacity
 	// would otherwise stay alive as long as the file.
 	return bytes.Clone(buf.Bytes())

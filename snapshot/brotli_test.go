@@ -2,10 +2,12 @@ package snapshot
 
 import (
 	"bytes"
+	"compress/gzip"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +26,7 @@ func unbrotli(t testing.TB, z []byte) []byte {
 }
 
 func TestBrotliForm(t *testing.T) {
+	t.Parallel()
 	body := feedLike(64 << 10)
 	f := NewFile("/rss.xml", layout.TypeRSS, body, time.Unix(1e9, 0))
 	if f.Br == nil {
@@ -92,4 +95,45 @@ func BenchmarkBrotliQuality(b *testing.B) {
 	for _, q := range []int{5, 7, 9, 11} {
 		run(fmt.Sprintf("br%d", q), func(body []byte) []byte { return compressBrotliQ(body, q) })
 	}
+}
+
+// TestCompressReusesEncoders: Compress and CompressBrotli reuse their
+// encoders, and a reused encoder must write exactly what a new one writes
+// (the bytes are published, and their ETags derive from them), whatever
+// it compressed before, of any size and window, from several goroutines.
+func TestCompressReusesEncoders(t *testing.T) {
+	t.Parallel()
+	sizes := []int{1, 300, 5 << 10, 100 << 10, 2 << 10, 40, 30 << 10} // windows 16 and 17
+	fresh := func(b []byte) (gz, br []byte) {
+		var g bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&g, gzip.BestCompression)
+		_, _ = zw.Write(b)
+		_ = zw.Close()
+		var r bytes.Buffer
+		w := brotli.NewWriterOptions(&r, brotli.WriterOptions{Quality: BrotliQuality, LGWin: brotliWindow(len(b))})
+		_, _ = w.Write(b)
+		_ = w.Close()
+		return g.Bytes(), r.Bytes()
+	}
+	var wg sync.WaitGroup
+	for w := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for round := range 2 {
+				for i := range sizes {
+					n := sizes[(i+w)%len(sizes)] // each goroutine in its own order
+					body := feedLike(n)[:n]
+					wantGz, wantBr := fresh(body)
+					if got := Compress(body); !bytes.Equal(got, wantGz) {
+						t.Errorf("round %d, %d bytes: gzip differs from a new encoder's", round, n)
+					}
+					if got := CompressBrotli(body); !bytes.Equal(got, wantBr) {
+						t.Errorf("round %d, %d bytes: Brotli differs from a new encoder's", round, n)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

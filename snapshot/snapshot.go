@@ -248,13 +248,40 @@ func getReader(z []byte) (*gzip.Reader, error) {
 	return gzip.NewReader(bytes.NewReader(z))
 }
 
+// gzWriters recycles gzip writers (*gzEncoder): each holds close to a
+// megabyte of compressor state, which for a feed of a few kilobytes costs
+// far more to allocate and clear than the compression itself. A reset
+// writer writes exactly what a new one would.
+var gzWriters sync.Pool
+
+// gzEncoder is a pooled gzip writer and the destination it was made with.
+type gzEncoder struct {
+	zw  *gzip.Writer
+	dst detachable
+}
+
+// detachable is a destination whose buffer is dropped after each use, so
+// that a pooled encoder does not keep the last output alive.
+type detachable struct{ b *bytes.Buffer }
+
+func (d *detachable) Write(p []byte) (int, error) { return d.b.Write(p) }
+
 // Compress gzips b at the best compression level. The header carries no name
 // and no time, so the same input always gives the same bytes.
 func Compress(b []byte) []byte {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // level is valid: no error
-	_, _ = zw.Write(b)                                       // writes to a bytes.Buffer do not fail
-	_ = zw.Close()
+	e, ok := gzWriters.Get().(*gzEncoder)
+	if ok {
+		e.zw.Reset(&e.dst)
+	} else {
+		e = new(gzEncoder)
+		e.zw, _ = gzip.NewWriterLevel(&e.dst, gzip.BestCompression) // level is valid: no error
+	}
+	e.dst.b = &buf
+	_, _ = e.zw.Write(b) // writes to a bytes.Buffer do not fail
+	_ = e.zw.Close()
+	e.dst.b = nil
+	gzWriters.Put(e)
 	// A copy of exactly the compressed length: the buffer's spare capacity
 	// (up to half of it, after doubling) would otherwise stay alive as long
 	// as the file, which in the daemon is as long as the feed is served.

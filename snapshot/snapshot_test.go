@@ -26,6 +26,7 @@ func feedLike(n int) []byte {
 }
 
 func TestNewFile(t *testing.T) {
+	t.Parallel()
 	body := feedLike(64 << 10)
 	f := NewFile("/rss.xml", layout.TypeRSS, body, time.Unix(1e9, 5e8))
 	if f.Gzip == nil {
@@ -74,6 +75,7 @@ func BenchmarkNewFile(b *testing.B) {
 }
 
 func TestWithGzip(t *testing.T) {
+	t.Parallel()
 	body := feedLike(8 << 10)
 	p := NewPlainFile("/rss.xml", layout.TypeRSS, body, time.Unix(1e9, 0))
 	if p.Compressed || p.Gzip != nil {
@@ -95,6 +97,7 @@ func TestWithGzip(t *testing.T) {
 // a smaller gzip form holds them, that every accessor still yields exactly
 // those bytes, and that the validators do not change with the form.
 func TestCompact(t *testing.T) {
+	t.Parallel()
 	body := feedLike(64 << 10)
 	p := NewPlainFile("/rss.xml", layout.TypeRSS, body, time.Unix(1e9, 0))
 	c := p.Compact()
@@ -148,6 +151,7 @@ func TestCompact(t *testing.T) {
 // TestCompactCorrupt proves that a damaged gzip form is an error, never
 // wrong identity bytes: gzip's CRC and length are checked.
 func TestCompactCorrupt(t *testing.T) {
+	t.Parallel()
 	body := feedLike(16 << 10)
 	c := NewFile("/rss.xml", layout.TypeRSS, body, time.Time{}).Compact()
 	flipped := *c

@@ -71,11 +71,13 @@ func TestRealWatchLimit(t *testing.T) {
 		realInstancesChild(t)
 		return
 	}
+	t.Parallel()
 	if _, err := os.Stat("/proc/sys/user/max_inotify_watches"); err != nil {
 		t.Skipf("no per-namespace inotify limits: %v", err)
 	}
 	for _, kind := range []string{"watches", "instances"} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel() // a child process each, with limits of its own
 			cmd := exec.Command(os.Args[0], "-test.run=^TestRealWatchLimit$", "-test.v")
 			cmd.Env = append(os.Environ(), limitChildEnv+"="+kind)
 			cmd.SysProcAttr = &syscall.SysProcAttr{

@@ -40,6 +40,7 @@ func (l *logBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(
 // every change in those folders is still reported, by polling: files in an
 // existing folder, in a folder below it, and in folders created later.
 func TestWatchLimitPollsUnwatched(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		err error
 		fix string

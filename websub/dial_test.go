@@ -12,6 +12,7 @@ import (
 )
 
 func TestCheckAddr(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		ip      string
 		allowed bool
@@ -52,6 +53,7 @@ func TestCheckAddr(t *testing.T) {
 // being connected to; with AllowPrivate it gets through. Redirects are
 // not followed.
 func TestGuardAtConnect(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/redirect" {
 			http.Redirect(w, r, "/", http.StatusFound)

@@ -242,6 +242,7 @@ func TestHubLifecycle(t *testing.T) {
 // TestHubVerificationRefused: a callback that does not echo the challenge
 // is not subscribed; one that refuses an unsubscription stays.
 func TestHubVerificationRefused(t *testing.T) {
+	t.Parallel()
 	h := newTestHub(t, HubOptions{})
 	s := newSubscriber(t)
 	s.refuse.Store(true)
@@ -255,6 +256,7 @@ func TestHubVerificationRefused(t *testing.T) {
 
 // TestHubDenied: a topic that is not ours is denied at the callback.
 func TestHubDenied(t *testing.T) {
+	t.Parallel()
 	h := newTestHub(t, HubOptions{})
 	s := newSubscriber(t)
 	if code := h.request(t, subscribeForm("subscribe", "https://elsewhere.example/rss.xml", s.srv.URL)); code != http.StatusAccepted {
@@ -271,6 +273,7 @@ func TestHubDenied(t *testing.T) {
 }
 
 func TestHubBadRequests(t *testing.T) {
+	t.Parallel()
 	h := newTestHub(t, HubOptions{})
 	cb := "http://127.0.0.1:1/cb" // nothing listens: the accepted request's verification goes nowhere
 	for name, c := range map[string]struct {
@@ -313,6 +316,7 @@ func TestHubBadRequests(t *testing.T) {
 // TestHubLimits: subscriptions per callback host and per topic are bounded
 // (verifications under way count).
 func TestHubLimits(t *testing.T) {
+	t.Parallel()
 	h := newTestHub(t, HubOptions{MaxPerHost: 2, MaxPerTopic: 3})
 	s := newSubscriber(t)
 	for i, want := range []int{202, 202, 429} {
@@ -339,6 +343,7 @@ func TestHubLimits(t *testing.T) {
 // TestHubRefusesPrivateCallbacks: without AllowPrivate a loopback callback
 // is never contacted.
 func TestHubRefusesPrivateCallbacks(t *testing.T) {
+	t.Parallel()
 	h := newTestHub(t, HubOptions{AllowPrivate: true}) // inverted by newTestHub: the guard is on
 	s := newSubscriber(t)
 	if code := h.request(t, subscribeForm("subscribe", topicRSS, s.srv.URL)); code != 202 {
@@ -407,6 +412,7 @@ func TestHubDeliveryFailures(t *testing.T) {
 
 // TestHubRetryThenSuccess: two 500s, then the delivery goes through.
 func TestHubRetryThenSuccess(t *testing.T) {
+	t.Parallel()
 	h := newTestHub(t, HubOptions{MaxAttempts: 4})
 	s := newSubscriber(t)
 	cb := subscribed(t, h, s, "/cb")
@@ -425,6 +431,7 @@ func TestHubRetryThenSuccess(t *testing.T) {
 // collapse into the newest one: the subscriber gets the first and the
 // last, never an older after a newer.
 func TestHubNewestWins(t *testing.T) {
+	t.Parallel()
 	h := newTestHub(t, HubOptions{})
 	s := newSubscriber(t)
 	subscribed(t, h, s, "/cb")
@@ -448,6 +455,7 @@ func TestHubNewestWins(t *testing.T) {
 
 // TestHubLeaseExpiry: an expired lease gets no delivery and is swept.
 func TestHubLeaseExpiry(t *testing.T) {
+	t.Parallel()
 	var now atomic.Int64
 	now.Store(time.Now().Unix())
 	clock := func() time.Time { return time.Unix(now.Load(), 0) }
@@ -471,6 +479,7 @@ func TestHubLeaseExpiry(t *testing.T) {
 // TestHubSubscriptionsSurviveRestart: a hub reopened on the same file
 // delivers to the subscribers of the first.
 func TestHubSubscriptionsSurviveRestart(t *testing.T) {
+	t.Parallel()
 	path := t.TempDir() + "/websub.db"
 	h := newTestHub(t, HubOptions{StorePath: path})
 	s := newSubscriber(t)

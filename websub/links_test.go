@@ -6,6 +6,7 @@ import (
 )
 
 func TestTopicURLRoundTrip(t *testing.T) {
+	t.Parallel()
 	base := "https://feeds.example.com/news/"
 	for _, p := range []string{"/rss.xml", "/tag/财经新闻/atom.xml", "/category/a b/feed.json", "/tag/100%/rss.xml"} {
 		u := TopicURL(base, p)
@@ -25,6 +26,7 @@ func TestTopicURLRoundTrip(t *testing.T) {
 }
 
 func TestLinkHeader(t *testing.T) {
+	t.Parallel()
 	got := LinkHeader([]string{"https://h1/", "https://h2/"}, "https://f/rss.xml")
 	want := []string{`<https://h1/>; rel="hub"`, `<https://h2/>; rel="hub"`, `<https://f/rss.xml>; rel="self"`}
 	if strings.Join(got, "|") != strings.Join(want, "|") {

@@ -96,6 +96,7 @@ func TestPublisher(t *testing.T) {
 // TestPublisherRefused: a 4xx is not retried; 429 (too many requests) is,
 // like a 5xx, since it means "later".
 func TestPublisherRefused(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		status       int
 		wantRequests int32

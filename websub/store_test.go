@@ -19,6 +19,7 @@ func sub(topic, cb string, expires time.Time) Subscription {
 // TestStorePersists: what was put survives a reopen; deletions and expiry
 // too; the counts follow.
 func TestStorePersists(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "websub.db")
 	now := time.Now()
 	s := OpenStore(path, nil)
@@ -67,6 +68,7 @@ func TestStorePersists(t *testing.T) {
 // TestStoreBadFile: a file that is not a subscriptions file starts empty
 // with one log line and is set aside; the new file works.
 func TestStoreBadFile(t *testing.T) {
+	t.Parallel()
 	for name, content := range map[string][]byte{
 		"garbage":  bytes.Repeat([]byte("not a bbolt file "), 1000),
 		"zeroed":   make([]byte, 64<<10),
@@ -100,6 +102,7 @@ func TestStoreBadFile(t *testing.T) {
 // TestStoreTruncatedFile: a real subscriptions file cut short (a disk
 // that lost its tail) starts empty with one log line, without a crash.
 func TestStoreTruncatedFile(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "websub.db")
 	s := OpenStore(path, nil)
 	for i := range 200 { // several pages of 1 KB callbacks
@@ -137,6 +140,7 @@ func TestStoreTruncatedFile(t *testing.T) {
 // TestStoreLockedFile: a file held by another process is left alone; the
 // store works in memory.
 func TestStoreLockedFile(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" { // written for flock; Windows locking is not exercised here
 		t.Skip()
 	}
