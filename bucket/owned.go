@@ -40,10 +40,12 @@ func phaseOf(p string) phase {
 }
 
 // owned reports whether the key rel (below the prefix) is one feedgen
-// publishes, by its name: a feed file, a page, an archive document, the
-// OPML list, or a precompressed form of one. Without a record in the state
-// a run deletes only such keys: the rest of the bucket is the user's, as
-// the rest of an output directory is (diskout).
+// publishes, by its name: a feed file, a feed's page, a listing page, an
+// archive document, the OPML list, or a precompressed form of one. Without
+// a record in the state a run deletes only such keys: the rest of the
+// bucket is the user's, as the rest of an output directory is (diskout);
+// so are the images copied from the source, which a name cannot tell from
+// the user's own.
 func owned(rel string) bool {
 	p := "/" + rel
 	for _, s := range []string{snapshot.SuffixGzip, snapshot.SuffixBrotli} {
@@ -53,7 +55,8 @@ func owned(rel string) bool {
 		}
 	}
 	switch {
-	case p == layout.IndexPath || p == layout.OPMLPath, layout.IsFeed(p), layout.IsArchive(p):
+	case p == layout.IndexPath || p == layout.OPMLPath, layout.IsFeed(p), layout.IsArchive(p),
+		p == layout.KindCategory.ListPath() || p == layout.KindTag.ListPath():
 		return true
 	case path.Base(p) != layout.PageFile:
 		return false

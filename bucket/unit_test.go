@@ -77,6 +77,8 @@ func TestOwnedAndPhases(t *testing.T) {
 		{"tag/河北/index.html", true, phasePages},
 		{"archive/2026/11/rss.xml", true, phaseFirst},
 		{"tag/x/archive/2026/01/feed.json", true, phaseFirst},
+		{"category/index.html", true, phasePages},
+		{"tag/index.html.br", true, phaseFirst},
 		{"images/logo.png", false, phaseFirst},
 		{"about/index.html", false, phasePages},
 		{"robots.txt", false, phaseFirst},

@@ -14,6 +14,7 @@ import (
 // once the articles stay gone for the hold time, and not at all when they
 // come back before.
 func TestHoldLoss(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name      string
 		hold      time.Duration
@@ -23,6 +24,7 @@ func TestHoldLoss(t *testing.T) {
 		{"comes back", time.Hour, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			src, out := t.TempDir(), t.TempDir()
 			posts := filepath.Join(src, "posts")
 			if err := os.Mkdir(posts, 0o755); err != nil {

@@ -9,8 +9,10 @@ import (
 	"feedgen/internal/s3test"
 )
 
-// TestMain stops the daemon the HTTP tests share, and lets more tests run
-// at once than -parallel's default (GOMAXPROCS, two cores in CI): most of
+// TestMain stops the daemon the HTTP tests share and the S3-compatible
+// server of the -publish tests (started by the first of them), and lets
+// more tests run at once than -parallel's default (GOMAXPROCS, two cores
+// in CI): most of
 // these tests wait, on debounce timers, on a daemon's background work, on
 // the network, and overlap well. -parallel, when given, wins.
 //
@@ -27,7 +29,7 @@ func TestMain(m *testing.M) {
 			os.Exit(2)
 		}
 	}
-	code := s3test.Main(m) // the -publish tests share one S3-compatible server, stopped here
+	code := s3test.Main(m) // runs the tests, then stops the S3 server if one was started
 	if err := stopShared(); err != nil {
 		fmt.Fprintf(os.Stderr, "shared daemon: %v\n", err)
 		if code == 0 {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"feedgen/bucket"
 	"feedgen/internal/s3test"
@@ -52,11 +53,9 @@ type s3env struct {
 func newS3env(t testing.TB) *s3env {
 	t.Helper()
 	srv := s3test.Need(t)
-	srv.Env(t)
-	cfg, err := bucket.ConfigFromEnv()
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The configuration ConfigFromEnv would read from s3test's variables,
+	// made without them: tests that set variables cannot run in parallel.
+	cfg := bucket.Config{Endpoint: srv.URL(), Region: "us-east-1", Creds: credentials.NewStaticV4(s3test.AccessKey, s3test.SecretKey, "")}
 	e := &s3env{srv: srv, count: &s3test.Counter{}, cfg: cfg}
 	e.cfg.Transport = e.count
 	return e
@@ -141,6 +140,7 @@ func (e *s3env) stat(t testing.TB, b, key string) minio.ObjectInfo {
 // nothing changed sends no request; an edit uploads what it rewrites on
 // disk; the hook gets the changed URLs; an emptied source deletes nothing.
 func TestBuildPublish(t *testing.T) {
+	t.Parallel()
 	e := newS3env(t)
 	src, out, state := t.TempDir(), t.TempDir(), t.TempDir()
 	writeArticles(t, src, 30)
@@ -367,6 +367,7 @@ func waitPublished(t testing.TB, d *Daemon, what string, cond func() bool) {
 // reported by /healthz and one log line naming the flag, and nothing is
 // deleted.
 func TestServePublish(t *testing.T) {
+	t.Parallel()
 	e := newS3env(t)
 	src := t.TempDir()
 	posts := filepath.Join(src, "posts") // one rename empties the source at once
