@@ -208,16 +208,11 @@ func (as *assets) forget(rel string) {
 // Whatever it is replaced with between a stat and the open (a FIFO, a
 // device) is refused without blocking.
 func readLimited(name string) ([]byte, error) {
-	f, err := os.OpenFile(name, os.O_RDONLY|openNonblock, 0)
+	f, _, err := source.OpenRegular(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err != nil {
-		return nil, err
-	} else if !fi.Mode().IsRegular() {
-		return nil, errors.New("not a regular file (" + fi.Mode().Type().String() + ")")
-	}
 	body, err := io.ReadAll(io.LimitReader(f, maxAssetSize+1))
 	if err == nil && len(body) > maxAssetSize {
 		err = errors.New("larger than 8 MiB")

@@ -85,18 +85,9 @@ func (r *Reader) open(rel string) (*os.File, fs.FileInfo, bool, error) {
 // openFile opens p and checks that it is a regular file within the size
 // limit.
 func (r *Reader) openFile(p string) (*os.File, fs.FileInfo, error) {
-	f, err := os.OpenFile(p, os.O_RDONLY|syscallNonblock, 0)
+	f, fi, err := source.OpenRegular(p)
 	if err != nil {
 		return nil, nil, readError(err)
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, nil, readError(err)
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, nil, fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
 	}
 	if fi.Size() > r.maxSize {
 		f.Close()

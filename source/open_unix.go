@@ -1,0 +1,9 @@
+//go:build unix
+
+package source
+
+import "syscall"
+
+// openNonblock keeps open from blocking on a FIFO that has no writer; the
+// file is then refused as not a regular file.
+const openNonblock = syscall.O_NONBLOCK
