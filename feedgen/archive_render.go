@@ -101,10 +101,11 @@ func (a *archiver) renderDoc(j *archJob, emit func(*snapshot.File)) ([3]*snapsho
 			}
 			// Last-Modified from the content, never going backwards
 			// while this process holds the file (see lastmod.go).
-			lm := j.info.Updated.UTC().Truncate(time.Second)
-			if prev != nil && prev.ModTime.After(lm) {
-				lm = prev.ModTime
+			var served time.Time
+			if prev != nil {
+				served = prev.ModTime
 			}
+			lm := notBefore(j.info.Updated, served)
 			file := reuse(prev, j.key.ArchivePath(j.month, f), f.ContentType(), body, lm).WithCacheControl(cc)
 			sizes[f] = len(body)
 			if a.lazy && emit == nil {

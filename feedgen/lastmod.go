@@ -32,11 +32,20 @@ import "time"
 // feedLastModified is the Last-Modified of a feed whose newest item time is
 // updated, given what the feed was (nil for a new feed).
 func feedLastModified(old *feedOut, updated time.Time) time.Time {
-	lm := updated
-	if old != nil && old.lastMod.After(lm) {
-		lm = old.lastMod
+	if old == nil {
+		return notBefore(updated, time.Time{})
 	}
-	return lm.UTC().Truncate(time.Second)
+	return notBefore(updated, old.lastMod)
+}
+
+// notBefore is the Last-Modified of a document whose content time is
+// updated and that was last served with served (zero for none): the
+// content time, never going backwards.
+func notBefore(updated, served time.Time) time.Time {
+	if served.After(updated) {
+		updated = served
+	}
+	return updated.UTC().Truncate(time.Second)
 }
 
 // lastModified is the Last-Modified of the index page and the OPML list:
