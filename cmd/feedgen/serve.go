@@ -13,6 +13,7 @@ import (
 	"feedgen/internal/cli"
 	"feedgen/metrics"
 	"feedgen/pipeline"
+	"feedgen/serve"
 	"feedgen/watch"
 )
 
@@ -34,7 +35,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	poll := fs.Duration("poll", 0, "poll the directory at this interval instead of using inotify (for NFS, SMB, container mounts)")
 	quiet := fs.Duration("debounce", watch.DefaultQuiet, "regenerate once the directory has been quiet this long")
 	maxDelay := fs.Duration("max-delay", watch.DefaultMaxDelay, "regenerate at the latest this long after a change, even while changes go on")
-	cacheControl := fs.String("cache-control", "public, max-age=300", "Cache-Control header of feed responses")
+	cacheControl := fs.String("cache-control", serve.DefaultCacheControl, "Cache-Control header of feed responses")
 	holdLoss := fs.Duration("hold-loss", 10*time.Minute, "when the source loses most of its articles at once (a disk that did not mount), keep serving, writing and publishing the last good feeds until they stay gone this long (0: publish at once)")
 	metricsAddr := fs.String("metrics-addr", "", "serve /metrics (Prometheus) on this `address` instead of on -addr, e.g. to keep it private")
 	var ws websubFlags
