@@ -14,7 +14,8 @@ import (
 //
 // Tests that count the process's goroutines and file descriptors
 // (TestAbuse, TestSoakShort) do not call t.Parallel, so they run before
-// all others, alone; so does TestArchivePagesInChromium (see there).
+// all others, alone; so does TestArchivePagesInChromium when screenshots
+// are kept (see there).
 func TestMain(m *testing.M) {
 	flag.Parse()
 	set := false
