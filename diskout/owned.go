@@ -9,12 +9,17 @@ import (
 
 // Names of the files the Writer considers its own when deciding what is
 // stale, all from package layout: the feed files and the feed's page at the
-// top and in each category and tag folder, and the OPML list at the top.
-// Anything else in the directory belongs to the user.
+// top and in each category and tag folder, the OPML list at the top, and the
+// listing page of each of those folders (layout.Kind.ListPath). Anything
+// else in the directory belongs to the user, and so do the images a build
+// copies from the source (source.IsAssetPath): a name alone cannot tell
+// them from the user's own.
 var (
 	ownedFeeds = withPrecompressed(append(feedFileNames(), layout.PageFile))
 	ownedTop   = withPrecompressed(append(feedFileNames(), strings.TrimPrefix(layout.IndexPath, "/"), strings.TrimPrefix(layout.OPMLPath, "/")))
 	ownedDirs  = []string{layout.KindCategory.Folder(), layout.KindTag.Folder()}
+	// ownedList are the names of the listing page in each of ownedDirs.
+	ownedList = withPrecompressed([]string{layout.PageFile})
 	// ownedArchive are the names of an archive month's files.
 	ownedArchive = func() map[string]bool {
 		m := map[string]bool{}

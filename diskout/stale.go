@@ -79,6 +79,9 @@ func (w *Writer) removeStale(root *os.Root, keep map[string]bool) ([]string, err
 		if !isDir(root, top) {
 			continue // absent, or a symlink / file we do not walk
 		}
+		for _, fn := range ownedList {
+			remove(top + "/" + fn)
+		}
 		subs, err := subdirs(root, top, nil)
 		if err != nil {
 			errs.add(top, err)

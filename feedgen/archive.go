@@ -99,15 +99,6 @@ type archRef struct {
 	month layout.Month
 }
 
-// archTrimEvery is how many fragment lookups an archive document makes
-// between two checks of the mapped index it keeps resident.
-const archTrimEvery = 256
-
-// trimEvery is how many members a pass over a whole feed reads between two
-// checks of the mapped index it keeps resident (index.Tx.Trim): a feed of
-// 100 000 articles would otherwise map most of the index in one pass.
-const trimEvery = 4096
-
 // on reports whether feeds have archives at all: with no limit the
 // subscription document shows everything.
 func (a *archiver) on() bool { return a.cfg.Archive && a.cfg.Limit > 0 }
@@ -163,13 +154,7 @@ func (a *archiver) candidates(t *index.Tx, k layout.FeedKey, top []shown, old *f
 		p.full = true
 		p.reread = map[layout.Month]bool{}
 		var all []shown
-		n := 0
 		err := t.Top(k, func(path string, e index.Entry) (bool, error) {
-			if n++; n%trimEvery == 0 {
-				if err := t.Trim(); err != nil {
-					return false, err
-				}
-			}
 			if !inTop[path] {
 				p.reread[layout.MonthOf(e.Header.Published)] = true
 				// plan needs only the path and the stamp to check the
@@ -284,9 +269,6 @@ func (a *archiver) plan(t *index.Tx, j *renderJob) error {
 			if items, err = monthItems(t, k, m, inTop); err != nil {
 				return err
 			}
-		}
-		if err := t.Trim(); err != nil { // a month reads its members' entries and sums
-			return err
 		}
 		if err := fillSums(t, items); err != nil {
 			return err

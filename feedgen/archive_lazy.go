@@ -33,20 +33,16 @@ func (a *archiver) lazyFile(path string, f layout.Format, etag string, size int,
 	produce := func() ([]byte, error) {
 		var body []byte
 		err := ix.View(func(t *index.Tx) error {
-			items, err := readItems(t, paths, t.Trim)
-			if errors.Is(err, errNoFrag) {
+			items, err := readItems(t, paths)
+			if errors.Is(err, index.ErrNoItem) {
 				// Dropped since: the document is being replaced.
 				return errors.Join(snapshot.ErrStale, err)
 			}
 			if err != nil {
 				return err
 			}
-			// The mapped pages are trimmed under the read lock as it goes
-			// (readItems), never dropped whole from a request, which would
-			// cost a running regeneration its tree (or, where pages cannot
-			// be dropped, reopen the state under its lock).
-			body, err = items.render(cfg, f, info, t.Trim)
-			return err
+			body = items.render(cfg, f, info) // copies the parts out of the index
+			return nil
 		})
 		return body, err
 	}

@@ -58,7 +58,6 @@ func (a *archiver) render(emit func(*snapshot.File)) int {
 			a.hold(j.key, j.month, o)
 			a.done = append(a.done, archRef{j.key, j.month})
 		}
-		a.release()
 	}
 	return len(jobs)
 }
@@ -89,25 +88,13 @@ func (a *archiver) renderDoc(j *archJob, emit func(*snapshot.File)) ([3]*snapsho
 	var sizes [3]int
 	old := a.docs[j.key][j.month]
 	cc := archCacheControl(j.info.Archive)
-	// The fragments are read in place from the mapped index, and each
-	// lookup maps its pages and the kernel's fault-around window: at 100k a
-	// month of the global feed mapped 360 MB before the trim that follows
-	// the document. So the mapped pages are trimmed while the lookups go on
-	// and while each format is copied (index.Tx.Trim; the slices stay
-	// valid, their pages are mapped again as they are read).
 	err := a.ix.View(func(t *index.Tx) error {
-		items, err := readItems(t, j.paths, t.Trim)
+		items, err := readItems(t, j.paths)
 		if err != nil {
 			return err
 		}
 		for _, f := range layout.Formats {
-			body, err := items.render(&a.cfg, f, j.info, t.Trim)
-			if err != nil {
-				return err
-			}
-			if err := t.Trim(); err != nil {
-				return err
-			}
+			body := items.render(&a.cfg, f, j.info) // copies the parts out of the index
 			var prev *snapshot.File
 			if old != nil {
 				prev = old.files[f]

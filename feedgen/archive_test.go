@@ -175,7 +175,7 @@ func TestArchiveChainsPartition(t *testing.T) {
 		if first, last, n := (&Generator{arch: newArchiver(nil, false)}).ArchiveSpan(layout.FeedKey{}); n != 0 || !first.IsZero() || !last.IsZero() {
 			t.Error("ArchiveSpan of nothing")
 		}
-		if span := "archive: 2024-01 – 2024-07, 7 months"; limit == 1 && !strings.Contains(files[layout.IndexPath], span) {
+		if span := "存档：2024-01 – 2024-07，共 7 个月"; limit == 1 && !strings.Contains(files[layout.IndexPath], span) {
 			t.Errorf("the index page does not say %q", span)
 		}
 		n := 0

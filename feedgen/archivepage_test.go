@@ -92,7 +92,7 @@ func TestArchivePagesLinkTheirMonths(t *testing.T) {
 	cfg := archConfig(t, 5)
 	g, s := generate(t, dir, cfg)
 	checkArchivePages(t, "first build", s)
-	if !strings.Contains(string(s.Get("/category/c0/index.html").Body), "Older articles") {
+	if !strings.Contains(string(s.Get("/category/c0/index.html").Body), "更早的文章") { // the site's language is zh-CN
 		t.Fatal("the page of category c0 has no archive link")
 	}
 

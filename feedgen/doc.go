@@ -20,8 +20,11 @@
 //     months of each feed's archive change, renders their documents and,
 //     for a daemon, makes them lazy files;
 //   - output (output.go, pages.go) renders the changed feeds from their
-//     items' fragments (frags.go), their pages, the site index and the OPML
-//     list, and records in the state what each feed shows.
+//     items' fragments (frags.go), their pages, the site index, the listing
+//     pages of categories and tags (sitefiles.go) and the OPML list, and
+//     records in the state what each feed shows;
+//   - assets (sitefiles.go) reads the images of the source that the scanner
+//     meets and publishes them as they are, at their own path.
 //
 // So a change flows files → scanner → index → planner (← itemRenderer,
 // archiver) → output and archiver → snapshot (publish.go). Build calls Scan

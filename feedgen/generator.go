@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"path/filepath"
 	"time"
 
@@ -38,7 +37,10 @@ type Generator struct {
 	plan  *planner      // index → what each feed shows, and which changed
 	arch  *archiver     // RFC 5005 archive documents
 	out   *output       // feeds, pages, site index and OPML list
-	stats snapshot.Stats
+	// assets are the images of the source, published as they are
+	// (sitefiles.go).
+	assets *assets
+	stats  snapshot.Stats
 }
 
 // Options configure a Generator beyond the site Config.
@@ -66,10 +68,6 @@ func New(root string, cfg config.Config, opt Options) (*Generator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", root, err)
 	}
-	host := ""
-	if u, err := url.Parse(cfg.BaseURL); err == nil {
-		host = u.Hostname()
-	}
 	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -78,12 +76,12 @@ func New(root string, cfg config.Config, opt Options) (*Generator, error) {
 		cfg:   cfg,
 		root:  root,
 		abs:   abs,
-		rd:    article.NewReader(abs, cfg.MaxArticleSize, article.ParseOptions{Location: cfg.Location, TagAuthority: host, DefaultBase: cmp.Or(cfg.Link, cfg.BaseURL)}),
+		rd:    article.NewReader(abs, cfg.MaxArticleSize, article.ParseOptions{Location: cfg.Location, TagAuthority: cfg.TagAuthority(), DefaultBase: cmp.Or(cfg.Link, cfg.BaseURL)}),
 		log:   log,
 		dirty: map[layout.FeedKey]bool{{Kind: layout.KindAll}: true},
 		frags: map[string]bool{},
 	}
-	sh.ix, err = index.Open(index.Options{Dir: opt.StateDir, Source: abs, Config: cfg.Fingerprint(), Logger: log})
+	sh.ix, err = index.Open(index.Options{Dir: opt.StateDir, Source: abs, Scan: cfg.ScanFingerprint(), Render: cfg.RenderFingerprint(), Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +89,8 @@ func New(root string, cfg config.Config, opt Options) (*Generator, error) {
 	if g.now == nil {
 		g.now = time.Now
 	}
-	g.scan = &scanner{shared: sh, links: map[string]bool{}}
+	g.assets = newAssets(sh)
+	g.scan = &scanner{shared: sh, links: map[string]bool{}, assets: g.assets}
 	g.items = &itemRenderer{shared: sh, scan: g.scan}
 	g.arch = newArchiver(sh, opt.LazyArchives)
 	g.out = &output{shared: sh, arch: g.arch, feeds: map[layout.FeedKey]*feedOut{}, indexParts: render.IndexCache{}}
@@ -166,6 +165,7 @@ func (g *Generator) damaged(cause error) error {
 	g.out.forgetUnheld()
 	g.dirty[layout.FeedKey{Kind: layout.KindAll}] = true
 	g.arch.forgetUnheld()
+	g.assets.rerecord()
 	if _, err := g.scan.rebuild(); err != nil {
 		return fmt.Errorf("rebuilding the state: %w", err)
 	}

@@ -86,7 +86,6 @@ func (ir *itemRenderer) chunks(rels []string, known map[string]uint64) error {
 		if err != nil {
 			return err
 		}
-		ir.release()
 	}
 	return nil
 }

@@ -26,6 +26,7 @@ type output struct {
 	indexParts render.IndexCache           // the index page's rendered rows
 	indexFile  *snapshot.File
 	opmlFile   *snapshot.File
+	listFiles  [2]*snapshot.File // the listing pages of categories and tags (sitefiles.go)
 }
 
 // feedOut is a rendered feed.
@@ -89,7 +90,7 @@ func (out *output) eachFile(fn func(**snapshot.File)) {
 			fn(&f.page)
 		}
 	}
-	for _, f := range []**snapshot.File{&out.indexFile, &out.opmlFile} {
+	for _, f := range []**snapshot.File{&out.indexFile, &out.opmlFile, &out.listFiles[0], &out.listFiles[1]} {
 		if *f != nil {
 			fn(f)
 		}
@@ -140,12 +141,6 @@ func (out *output) render(jobs []*renderJob, emit func(*snapshot.File)) int {
 			}
 			out.feeds[j.key] = o
 		}
-		if emit != nil {
-			out.release()
-		}
-	}
-	if emit == nil && len(jobs) > 8 {
-		out.release()
 	}
 	return len(jobs)
 }
@@ -165,15 +160,12 @@ func (out *output) renderFeed(j *renderJob) ([3]*snapshot.File, jobPage, error) 
 	lm := feedLastModified(old, j.info.Updated)
 	paths := pathsOf(j.items)
 	err := out.ix.View(func(t *index.Tx) error {
-		items, err := readItems(t, paths, nil)
+		items, err := readItems(t, paths)
 		if err != nil {
 			return err
 		}
 		for _, f := range layout.Formats {
-			body, err := items.render(&out.cfg, f, j.info, nil)
-			if err != nil {
-				return err
-			}
+			body := items.render(&out.cfg, f, j.info) // copies the parts out of the index
 			var prev *snapshot.File
 			if old != nil {
 				prev = old.files[f]

@@ -29,6 +29,7 @@ func (out *output) site() {
 	siteLM := out.lastModified()
 	out.indexFile = reuse(out.indexFile, layout.IndexPath, layout.TypeHTML, render.Index(&out.cfg, infos, out.indexParts, all.count, all.html), siteLM)
 	out.opmlFile = reuse(out.opmlFile, layout.OPMLPath, layout.TypeOPML, render.OPML(&out.cfg, infos), siteLM)
+	out.lists(infos, siteLM)
 }
 
 // keys lists the rendered feeds in index order.
@@ -45,7 +46,7 @@ func (out *output) keys() []layout.FeedKey {
 // page is the site index) from its items' JSON fragments. It runs inside
 // the transaction the fragments come from.
 func (out *output) pageOf(k layout.FeedKey, fi render.FeedInfo, parts [][]byte, old *feedOut, lm time.Time) (*snapshot.File, template.HTML, error) {
-	items, err := render.PageItems(parts)
+	items, err := render.PageItems(&out.cfg, parts)
 	if err != nil || k.Kind == layout.KindAll {
 		return nil, items, err
 	}
@@ -76,11 +77,11 @@ func (out *output) globalItems() (allItems, error) {
 		return out.all, nil
 	}
 	err := out.ix.View(func(t *index.Tx) error {
-		items, err := readItems(t, o.items, nil)
+		items, err := readItems(t, o.items)
 		if err != nil {
 			return err
 		}
-		html, err := render.PageItems(items.format(layout.JSON))
+		html, err := render.PageItems(&out.cfg, items.format(layout.JSON))
 		if err != nil {
 			return err
 		}

@@ -59,9 +59,8 @@ func (p *planner) plan() ([]*renderJob, error) {
 		known := map[string]uint64{} // kept items to check against the file
 		p.arch.takeMonths()
 		for k := range p.dirty {
-			// Each item costs a few pages all over the index; a few
-			// thousand items would keep a hundred megabytes mapped: a
-			// transaction a feed, trimmed after it.
+			// A transaction a feed: each item costs a few pages all
+			// over the index, which the index lets go of as it reads.
 			if err := p.view(func(t *index.Tx) error {
 				items, err := p.top(t, k)
 				if err != nil {
@@ -81,10 +80,9 @@ func (p *planner) plan() ([]*renderJob, error) {
 	}
 	p.arch.beginPlan()
 	jobs := make([]*renderJob, 0, len(tops))
-	// One transaction per feed, each followed by a trim: on a first build
-	// with archives, planning reads every archived member of every feed and
-	// its item sum, most of the index; in one transaction all those mapped
-	// pages would stay resident until its end.
+	// One transaction per feed: on a first build with archives, planning
+	// reads every archived member of every feed and its item sum, most of
+	// the index (which lets go of the pages as the reads go on).
 	for k, items := range tops {
 		if err := p.view(func(t *index.Tx) error {
 			j, err := p.job(t, k, items)

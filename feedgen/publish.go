@@ -37,6 +37,10 @@ func (g *Generator) Emit(emit func(*snapshot.File), keep func(path, etag string)
 	rendered := g.renderAll(emit)
 	emit(g.out.indexFile)
 	emit(g.out.opmlFile)
+	for _, f := range g.out.listFiles {
+		emit(f)
+	}
+	g.assets.emitAll(emit)
 	return Result{Rendered: rendered, Feeds: len(g.out.feeds)}
 }
 
@@ -58,6 +62,7 @@ func (g *Generator) renderAll(emit func(*snapshot.File)) int {
 	rendered += g.arch.render(emit)
 	g.out.remember(jobs)
 	g.out.site()
+	g.assets.flush()
 	g.stats = snapshot.Stats{Articles: g.Articles(), Invalid: g.invalid(), Feeds: len(g.out.feeds), Updated: now}
 	return rendered
 }
@@ -143,4 +148,5 @@ func (g *Generator) Compressed(done map[*snapshot.File]*snapshot.File) *snapshot
 func (g *Generator) eachFile(fn func(**snapshot.File)) {
 	g.out.eachFile(fn)
 	g.arch.eachFile(fn)
+	g.assets.eachFile(fn)
 }

@@ -30,7 +30,8 @@ const scanChunk = 256
 // links, concerns no other job.
 type scanner struct {
 	*shared
-	links map[string]bool // article files that are symbolic links
+	links  map[string]bool // article files that are symbolic links
+	assets *assets         // told of the images the walk meets (sitefiles.go)
 }
 
 // all reads the whole source directory (Generator.Scan).
@@ -40,15 +41,7 @@ func (s *scanner) all() (int, error) {
 	} else if !fi.IsDir() {
 		return 0, errors.New(s.root + ": not a directory")
 	}
-	n, err := s.bulk(func() (int, error) { return s.tree("") })
-	if err != nil {
-		return n, err
-	}
-	// The walk touched every page of the index; let them go.
-	if err := s.ix.DropPages(); err != nil {
-		return n, err
-	}
-	return n, nil
+	return s.bulk(func() (int, error) { return s.tree("") })
 }
 
 // rebuild files the whole tree into an index that was reset, forgetting
@@ -72,6 +65,7 @@ func pathError(name string, err error) error {
 type candidate struct {
 	rel     string
 	regular bool // a symbolic link is read every time: its target may have changed
+	asset   bool // an image published as it is (sitefiles.go), not an article
 }
 
 // tree reads every article file below prefix ("" for the whole tree,
@@ -94,6 +88,7 @@ func (s *scanner) tree(prefix string) (int, error) {
 	stop := make(chan struct{})
 	defer close(stop)
 	walked := make(chan *chunk, 1)
+	var met []string // assets met by the walk, read after it closed walked
 	read := make(chan *chunk, 1)
 	go func() {
 		defer close(walked)
@@ -110,6 +105,10 @@ func (s *scanner) tree(prefix string) (int, error) {
 			}
 		}
 		ok := s.walk(filepath.Join(s.abs, filepath.FromSlash(prefix)), strings.TrimSuffix(prefix, "/"), func(c candidate) bool {
+			if c.asset {
+				met = append(met, c.rel)
+				return true
+			}
 			batch = append(batch, c)
 			return len(batch) < scanChunk || send()
 		})
@@ -144,18 +143,15 @@ func (s *scanner) tree(prefix string) (int, error) {
 		if err != nil {
 			return changed, err
 		}
-		// Filing touches pages all over the index; let them go, or a
-		// million files would map the whole index in.
-		if err := s.ix.Trim(); err != nil {
-			return changed, wrapIndex(err)
-		}
 	}
+	changed += s.assets.sync(prefix, met)
 	n, err := s.forgetUnseen(prefix, &seen)
 	return changed + n, err
 }
 
 // walk calls fn for every article file below dir (whose slash path
-// relative to the root is rel), reading folders in chunks so that a folder
+// relative to the root is rel), and for every asset (candidate.asset),
+// reading folders in chunks so that a folder
 // of a million files is never listed whole in memory. Folders that cannot
 // be read are skipped: they must not stop the build. The order is the
 // file system's; nothing published depends on it.
@@ -182,6 +178,9 @@ func (s *scanner) walk(dir, rel string, fn func(candidate) bool) bool {
 				continue
 			}
 			if !source.IsArticlePath(r) {
+				if source.IsAssetPath(r) && !fn(candidate{rel: r, asset: true}) {
+					return false
+				}
 				continue
 			}
 			// No lstat here: a file the index does not know is opened

@@ -49,8 +49,8 @@ func (s *scanner) forgetUnseen(prefix string, seen *bitmap) (int, error) {
 				if !seen.has(seq) {
 					gone = append(gone, p)
 				}
-				// A bounded stretch per transaction, so that the pages
-				// it maps can be let go in between.
+				// A bounded stretch per transaction: the paths gone
+				// are removed between two stretches, never piled up.
 				visited++
 				done = false
 				return len(gone) < scanChunk && visited < 16*scanChunk, nil
@@ -67,9 +67,6 @@ func (s *scanner) forgetUnseen(prefix string, seen *bitmap) (int, error) {
 				return removed, err
 			}
 			removed += len(gone)
-		}
-		if err := s.ix.Trim(); err != nil {
-			return removed, wrapIndex(err)
 		}
 	}
 }
@@ -209,14 +206,17 @@ func (s *scanner) paths(paths []string, whole func() (int, error)) (int, error) 
 		var n int
 		switch {
 		case err != nil:
+			changed += s.assets.drop(rel)
 			n, err = s.removeTree(rel)
 		case fi.IsDir():
 			if source.Skipped(rel) {
 				continue
 			}
 			n, err = s.tree(rel + "/")
+		case source.IsAssetPath(rel):
+			n = s.assets.read(rel)
 		case !source.IsArticlePath(rel):
-			// not an article: nothing to do
+			// neither an article nor an asset: nothing to do
 		default:
 			files = append(files, candidate{rel: rel})
 		}

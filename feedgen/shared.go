@@ -53,14 +53,10 @@ func (s *shared) update(fn func(*index.Tx) error) error {
 	return nil
 }
 
-// view runs fn in a read transaction of the index and then lets go of the
-// pages it mapped (index.Index.Trim); an error is the index's (errIndex).
+// view runs fn in a read transaction of the index; an error is the
+// index's (errIndex).
 func (s *shared) view(fn func(*index.Tx) error) error {
-	err := s.ix.View(fn)
-	if err == nil {
-		err = s.ix.Trim()
-	}
-	if err != nil {
+	if err := s.ix.View(fn); err != nil {
 		return wrapIndex(err)
 	}
 	return nil
@@ -83,7 +79,7 @@ func (s *shared) allKept(etags [3]string, path func(layout.Format) string) bool 
 
 // bulk runs fn, which makes many index transactions, with bulk writing on
 // (index.Index.Bulk): a first build's batches then do not each wait for
-// the disk.
+// the disk, and the index lets go of the pages they touched at the end.
 func (s *shared) bulk(fn func() (int, error)) (int, error) {
 	if err := s.ix.Bulk(true); err != nil {
 		return 0, wrapIndex(err)
@@ -93,15 +89,6 @@ func (s *shared) bulk(fn func() (int, error)) (int, error) {
 		err = wrapIndex(berr)
 	}
 	return n, err
-}
-
-// release lets go of the pages of the index that rendering touched: the
-// index is mapped into memory, and the fragments read for many feeds would
-// otherwise count as this process's memory until the kernel wants them.
-func (s *shared) release() {
-	if err := s.ix.DropPages(); err != nil {
-		s.log.Warn("state: cannot reopen", "err", err)
-	}
 }
 
 // rel returns the slash path of abs relative to the root, "" for the root

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"feedgen/feedgen/config"
 	"feedgen/index"
 )
 
@@ -25,9 +26,13 @@ type Problem struct {
 func (p Problem) String() string { return p.Path + ": " + p.Reason }
 
 // DefaultStateDir is the state directory used for the source directory src
-// unless told otherwise: a folder under the user's cache directory named
-// after the absolute source path, so that two sources never share one.
-func DefaultStateDir(src string) (string, error) {
+// and the configuration cfg unless told otherwise: a folder under the
+// user's cache directory named after the absolute source path and the part
+// of cfg the scan records depend on (ScanFingerprint), so that two sources
+// never share one, and runs that parse the same source differently (a
+// daemon on localhost, a build for the real base URL) each keep a warm one
+// instead of rebuilding the other's.
+func DefaultStateDir(src string, cfg *config.Config) (string, error) {
 	abs, err := filepath.Abs(src)
 	if err != nil {
 		return "", err
@@ -36,7 +41,7 @@ func DefaultStateDir(src string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("no user cache directory for the state (use -state DIR): %w", err)
 	}
-	sum := sha256.Sum256([]byte(abs))
+	sum := sha256.Sum256([]byte(abs + "\x00" + cfg.ScanFingerprint()))
 	name := filepath.Base(abs)
 	if name == string(filepath.Separator) || name == "." || strings.ContainsAny(name, `:\/`) {
 		name = "root"

@@ -141,38 +141,10 @@ func (x *Index) TakeMonths() map[FeedMonth]bool {
 // the month, not the feed: the members are kept in order of the instant.
 func (t *Tx) MonthMembers(k layout.FeedKey, m layout.Month, fn func(path string, e Entry) (more bool, err error)) error {
 	start := time.Date(m.Year, m.Month, 1, 0, 0, 0, 0, time.UTC)
-	end := start.AddDate(0, 1, 0)
-	prefix := memberPrefix(k)
-	// Keys after the one of the instant end hold older instants; a key
-	// before the one of start is older than the month.
-	first := append(bytes.Clone(prefix), timeBytes(end)...)
-	last := timeBytes(start)
-	c := t.b(bMembs).Cursor()
-	for key, _ := c.Seek(first); key != nil && bytes.HasPrefix(key, prefix); key, _ = c.Next() {
-		key = key[len(prefix):]
-		if len(key) < 12 {
-			return fmt.Errorf("state: feed %s: %w", k.Name, errCorrupt)
-		}
-		tb := key[:12]
-		if bytes.Equal(tb, first[len(prefix):]) {
-			continue // published at the very start of the next month
-		}
-		if bytes.Compare(tb, last) > 0 {
-			return nil
-		}
-		path, e, ok, err := t.member(k, key)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			continue
-		}
-		more, err := fn(path, e)
-		if err != nil || !more {
-			return err
-		}
-	}
-	return nil
+	// Keys after the one of the next month's first instant hold older
+	// instants (one at that very instant is the next month's); a key after
+	// the one of start is older than the month.
+	return t.members(k, timeBytes(start.AddDate(0, 1, 0)), timeBytes(start), fn)
 }
 
 // Members is the number of members of feed k (published or not: an

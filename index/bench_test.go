@@ -8,7 +8,7 @@ import (
 // benchIndex is an index of n articles in 40 categories and 40 tags.
 func benchIndex(b *testing.B, n int) *Index {
 	b.Helper()
-	x, err := Open(Options{Dir: b.TempDir(), Source: "/src", Config: "c"})
+	x, err := Open(Options{Dir: b.TempDir(), Source: "/src", Scan: "s", Render: "r"})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -109,10 +109,27 @@ func (t *Tx) Feeds(fn func(layout.FeedKey) error) error {
 // (ties broken by id), until fn returns false. It costs what fn consumes,
 // not the size of the feed.
 func (t *Tx) Top(k layout.FeedKey, fn func(path string, e Entry) (more bool, err error)) error {
+	return t.members(k, nil, nil, fn)
+}
+
+// members calls fn with the published articles of feed k whose instants'
+// key bytes (timeBytes) lie after after and up to until (nil: no bound), in
+// key order (newest first, ties broken by id), until fn returns false. Top
+// and MonthMembers share it.
+func (t *Tx) members(k layout.FeedKey, after, until []byte, fn func(path string, e Entry) (more bool, err error)) error {
 	prefix := memberPrefix(k)
 	c := t.b(bMembs).Cursor()
-	for key, _ := c.Seek(prefix); key != nil && bytes.HasPrefix(key, prefix); key, _ = c.Next() {
+	for key, _ := c.Seek(append(slices.Clip(prefix), after...)); key != nil && bytes.HasPrefix(key, prefix); key, _ = c.Next() {
+		t.touch()
 		key = key[len(prefix):]
+		if len(key) < 12 {
+			return fmt.Errorf("state: feed %s: %w", k.Name, errCorrupt)
+		}
+		if tb := key[:12]; after != nil && bytes.Equal(tb, after) {
+			continue
+		} else if until != nil && bytes.Compare(tb, until) > 0 {
+			return nil
+		}
 		path, e, ok, err := t.member(k, key)
 		if err != nil {
 			return err
@@ -130,7 +147,7 @@ func (t *Tx) Top(k layout.FeedKey, fn func(path string, e Entry) (more bool, err
 
 // member reads the member key of feed k (without the feed's prefix): the
 // article it names, if that article is the published one of its id
-// (ok false: another path wins the id). Top and MonthMembers share it.
+// (ok false: another path wins the id).
 func (t *Tx) member(k layout.FeedKey, key []byte) (path string, e Entry, ok bool, err error) {
 	if len(key) < 12 {
 		return "", Entry{}, false, fmt.Errorf("state: feed %s: %w", k.Name, errCorrupt)

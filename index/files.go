@@ -20,12 +20,19 @@ type Tx struct {
 	tx     *bolt.Tx
 	dirty  map[layout.FeedKey]bool
 	months map[FeedMonth]bool // archive.go
+	// reads counts the records read, copied says rendered items were
+	// handed out (Items), and trimErr is the first failure to drop the
+	// mapped pages inside the transaction (pages.go).
+	reads   int
+	copied  bool
+	trimErr error
 }
 
 func (t *Tx) b(name []byte) *bolt.Bucket { return t.tx.Bucket(name) }
 
 // Entry returns what the index knows of path.
 func (t *Tx) Entry(path string) (Entry, bool, error) {
+	t.touch()
 	v := t.b(bFiles).Get([]byte(path))
 	if v == nil {
 		return Entry{}, false, nil
@@ -71,6 +78,7 @@ func (t *Tx) putEntry(path string, e *Entry) error {
 // Stamp returns the sequence number, stamp and link flag of path, without
 // decoding the rest of its entry: what a rescan compares, a million times.
 func (t *Tx) Stamp(path string) (seq uint64, st source.Stamp, link, ok bool, err error) {
+	t.touch()
 	v := t.b(bFiles).Get([]byte(path))
 	if v == nil {
 		return 0, st, false, false, nil
@@ -324,6 +332,7 @@ func (t *Tx) files(prefix, after string, fn func(k, v []byte) (more bool, err er
 		k, v = c.Next()
 	}
 	for ; k != nil && bytes.HasPrefix(k, []byte(prefix)); k, v = c.Next() {
+		t.touch()
 		more, err := fn(k, v)
 		if err != nil || !more {
 			return err

@@ -5,14 +5,18 @@
 //
 // The index is a cache, never a source of truth. A state that is missing,
 // truncated, corrupt, from another feedgen version, for another source
-// directory or another configuration is thrown away and rebuilt from the
-// articles; nothing published depends on whether it existed. Its ordered
+// directory or for a configuration that parses headers otherwise is thrown
+// away and rebuilt from the articles; one for a configuration that only
+// renders otherwise keeps what the scan learned and drops what was
+// rendered. Nothing published depends on whether it existed. Its ordered
 // keys answer "the newest N items of feed F" with a cursor, so memory
-// follows the feeds, not the archive.
+// follows the feeds, not the archive. The file is memory-mapped, and the
+// index lets go of the pages its reads map on its own, as they go
+// (pages.go): no caller trims.
 //
 // Layout (bbolt buckets):
 //
-//	meta    format, source, config → strings; articles → count of published ids
+//	meta    format, source, scan, render → strings; articles → count of published ids
 //	files   path → an Entry's file record: sequence number, flags, stamp, sum, error
 //	heads   sequence number (8 bytes) → an Entry's header (id, dates, categories, tags, names)
 //	feeds   feed (kind byte + name) → number of members
@@ -49,7 +53,7 @@ import (
 // Format names the layout of the stored records. Change it whenever the
 // encoding or the meaning of a record changes: a state of another format is
 // rebuilt, never read.
-const Format = "feedgen-index-11"
+const Format = "feedgen-index-12"
 
 // FileName is the index's file inside the state directory.
 const FileName = "index.db"
@@ -73,7 +77,8 @@ var (
 
 	kFormat   = []byte("format")
 	kSource   = []byte("source")
-	kConfig   = []byte("config")
+	kScan     = []byte("scan")
+	kRender   = []byte("render")
 	kArticles = []byte("articles")
 	kBulk     = []byte("bulk")
 )
@@ -83,19 +88,22 @@ type Options struct {
 	// Dir is the state directory; "" means a temporary one, removed by
 	// Close, for a run that keeps nothing.
 	Dir string
-	// Source is the absolute source directory, and Config a fingerprint of
-	// everything besides the files that shapes a parsed header or a
-	// rendered item. A state made for another source or configuration is
-	// rebuilt.
-	Source, Config string
-	Logger         *slog.Logger
+	// Source is the absolute source directory. Scan is a fingerprint of
+	// everything besides the files that shapes a parsed header (what the
+	// scan records: files, heads, feeds, members, ids, errors), Render one
+	// of what shapes only rendered things (the rendered items, what the
+	// feeds and archive documents showed). A state made for another source
+	// or Scan is rebuilt; one made for another Render keeps its scan
+	// records and drops the rest (renderBuckets).
+	Source, Scan, Render string
+	Logger               *slog.Logger
 }
 
 // Index is an open archive index. It is safe for concurrent use: reads run
 // in parallel, writes one at a time.
 type Index struct {
-	// mu lets Release close and reopen the file while no transaction is
-	// open: transactions hold it for reading.
+	// mu lets the index close and reopen its file while no transaction
+	// is open (reopen, Reset): transactions hold it for reading.
 	mu   sync.RWMutex
 	opts Options
 	path string
@@ -104,8 +112,12 @@ type Index struct {
 	// Fresh says the index was created empty when it was opened (no state,
 	// or a state that could not be used).
 	Fresh bool
-	trims int
-	bulk  bool // commits are not synced (Bulk)
+	bulk  bool // in a bulk write (Bulk): commits are not synced
+
+	// pending counts the records read by transactions since the mapping
+	// was last looked at, trims the looks that could not know how much
+	// of it is resident (pages.go).
+	pending, trims atomic.Int64
 
 	// fellBack says a state directory was asked for but this run keeps a
 	// temporary state instead (in use by another feedgen, or its disk
@@ -185,6 +197,7 @@ func (x *Index) open() (err error) {
 		return err
 	}
 	x.db = db
+	rerender := false
 	err = x.db.Update(func(tx *bolt.Tx) error {
 		m := tx.Bucket(bMeta)
 		if m == nil {
@@ -198,7 +211,7 @@ func (x *Index) open() (err error) {
 			k    []byte
 			want string
 			what string
-		}{{kFormat, Format, "it was written by another feedgen version"}, {kSource, x.opts.Source, "it belongs to another source directory"}, {kConfig, x.opts.Config, "the configuration changed"}} {
+		}{{kFormat, Format, "it was written by another feedgen version"}, {kSource, x.opts.Source, "it belongs to another source directory"}, {kScan, x.opts.Scan, "the configuration changed how articles are read (time zone, host of the base URL or largest article size)"}} {
 			if string(m.Get(c.k)) != c.want {
 				return errors.New(c.what)
 			}
@@ -211,13 +224,38 @@ func (x *Index) open() (err error) {
 				return fmt.Errorf("bucket %s is missing", b)
 			}
 		}
+		if string(m.Get(kRender)) != x.opts.Render {
+			rerender = true
+			return x.dropRendered(tx)
+		}
 		return nil
 	})
 	if err != nil {
 		x.db.Close()
 		x.db = nil
+		return err
 	}
-	return err
+	if rerender {
+		x.opts.Logger.Info("state: the configuration of the rendered feeds changed; keeping what the scan learned, rendering the items again", "path", x.path)
+	}
+	return nil
+}
+
+// renderBuckets hold what depends on the rendering configuration (Render)
+// besides the scan records: dropped when it changes.
+var renderBuckets = [][]byte{bFrags, bSums, bShown, bArch}
+
+// dropRendered empties the render buckets and records the new Render.
+func (x *Index) dropRendered(tx *bolt.Tx) error {
+	for _, b := range renderBuckets {
+		if err := tx.DeleteBucket(b); err != nil {
+			return err
+		}
+		if _, err := tx.CreateBucket(b); err != nil {
+			return err
+		}
+	}
+	return tx.Bucket(bMeta).Put(kRender, []byte(x.opts.Render))
 }
 
 func (x *Index) boltOptions() *bolt.Options {
@@ -242,7 +280,7 @@ func (x *Index) initBuckets(tx *bolt.Tx) error {
 		}
 	}
 	m := tx.Bucket(bMeta)
-	for k, v := range map[string]string{string(kFormat): Format, string(kSource): x.opts.Source, string(kConfig): x.opts.Config} {
+	for k, v := range map[string]string{string(kFormat): Format, string(kSource): x.opts.Source, string(kScan): x.opts.Scan, string(kRender): x.opts.Render} {
 		if err := m.Put([]byte(k), []byte(v)); err != nil {
 			return err
 		}
@@ -285,89 +323,53 @@ func (x *Index) Reset(reason error) error {
 	return nil
 }
 
-// Release closes and reopens the file. bbolt maps the file into memory, and
-// the pages a full walk touched would otherwise count as this process's
-// resident memory until the kernel needs them.
-func (x *Index) Release() (err error) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer guard(&err)
-	if err := x.db.Close(); err != nil {
-		return err
-	}
-	db, err := bolt.Open(x.path, 0o600, x.boltOptions())
-	if err != nil {
-		return fmt.Errorf("state %s: %w", x.path, err)
-	}
-	db.NoSync = db.NoSync || x.bulk
-	x.db = db
-	return nil
-}
-
 // Bulk switches bulk writing on or off. Many commits in a row (a first
 // build's thousands of batches) each wait for the disk twice; in bulk they
 // do not. A marker written and synced before the first unsynced commit, and
 // removed by a synced commit after a full sync at the end, makes a state
 // whose bulk write was cut short by a machine crash be rebuilt rather than
 // trusted. A process killed meanwhile loses nothing: its writes are in the
-// page cache. A temporary state is never synced anyway.
+// page cache. A temporary state is never synced anyway. In bulk, the
+// mapped pages are dropped when they are over budget; the end of a bulk
+// write drops them all (pages.go).
 func (x *Index) Bulk(on bool) error {
-	if x.temp != "" || x.bulk == on {
+	x.mu.RLock()
+	was := x.bulk
+	x.mu.RUnlock()
+	if was == on {
 		return nil
 	}
 	if on {
-		if _, err := x.Update(func(t *Tx) error { return t.b(bMeta).Put(kBulk, []byte{1}) }); err != nil {
-			return err
+		if x.temp == "" {
+			if _, err := x.Update(func(t *Tx) error { return t.b(bMeta).Put(kBulk, []byte{1}) }); err != nil {
+				return err
+			}
 		}
 		x.mu.Lock()
-		x.db.NoSync, x.bulk = true, true
+		if x.db != nil {
+			x.db.NoSync = true
+		}
+		x.bulk = true
 		x.mu.Unlock()
 		return nil
 	}
 	x.mu.Lock()
-	x.db.NoSync, x.bulk = false, false
-	err := x.db.Sync()
+	x.bulk = false
+	var err error
+	if x.temp == "" && x.db != nil {
+		x.db.NoSync = false
+		err = x.db.Sync()
+	}
 	x.mu.Unlock()
 	if err != nil {
 		return err
 	}
+	if x.temp != "" {
+		return x.dropAll()
+	}
+	// A commit outside bulk: it drops the mapped pages too.
 	_, err = x.Update(func(t *Tx) error { return t.b(bMeta).Delete(kBulk) })
 	return err
-}
-
-// DropPages lets go of the mapped pages the process touched, as Release
-// does, but without closing the file where the system allows it (Linux):
-// cheap enough to call after every batch of a million-file scan.
-func (x *Index) DropPages() error {
-	x.mu.RLock()
-	err := dropPages(x.db)
-	x.mu.RUnlock()
-	if err != nil {
-		return x.Release()
-	}
-	return nil
-}
-
-// trimBudget is how much of the mapped index may stay resident between
-// two Trim calls that drop it: enough to keep the tree's upper levels
-// mapped across batches (dropping them after every batch makes every
-// lookup fault them in again), little next to the targets.
-const trimBudget = 48 << 20
-
-// Trim drops the mapped pages when they take more than a budget of the
-// process's memory (on Linux, where that is cheap to know), or every
-// sixteenth call elsewhere. A long scan calls it after every batch.
-func (x *Index) Trim() error {
-	x.trims++
-	if n, ok := mappedResident(); ok {
-		if n < trimBudget {
-			return nil
-		}
-	} else if x.trims%16 != 0 {
-		return nil
-	}
-	return x.DropPages()
 }
 
 // Close closes the index; a temporary one is removed.
@@ -398,29 +400,49 @@ func guard(err *error) {
 }
 
 // View runs fn in a read transaction.
-func (x *Index) View(fn func(*Tx) error) (err error) {
+func (x *Index) View(fn func(*Tx) error) error {
+	t := &Tx{}
+	err := x.view(t, fn)
+	if serr := x.settle(t, false); err == nil {
+		err = serr
+	}
+	return err
+}
+
+func (x *Index) view(t *Tx, fn func(*Tx) error) (err error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer guard(&err)
-	return x.db.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
+	return x.db.View(func(tx *bolt.Tx) error {
+		t.tx = tx
+		if err := fn(t); err != nil {
+			return err
+		}
+		return t.trimErr
+	})
 }
 
 // Update runs fn in a write transaction and returns the feeds whose items
 // may have changed. Nothing is written when fn fails.
 func (x *Index) Update(fn func(*Tx) error) (dirty map[layout.FeedKey]bool, err error) {
+	t := &Tx{dirty: map[layout.FeedKey]bool{}, months: map[FeedMonth]bool{}}
+	if err := x.update(t, fn); err != nil {
+		return nil, err
+	}
+	x.addMonths(t.months)
+	// Written: a failure to let go of the pages (the file could not be
+	// reopened) comes with the feeds.
+	return t.dirty, x.settle(t, true)
+}
+
+func (x *Index) update(t *Tx, fn func(*Tx) error) (err error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer guard(&err)
-	t := &Tx{dirty: map[layout.FeedKey]bool{}, months: map[FeedMonth]bool{}}
-	err = x.db.Update(func(tx *bolt.Tx) error {
+	return x.db.Update(func(tx *bolt.Tx) error {
 		t.tx = tx
 		return fn(t)
 	})
-	if err != nil {
-		return nil, err
-	}
-	x.addMonths(t.months)
-	return t.dirty, nil
 }

@@ -24,7 +24,7 @@ func hdr(id string, day int, cats, tags []string) *Header {
 
 func open(t *testing.T, dir string, opts ...func(*Options)) *Index {
 	t.Helper()
-	o := Options{Dir: dir, Source: "/src", Config: "c1"}
+	o := Options{Dir: dir, Source: "/src", Scan: "s1", Render: "r1"}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -253,7 +253,7 @@ func TestStateIsACache(t *testing.T) {
 			os.WriteFile(p, b, 0o600)
 		}, nil, ""},
 		{"other source", nil, func(o *Options) { o.Source = "/elsewhere" }, "another source directory"},
-		{"other config", nil, func(o *Options) { o.Config = "c2" }, "configuration changed"},
+		{"other scan config", nil, func(o *Options) { o.Scan = "s2" }, "configuration changed how articles are read"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -334,7 +334,7 @@ func TestPersistsAcrossOpen(t *testing.T) {
 }
 
 func TestTemporaryStateIsRemoved(t *testing.T) {
-	x, err := Open(Options{Source: "/src", Config: "c"})
+	x, err := Open(Options{Source: "/src", Scan: "s", Render: "r"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,5 +401,95 @@ func TestBulkMarker(t *testing.T) {
 	}
 	if got := top(t, z, all, 5); !slices.Equal(got, []string{"b.txt"}) {
 		t.Errorf("after a finished bulk write: %v", got)
+	}
+}
+
+// TestRenderConfigChange: a state made under another rendering
+// configuration keeps everything the scan learned (entries, feeds, members,
+// errors, the output record) and drops everything rendered (items, what the
+// feeds and archive documents showed), with one line at INFO, not WARN.
+// Going back to the first configuration drops the rendered things again:
+// they were rendered under the second.
+func TestRenderConfigChange(t *testing.T) {
+	dir := t.TempDir()
+	x := open(t, dir)
+	if _, err := x.Update(func(tx *Tx) error {
+		if _, err := tx.Put("a.txt", Entry{Stamp: source.Stamp{Size: 7}, Header: hdr("id:a", 1, []string{"c"}, nil)}); err != nil {
+			return err
+		}
+		if _, err := tx.Put("bad.txt", Entry{Err: "no title"}); err != nil {
+			return err
+		}
+		if err := tx.PutFrag("a.txt", &Frag{Sum: 5, Parts: [3][]byte{[]byte("r"), []byte("a"), []byte("j")}}); err != nil {
+			return err
+		}
+		if err := tx.PutShown(all, &Shown{Items: []string{"a.txt"}}); err != nil {
+			return err
+		}
+		return tx.PutArchive(all, layout.Month{Year: 2022, Month: 3}, &ArchiveDoc{Items: []string{"a.txt"}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.SaveOutputs("/out", map[string]*Output{"rss.xml": {ETag: `"e"`}}); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	for _, render := range []string{"r2", "r1"} {
+		var logs bytes.Buffer
+		y := open(t, dir, func(o *Options) {
+			o.Render = render
+			o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+		})
+		if y.Fresh || !strings.Contains(logs.String(), "level=INFO") || strings.Contains(logs.String(), "level=WARN") ||
+			!strings.Contains(logs.String(), "rendering the items again") {
+			t.Errorf("render %s: fresh %v, log %q; want the state kept and one INFO line", render, y.Fresh, logs.String())
+		}
+		if got := top(t, y, layout.FeedKey{Kind: layout.KindCategory, Name: "c"}, 5); !slices.Equal(got, []string{"a.txt"}) {
+			t.Errorf("render %s: members %v, want [a.txt]", render, got)
+		}
+		if o, ok := y.LookupOutput("/out", "rss.xml"); !ok || o.ETag != `"e"` {
+			t.Errorf("render %s: output record %+v %v, want kept", render, o, ok)
+		}
+		err := y.View(func(tx *Tx) error {
+			if e, ok, err := tx.Entry("a.txt"); err != nil || !ok || e.Stamp.Size != 7 {
+				t.Errorf("render %s: entry %+v %v %v, want kept", render, e, ok, err)
+			}
+			bad := 0
+			if err := tx.Problems(func(string, string) { bad++ }, func(string, string, string) {}); err != nil {
+				return err
+			}
+			if bad != 1 || tx.Articles() != 1 {
+				t.Errorf("render %s: %d bad files, %d articles; want 1, 1", render, bad, tx.Articles())
+			}
+			if _, ok, err := tx.Frag("a.txt"); err != nil || ok {
+				t.Errorf("render %s: rendered item kept (%v)", render, err)
+			}
+			n := 0
+			if err := tx.FragPaths(func(string) error { n++; return nil }); err != nil {
+				return err
+			}
+			if err := tx.EachShown(func(layout.FeedKey, Shown) error { n++; return nil }); err != nil {
+				return err
+			}
+			if err := tx.EachArchive(func(layout.FeedKey, layout.Month, ArchiveDoc) error { n++; return nil }); err != nil {
+				return err
+			}
+			if n != 0 {
+				t.Errorf("render %s: %d rendered records kept, want 0", render, n)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := y.Update(func(tx *Tx) error { return tx.PutFrag("a.txt", &Frag{Sum: 6}) }); err != nil {
+			t.Fatal(err)
+		}
+		y.Close()
+	}
+	var logs bytes.Buffer
+	z := open(t, dir, func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	if z.Fresh || logs.Len() != 0 {
+		t.Errorf("same configuration again: fresh %v, log %q; want the state as it was, silently", z.Fresh, logs.String())
 	}
 }

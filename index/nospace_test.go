@@ -27,7 +27,7 @@ func TestUnwritableFallsBack(t *testing.T) {
 		t.Run(tc.cause.Error(), func(t *testing.T) {
 			dir := t.TempDir()
 			var logs bytes.Buffer
-			x, err := Open(Options{Dir: dir, Source: "/src", Config: "c", Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			x, err := Open(Options{Dir: dir, Source: "/src", Scan: "s", Render: "r", Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 			if err != nil {
 				t.Fatal(err)
 			}

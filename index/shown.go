@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"fmt"
 	"time"
 
@@ -118,6 +119,26 @@ func (x *Index) LookupOutput(dir, path string) (Output, bool) {
 		return nil
 	})
 	return o, ok
+}
+
+// EachOutput calls fn with every path recorded for the output directory
+// dir, in path order, with what is recorded for it.
+func (x *Index) EachOutput(dir string, fn func(path string, o Output) error) error {
+	prefix := outputKey(dir, "")
+	return x.View(func(t *Tx) error {
+		c := t.b(bOuts).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			d := dec{b: v}
+			o := Output{ETag: d.str(), Stamp: d.stamp()}
+			if d.err != nil || len(d.b) != 0 {
+				return fmt.Errorf("output record %q: damaged", k)
+			}
+			if err := fn(string(k[len(prefix):]), o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // SaveOutputs records what a build left in the output directory dir: each

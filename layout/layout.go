@@ -6,7 +6,11 @@
 // are the same.
 package layout
 
-import "net/url"
+import (
+	"net/url"
+	"path"
+	"strings"
+)
 
 // Format is one of the three formats every feed is published in.
 type Format int
@@ -69,6 +73,36 @@ const (
 // answers a folder with its index.html.
 const PageFile = "index.html"
 
+// ListPath is the slash path of the page that lists every feed of kind k
+// ("/category/index.html", "/tag/index.html"), so that the folder that
+// holds those feeds answers too; the global feed's is IndexPath.
+func (k Kind) ListPath() string {
+	if d := k.Folder(); d != "" {
+		return "/" + d + "/" + PageFile
+	}
+	return IndexPath
+}
+
+// assetTypes maps the file name extensions of the images a source
+// directory may hold beside its articles, published as they are (see
+// source.IsAssetPath), to their media types. No extension here is one of a
+// file feedgen generates, so an asset never takes a generated file's path.
+// SVG is left out: it can carry script, and is served from the site's own
+// origin.
+var assetTypes = map[string]string{
+	".png":  "image/png",
+	".jpg":  "image/jpeg",
+	".jpeg": "image/jpeg",
+	".gif":  "image/gif",
+	".webp": "image/webp",
+}
+
+// AssetType is the Content-Type of the asset at slash path p, or "" when
+// p's extension (of any case) is not an asset's.
+func AssetType(p string) string {
+	return assetTypes[strings.ToLower(path.Ext(p))]
+}
+
 // PageCSP is the Content-Security-Policy of every HTML page, written into
 // the page (so a static host enforces it too) and sent as a header by
 // serve. Pages load nothing of their own but the inline style sheet,
@@ -77,7 +111,7 @@ const PageFile = "index.html"
 // thumbnails are the articles' own images, on hosts only the articles
 // name; with no script allowed at all, an image request cannot carry
 // anything out of the page.
-const PageCSP = "default-src 'none'; style-src 'sha256-IFCfIxypdyKa5I5VrSZAKidGKuqSmhFjvj3h9igJ3yw='; img-src https: http:; base-uri 'none'; form-action 'none'"
+const PageCSP = "default-src 'none'; style-src 'sha256-Haeci5tb3WtvbZ6UnNjLB2mZOBiY5R7T+JublRvJPR8='; img-src https: http:; base-uri 'none'; form-action 'none'"
 
 // PageCSPHeader is PageCSP as an HTTP header adds it: frame-ancestors,
 // which a <meta> policy may not carry, keeps the pages out of other sites'

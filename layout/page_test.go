@@ -35,3 +35,25 @@ func TestPagePaths(t *testing.T) {
 		t.Errorf("PageCSP %q, PageCSPHeader %q", PageCSP, PageCSPHeader)
 	}
 }
+
+func TestListPathAndAssetType(t *testing.T) {
+	t.Parallel()
+	if got := KindCategory.ListPath(); got != "/category/index.html" {
+		t.Errorf("KindCategory.ListPath() = %q", got)
+	}
+	if got := KindTag.ListPath(); got != "/tag/index.html" {
+		t.Errorf("KindTag.ListPath() = %q", got)
+	}
+	if got := KindAll.ListPath(); got != IndexPath {
+		t.Errorf("KindAll.ListPath() = %q, want IndexPath", got)
+	}
+	cases := map[string]string{
+		"images/a.png": "image/png", "b.JPG": "image/jpeg", "c.jpeg": "image/jpeg", "d.gif": "image/gif", "e.webp": "image/webp",
+		"f.svg": "", "g.txt": "", "rss.xml": "", "index.html": "", "png": "",
+	}
+	for p, want := range cases {
+		if got := AssetType(p); got != want {
+			t.Errorf("AssetType(%q) = %q, want %q", p, got, want)
+		}
+	}
+}

@@ -1,12 +1,15 @@
 package pipeline
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"feedgen/source"
 )
 
 // buildInto runs Build of src into out with a fixed site configuration.
@@ -94,9 +97,10 @@ func TestBuildReportsProblemsAndPublishesTheRest(t *testing.T) {
 		t.Errorf("/rss.xml has %d items of the winning duplicate, want 1", n)
 	}
 	// Three files and a page per feed; the global feed's page is the
-	// index, with the OPML list beside it.
-	if r.Written != 4*r.Feeds+1 || r.Removed != 0 {
-		t.Errorf("Written %d, Removed %d; want %d and 0", r.Written, r.Removed, 4*r.Feeds+1)
+	// index, with the OPML list beside it; the listing pages of the
+	// categories and the tags; the source's images.
+	if want := 4*r.Feeds + 1 + 2 + countAssets(t, src); r.Written != want || r.Removed != 0 {
+		t.Errorf("Written %d, Removed %d; want %d and 0", r.Written, r.Removed, want)
 	}
 	if tree := readTree(t, out); len(tree) != r.Written {
 		t.Errorf("output has %d files, Build wrote %d", len(tree), r.Written)
@@ -305,4 +309,25 @@ func TestBuildStrictReportsBadBodyBeyondFeedLimit(t *testing.T) {
 			t.Errorf("limit %d strict %v: %d articles published", tt.limit, tt.strict, r.Articles)
 		}
 	}
+}
+
+// countAssets counts the files below src that are published as they are
+// (source.IsAssetPath).
+func countAssets(t *testing.T, src string) int {
+	t.Helper()
+	n := 0
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err == nil && source.IsAssetPath(filepath.ToSlash(rel)) {
+			n++
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

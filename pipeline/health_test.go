@@ -44,7 +44,7 @@ func TestHealthzStateTemporary(t *testing.T) {
 	src, state := t.TempDir(), t.TempDir()
 	copyDir(t, seedsDir, src)
 	// Hold the state as another feedgen would (same source, any config).
-	x, err := index.Open(index.Options{Dir: state, Source: src, Config: "other", Logger: slog.New(slog.DiscardHandler)})
+	x, err := index.Open(index.Options{Dir: state, Source: src, Scan: "other", Render: "other", Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -245,7 +245,7 @@ func TestHTTPMethodsAndErrors(t *testing.T) {
 
 	for _, p := range []string{
 		"/nope.xml", "/category/nope/rss.xml", "/tag/不存在/rss.xml", "/category/nope/",
-		"/rss.xml/", "/index.htm", "/category/nope/index.html", "/category/",
+		"/rss.xml/", "/index.htm", "/category/nope/index.html",
 		"/%2e%2e/rss.xml", "/category/caijing/../../rss.xml",
 	} {
 		r := td.do(t, http.MethodGet, p, nil)
@@ -254,6 +254,13 @@ func TestHTTPMethodsAndErrors(t *testing.T) {
 		}
 		if cc := r.hdr.Get("Cache-Control"); cc != "no-store" {
 			t.Errorf("GET %s: Cache-Control %q, want no-store", p, cc)
+		}
+	}
+	// The folders of the categories and the tags list their feeds.
+	for _, p := range []string{"/category/", "/tag/"} {
+		r := td.do(t, http.MethodGet, p, nil)
+		if r.code != http.StatusOK || !strings.HasPrefix(r.hdr.Get("Content-Type"), "text/html") || !bytes.Contains(r.body, []byte(`class="feeds"`)) {
+			t.Errorf("GET %s: status %d, %q, want the listing page", p, r.code, r.hdr.Get("Content-Type"))
 		}
 	}
 
@@ -311,8 +318,8 @@ func TestHTTPHealthz(t *testing.T) {
 	if got != want {
 		t.Errorf("/healthz %+v, want %+v", got, want)
 	}
-	if 4*h.Feeds+1 != h.Files {
-		t.Errorf("files %d, want 3 and a page per feed (the global one's is the index) plus OPML (%d)", h.Files, 4*h.Feeds+1)
+	if want := 4*h.Feeds + 1 + 2 + countAssets(t, seedsDir); want != h.Files {
+		t.Errorf("files %d, want 3 and a page per feed (the global one's is the index), OPML, the two listing pages and the seeds' images (%d)", h.Files, want)
 	}
 	u, err := time.Parse(time.RFC3339, h.Updated)
 	if err != nil {

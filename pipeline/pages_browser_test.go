@@ -3,9 +3,12 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -25,18 +28,31 @@ type pageReport struct {
 	IDs      []string `json:"ids"`
 	Hrefs    []string `json:"hrefs"`
 	Imgs     []string `json:"imgs"`
+	Broken   []string `json:"broken"` // images that did not load (naturalWidth 0)
+	Lang     string   `json:"lang"`
+	Text     string   `json:"text"`     // what a person reads
 	Overflow float64  `json:"overflow"` // px the page is wider than the window
 	MaxWidth string   `json:"maxWidth"` // of body: the inline sheet applied
 }
 
-const pageScript = `({
-	title: document.title,
-	ids: [...document.querySelectorAll('li.item')].map(li => li.dataset.id),
-	hrefs: [...document.querySelectorAll('a[href], link[href]')].map(a => a.href),
-	imgs: [...document.querySelectorAll('img')].map(i => i.src),
-	overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
-	maxWidth: getComputedStyle(document.body).maxWidth,
-})`
+// pageScript loads every image first (thumbnails are lazy: below the fold
+// they would not load at all), then reports.
+const pageScript = `(async () => {
+	const imgs = [...document.querySelectorAll('img')];
+	for (const i of imgs) i.loading = 'eager';
+	await Promise.all(imgs.map(i => i.decode().catch(() => {})));
+	return {
+		title: document.title,
+		ids: [...document.querySelectorAll('li.item')].map(li => li.dataset.id),
+		hrefs: [...document.querySelectorAll('a[href], link[href]')].map(a => a.href),
+		imgs: imgs.map(i => i.src),
+		broken: imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src),
+		lang: document.documentElement.lang,
+		text: document.body.innerText,
+		overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+		maxWidth: getComputedStyle(document.body).maxWidth,
+	};
+})()`
 
 // screenshotDir is where the page screenshots go: $FEEDGEN_SCREENSHOTS,
 // else a temporary directory of the test.
@@ -93,17 +109,26 @@ func checkPagesInChromium(t *testing.T, ctx context.Context, td *testDaemon) {
 		t.Fatal(err)
 	}
 
-	var pages []string // folder paths, "/" first
+	var pages []string // folder paths of the feeds' pages, "/" first
+	lists := map[string]bool{}
+	for _, k := range []layout.Kind{layout.KindCategory, layout.KindTag} {
+		lists[strings.TrimSuffix(k.ListPath(), layout.PageFile)] = true
+	}
 	for _, p := range td.d.Snapshot().Paths() {
-		if strings.HasSuffix(p, "/"+layout.PageFile) {
-			pages = append(pages, strings.TrimSuffix(p, layout.PageFile))
+		if dir := strings.TrimSuffix(p, layout.PageFile); strings.HasSuffix(p, "/"+layout.PageFile) && !lists[dir] {
+			pages = append(pages, dir)
 		}
 	}
 	sort.Strings(pages)
 	if feeds := td.d.Snapshot().Stats().Feeds; len(pages) != feeds {
 		t.Fatalf("%d pages for %d feeds", len(pages), feeds)
 	}
-	shots := map[string]string{"/": "index", "/category/caijing/": "category", "/tag/财经新闻/": "tag"}
+	for l := range lists {
+		if td.d.Snapshot().Get(l+layout.PageFile) == nil {
+			t.Errorf("no listing page %s", l)
+		}
+	}
+	shots := map[string]string{"/": "index", "/category/caijing/": "category", "/tag/财经新闻/": "tag", "/category/": "categories"}
 	dir := screenshotDir(t)
 	hrefs := map[string]string{} // link -> a page that holds it
 
@@ -112,18 +137,28 @@ func checkPagesInChromium(t *testing.T, ctx context.Context, td *testDaemon) {
 	if err := chromedp.Do(step, chromedp.EmulateViewport(375, 800)); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range pages {
+	for _, p := range append(slices.Sorted(maps.Keys(lists)), pages...) {
 		mu.Lock()
 		problems = problems[:0]
 		mu.Unlock()
 		if err := chromedp.Do(step, chromedp.Navigate(td.urlOf(p))); err != nil {
 			t.Fatalf("navigate to %s: %v", p, err)
 		}
-		rep, err := chromedp.Run(step, chromedp.Evaluate[pageReport](pageScript))
+		rep, err := chromedp.Run(step, chromedp.Evaluate[pageReport](pageScript, chromedp.EvalAwaitPromise))
 		if err != nil {
 			t.Fatalf("%s: evaluate: %v", p, err)
 		}
-		if rep.MaxWidth != "768px" {
+		if p == "/" && len(rep.Imgs) == 0 {
+			t.Error("the index shows no thumbnail: the sample's images are not referenced")
+		}
+		if len(rep.Broken) > 0 {
+			t.Errorf("%s: images that did not load: %q", p, rep.Broken)
+		}
+		// The sample site is zh-CN: the interface speaks Chinese.
+		if rep.Lang != "zh-CN" || !strings.Contains(rep.Text, "分类") || !strings.Contains(rep.Text, "标签") {
+			t.Errorf("%s: lang %q, and the interface is not in Chinese:\n%.300s", p, rep.Lang, rep.Text)
+		}
+		if rep.MaxWidth != "1152px" {
 			t.Errorf("%s: body max-width %q: the page's style sheet was not applied", p, rep.MaxWidth)
 		}
 		if rep.Overflow > 0 {
@@ -131,6 +166,21 @@ func checkPagesInChromium(t *testing.T, ctx context.Context, td *testDaemon) {
 		}
 		if strings.TrimSpace(rep.Title) == "" {
 			t.Errorf("%s: no title", p)
+		}
+		for _, h := range rep.Hrefs {
+			hrefs[h] = p
+		}
+		if lists[p] {
+			// A listing page links every feed page of its kind.
+			for _, fp := range pages {
+				if strings.HasPrefix(fp, p) && !slices.Contains(rep.Hrefs, td.urlOf(fp)) {
+					t.Errorf("%s does not link %s", p, fp)
+				}
+			}
+			if name := shots[p]; name != "" {
+				shot(t, step, dir, name+"-375.png")
+			}
+			continue
 		}
 		// Every item of the feed is on its page, in the feed's order.
 		var feed struct {
@@ -148,8 +198,10 @@ func checkPagesInChromium(t *testing.T, ctx context.Context, td *testDaemon) {
 		if strings.Join(rep.IDs, "\n") != strings.Join(want, "\n") || len(want) == 0 {
 			t.Errorf("%s shows items %q; its feed holds %q", p, rep.IDs, want)
 		}
-		for _, h := range rep.Hrefs {
-			hrefs[h] = p
+		for _, w := range []string{"订阅", "最新文章", fmt.Sprintf("%d 篇", len(want))} {
+			if !strings.Contains(rep.Text, w) {
+				t.Errorf("%s does not say %q", p, w)
+			}
 		}
 		if name := shots[p]; name != "" {
 			shot(t, step, dir, name+"-375.png")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"feedgen/diskout"
+	"feedgen/layout"
 	"feedgen/snapshot"
 )
 
@@ -23,8 +24,8 @@ type precompressor struct {
 // whether f itself was written (it differed from what was on disk).
 func (p *precompressor) put(f *snapshot.File) bool {
 	written, _ := p.st.Put(f) // the stream's Finish reports Put's errors
-	if !p.on {
-		return written
+	if !p.on || layout.AssetType(f.Path) != "" {
+		return written // images are compressed already
 	}
 	gz, br, err := snapshot.Precompressed(f)
 	if err != nil {

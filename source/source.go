@@ -1,13 +1,16 @@
-// Package source says what in a source directory is an article and how a
-// version of a file is recognised without reading it. The generator, the
-// watcher and the index all read these definitions, so that a full walk and
-// the event stream never disagree about what exists.
+// Package source says what in a source directory is an article, what is an
+// asset published as it is (an image), and how a version of a file is
+// recognised without reading it. The generator, the watcher and the index
+// all read these definitions, so that a full walk and the event stream
+// never disagree about what exists.
 package source
 
 import (
 	"io/fs"
 	"path"
 	"strings"
+
+	"feedgen/layout"
 )
 
 // ConfigName is the name of the site configuration a source directory may
@@ -17,8 +20,9 @@ import (
 const ConfigName = "feedgen.yaml"
 
 // articleExts are the file name extensions read as articles. Everything
-// else in the source directory (images, notes, archives) is not an article
-// and is skipped without a word.
+// else in the source directory is not an article: images are published as
+// assets (IsAssetPath), and the rest (notes, archives) is skipped without a
+// word.
 var articleExts = map[string]bool{".txt": true, ".md": true, ".markdown": true, ".html": true, ".htm": true}
 
 // IsArticlePath reports whether the file at slash path rel (relative to the
@@ -30,6 +34,14 @@ func IsArticlePath(rel string) bool {
 		return false
 	}
 	return articleExts[strings.ToLower(path.Ext(rel))]
+}
+
+// IsAssetPath reports whether the file at slash path rel is published as it
+// is, beside the feeds, at the same path: an image the articles may show
+// (layout.AssetType: png, jpg, jpeg, gif, webp), under the same rule of
+// hidden and temporary names as articles. An asset is never an article.
+func IsAssetPath(rel string) bool {
+	return !Skipped(rel) && layout.AssetType(rel) != ""
 }
 
 // Skipped reports whether any component of the slash path rel is a name

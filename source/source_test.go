@@ -50,6 +50,35 @@ func TestIsArticlePath(t *testing.T) {
 	}
 }
 
+func TestIsAssetPath(t *testing.T) {
+	t.Parallel()
+	cases := map[string]bool{
+		"a.png":               true,
+		"images/port.JPG":     true,
+		"a.jpeg":              true,
+		"中文/图.gif":            true,
+		"x.webp":              true,
+		"a.svg":               false, // can carry script
+		"a.txt":               false, // an article
+		"a.html":              false,
+		".hidden.png":         false,
+		".git/a.png":          false,
+		"a.png~":              false,
+		"a.png.part":          false,
+		"../a.png":            false,
+		"png":                 false,
+		"images/.cache/a.png": false,
+	}
+	for in, want := range cases {
+		if got := IsAssetPath(in); got != want {
+			t.Errorf("IsAssetPath(%q) = %v, want %v", in, got, want)
+		}
+		if IsAssetPath(in) && IsArticlePath(in) {
+			t.Errorf("%q is both an asset and an article", in)
+		}
+	}
+}
+
 // The cases of the watcher's former ignore rule, plus what the generator's
 // former rule added (any name starting with '#', .bak files).
 func TestSkipped(t *testing.T) {

@@ -73,7 +73,7 @@ func runBuild(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		log.Warn("no -base-url given: feed URLs point to " + cfg.BaseURL + "; set -base-url to where the tree will be served")
 	}
 	start := time.Now()
-	r, err := pipeline.Build(pipeline.BuildOptions{Src: c.src, Out: *out, Site: cfg, Logger: log, Strict: *strict, State: c.stateDir(fs, log), Ping: *ping, Precompress: *precompress})
+	r, err := pipeline.Build(pipeline.BuildOptions{Src: c.src, Out: *out, Site: cfg, Logger: log, Strict: *strict, State: c.stateDir(fs, log, &cfg), Ping: *ping, Precompress: *precompress})
 	for _, p := range r.Problems {
 		fmt.Fprintln(stderr, p.String())
 	}

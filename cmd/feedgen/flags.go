@@ -39,7 +39,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.Int64Var(&c.maxSize, "max-article-size", config.DefaultMaxArticleSize, "largest article file read, in `bytes`")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.Var(&c.hubs, "hub", "WebSub hub `URL` every feed advertises and, after a change, is told of it (repeatable; also hubs: in -config)")
-	fs.StringVar(&c.state, "state", "", "state `directory`: what was learned about each article, so that a restart or rebuild reads only what changed (default: a folder under the user cache directory named after -src; -state \"\" keeps none)")
+	fs.StringVar(&c.state, "state", "", "state `directory`: what was learned about each article, so that a restart or rebuild reads only what changed (default: a folder under the user cache directory named after -src and the settings that change how articles are read; -state \"\" keeps none)")
 }
 
 // given reports whether the flag name was on the command line, even with
@@ -70,14 +70,14 @@ func (c *common) configFile(fs *flag.FlagSet) string {
 }
 
 // stateDir is the state directory to use: -state when given (even empty,
-// which keeps no state), else the default for the source directory. A
-// machine without a cache directory (a service with no home) runs without
-// state rather than not at all.
-func (c *common) stateDir(fs *flag.FlagSet, log *slog.Logger) string {
+// which keeps no state), else the default for the source directory and the
+// site configuration cfg. A machine without a cache directory (a service
+// with no home) runs without state rather than not at all.
+func (c *common) stateDir(fs *flag.FlagSet, log *slog.Logger, cfg *config.Config) string {
 	if given(fs, "state") {
 		return c.state
 	}
-	dir, err := feedgen.DefaultStateDir(c.src)
+	dir, err := feedgen.DefaultStateDir(c.src, cfg)
 	if err != nil {
 		log.Warn("running without a state directory: " + err.Error())
 		return ""

@@ -79,7 +79,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	m := metrics.New()
 	d, err := pipeline.NewDaemon(pipeline.ServeOptions{WebSub: wopts,
 		Metrics: m, MetricsAddr: *metricsAddr,
-		Src: c.src, Site: cfg, Addr: *addr, Out: *out, CacheControl: *cacheControl, Logger: log, State: c.stateDir(fs, log),
+		Src: c.src, Site: cfg, Addr: *addr, Out: *out, CacheControl: *cacheControl, Logger: log, State: c.stateDir(fs, log, &cfg),
 		Watch: watch.Options{Quiet: *quiet, MaxDelay: *maxDelay, Poll: *poll},
 	})
 	var le *pipeline.ListenError

@@ -178,19 +178,42 @@ func (c *Config) Normalize() error {
 	return nil
 }
 
-// Fingerprint names everything in the configuration that shapes what the
-// index keeps: a parsed header (zone, tag authority, base for relative
-// URLs, size limit) or a rendered item (base URL, category titles). A state
-// made under another fingerprint is rebuilt. The limit is left out: it
-// only chooses how many indexed items a feed shows (except with archives,
-// whose documents the state keeps by month).
-func (c *Config) Fingerprint() string {
-	h := sha256.New()
-	loc := ""
+// The state (package index) keeps two fingerprints of the configuration.
+// ScanFingerprint names what shapes a parsed header, which the scan records
+// keep: the zone of dates written without one, the authority of minted tag:
+// URIs (TagAuthority) and the largest article read. A state made under
+// another one is rebuilt. RenderFingerprint names what shapes only
+// rendered things (the items' fragments, what the feeds and archive
+// documents showed): the base URL (self links, and the base of relative
+// URLs in bodies, with the site link), the titles, descriptions and links
+// of the site and its categories, the language, and with archives the
+// limit. A state made under another one keeps its scan records and renders
+// again. The limit is left out otherwise: it only chooses how many indexed
+// items a feed shows. The default base of relative URLs is in the render
+// part: it shapes the cleaned body, never a header.
+
+// ScanFingerprint is the part of the configuration the scan records depend
+// on (see above). It applies Normalize's defaults itself, so that a
+// configuration gives the same one before and after Normalize.
+func (c *Config) ScanFingerprint() string {
+	loc := time.UTC.String()
 	if c.Location != nil {
 		loc = c.Location.String()
 	}
-	fmt.Fprintf(h, "%q %q %q %q %q %q %d\n", c.BaseURL, c.Title, c.Description, c.Link, c.Language, loc, c.MaxArticleSize)
+	size := c.MaxArticleSize
+	if size <= 0 {
+		size = DefaultMaxArticleSize
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%q %q %d\n", loc, c.TagAuthority(), size)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// RenderFingerprint is the part of the configuration only the rendered
+// records depend on (see above).
+func (c *Config) RenderFingerprint() string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%q %q %q %q %q\n", c.BaseURL, c.Title, c.Description, c.Link, c.Language)
 	if c.Archive {
 		// The feeds' signatures do not say whether they link an archive,
 		// and the archive documents kept in the state follow the limit.
@@ -206,4 +229,13 @@ func (c *Config) Fingerprint() string {
 		fmt.Fprintf(h, "%q %q %q %q\n", s, cc.Title, cc.Description, cc.Link)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// TagAuthority is the authority of the tag: URIs minted for articles
+// without a link of their own: the base URL's host.
+func (c *Config) TagAuthority() string {
+	if u, err := url.Parse(c.BaseURL); err == nil {
+		return u.Hostname()
+	}
+	return ""
 }

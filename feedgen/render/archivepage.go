@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"fmt"
 	"html/template"
 	"slices"
 
@@ -39,14 +40,14 @@ type archiveMonthLink struct {
 // archiveBlockData is what archiveTmpl shows.
 type archiveBlockData struct {
 	Newest      string // href of the newest archive document
-	First, Last string // the span, as "2006-01"
-	Count       int
+	Older, Span string // the link's text and what the archive spans
+	Note        string // which format the month links open
+	Summary     string // of the month list
 	Years       []archiveYear
-	Other       string // the other formats' file names
 }
 
-var archiveTmpl = template.Must(template.New("archive").Parse(`<p class="archive"><a href="{{.Newest}}">Older articles</a> · archive: {{if eq .Count 1}}{{.Last}}{{else}}{{.First}} – {{.Last}}, {{.Count}} months{{end}} (Atom; {{.Other}} beside each)</p>
-<details class="archive"><summary>Every month of the archive</summary>
+var archiveTmpl = template.Must(template.New("archive").Parse(`<p class="archive"><a href="{{.Newest}}">{{.Older}}</a> · {{.Span}} ({{.Note}})</p>
+<details class="archive"><summary>{{.Summary}}</summary>
 <ul class="months">
 {{range .Years}}<li>{{.Year}}:{{range .Months}} <a href="{{.Href}}" title="{{.Title}}">{{.Label}}</a>{{end}}</li>
 {{end}}</ul>
@@ -54,18 +55,16 @@ var archiveTmpl = template.Must(template.New("archive").Parse(`<p class="archive
 `))
 
 // archiveBlock renders the archive block of a page for a feed whose archive
-// documents are of months (in any order; none gives ""). The page sits in
-// the feed's folder.
-func archiveBlock(months []layout.Month) template.HTML {
+// documents are of months (in any order; none gives ""), in the page's
+// language. The page sits in the feed's folder.
+func archiveBlock(t messages, months []layout.Month) template.HTML {
 	if len(months) == 0 {
 		return ""
 	}
-	ms := slices.Clone(months)
-	slices.SortFunc(ms, func(a, b layout.Month) int { return b.Compare(a) }) // newest first
-	ms = slices.Compact(ms)
+	ms := newestFirst(months)
 	d := archiveBlockData{
-		Newest: archiveHref(ms[0]), First: ms[len(ms)-1].String(), Last: ms[0].String(), Count: len(ms),
-		Other: layout.RSS.FileName() + ", " + layout.JSON.FileName(),
+		Newest: archiveHref(ms[0]), Older: t.OlderArticles, Span: archiveSpan(t, ms),
+		Note: fmt.Sprintf(t.ArchiveNote, layout.RSS.FileName()+", "+layout.JSON.FileName()), Summary: t.ArchiveMonths,
 	}
 	for _, m := range ms {
 		if len(d.Years) == 0 || d.Years[len(d.Years)-1].Year != m.Year {
@@ -77,6 +76,22 @@ func archiveBlock(months []layout.Month) template.HTML {
 	var b bytes.Buffer
 	_ = archiveTmpl.Execute(&b, d)   // fixed template over plain values
 	return template.HTML(b.String()) // rendered by archiveTmpl
+}
+
+// archiveSpan says what an archive of months spans ("" for none).
+func archiveSpan(t messages, months []layout.Month) string {
+	if len(months) == 0 {
+		return ""
+	}
+	ms := newestFirst(months)
+	return t.ArchiveSpan(ms[len(ms)-1].String(), ms[0].String(), len(ms))
+}
+
+// newestFirst returns the months sorted newest first, each once.
+func newestFirst(months []layout.Month) []layout.Month {
+	ms := slices.Clone(months)
+	slices.SortFunc(ms, func(a, b layout.Month) int { return b.Compare(a) }) // newest first
+	return slices.Compact(ms)
 }
 
 // archiveHref is month m's archive document relative to the feed's folder:

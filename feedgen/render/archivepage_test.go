@@ -30,7 +30,7 @@ func TestArchiveBlock(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := string(archiveBlock(tc.months))
+			got := string(archiveBlock(english, tc.months))
 			if len(tc.months) == 0 {
 				if got != "" {
 					t.Fatalf("block for no archive: %q", got)

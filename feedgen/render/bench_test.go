@@ -58,7 +58,7 @@ func BenchmarkAssembleFeed(b *testing.B) {
 	for b.Loop() {
 		n := 0
 		for _, f := range layout.Formats {
-			n += len(Feed(&cfg, f, fi, frags[f]))
+			n += len(Feed(&cfg, f, fi, FragList(frags[f])))
 		}
 		b.SetBytes(int64(n))
 	}

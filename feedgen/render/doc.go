@@ -1,6 +1,7 @@
 // Package render turns items into bytes: RSS 2.0 (rss.go), Atom 1.0
 // (atom.go), JSON Feed 1.1 (jsonfeed.go), the HTML pages (page.go,
-// indexpage.go, archivepage.go), the OPML list (opml.go), RFC 5005 archive
+// indexpage.go with the listing pages, archivepage.go; their interface text
+// in the site's language, messages.go), the OPML list (opml.go), RFC 5005 archive
 // links (archive_render.go) and WebSub discovery links (hubs.go).
 //
 // Everything here is a pure function of the configuration and the items:

@@ -35,7 +35,8 @@ var update = flag.Bool("update", false, "rewrite the expected outputs of TestGol
 // the expected documents CASE.rss.xml, CASE.atom.xml and CASE.feed.json: a
 // feed holding that one item, rendered through the fragment path
 // (ItemFragments, then Feed) as the generator renders it. A case with an
-// opml list renders CASE.opml instead. A change to one rule shows as a diff
+// opml list renders CASE.opml instead; one marked page in goldenWants also
+// renders its feed's HTML page, CASE.page.html. A change to one rule shows as a diff
 // of the few lines it touches, in the case named after it;
 // go test -run TestGoldenPairs -update rewrites the expected files, to be
 // reviewed before they are committed.
@@ -104,6 +105,10 @@ type goldenWant struct {
 	current, prev, next string
 
 	opml []string // the xmlUrl of each outline, in order
+
+	// page: the case also renders the feed's HTML page, CASE.page.html
+	// (the site index for the global feed), which must show the item.
+	page bool
 }
 
 var (
@@ -197,6 +202,7 @@ var goldenWants = map[string]goldenWant{
 	// CJK title, body, category label and tags, in a tag feed whose name
 	// is percent-encoded in its URLs; the em_media line names the source.
 	"cjk": {
+		page:      true,
 		feedTitle: "#港口航运", self: goldenBase + "tag/%E6%B8%AF%E5%8F%A3%E8%88%AA%E8%BF%90/",
 		title: "“一带一路”沿线港口研发投入创新高", link: "http://news.example.com/html_News/NewsShare.html?infoCode=NW202405211111110007", id: "http://news.example.com/html_News/NewsShare.html?infoCode=NW202405211111110007",
 		published:  time.Date(2024, 5, 21, 11, 11, 11, 0, cst),
@@ -208,6 +214,7 @@ var goldenWants = map[string]goldenWant{
 	// The body's first image is the item's picture (media:thumbnail,
 	// JSON image).
 	"image": {
+		page:      true,
 		feedTitle: "feeds.example.com", self: goldenBase,
 		title: "An article with a picture", link: "https://news.example.com/2024/05/14/planting.html", id: "https://news.example.com/2024/05/14/planting.html",
 		published:  time.Date(2024, 5, 14, 21, 45, 0, 0, cdt),
@@ -337,6 +344,9 @@ func goldenOutputs(w goldenWant, name string) []string {
 	for _, f := range layout.Formats {
 		out = append(out, name+"."+f.FileName())
 	}
+	if w.page {
+		out = append(out, name+".page.html")
+	}
 	return out
 }
 
@@ -365,12 +375,15 @@ func runGoldenCase(t *testing.T, name string, w goldenWant) {
 		frags = ItemFragments(&cfg, a)
 		items = []*article.Article{a}
 	}
+	if w.page {
+		checkGoldenPage(t, name, &cfg, fi, w, frags[layout.JSON])
+	}
 	for _, f := range layout.Formats {
 		var fr [][]byte
 		if a != nil {
 			fr = [][]byte{frags[f]}
 		}
-		out := Feed(&cfg, f, fi, fr)
+		out := Feed(&cfg, f, fi, FragList(fr))
 		compareGolden(t, name+"."+f.FileName(), out)
 		if fi.Archive == (ArchiveInfo{}) {
 			if whole := renderWhole(&cfg, f, fi, items); !bytes.Equal(out, whole) {
@@ -495,6 +508,35 @@ func goldenFeedInfo(t *testing.T, cfg *config.Config, gc goldenCase, a *article.
 
 // compareGolden compares got with testdata/file, or writes it there with
 // -update.
+// checkGoldenPage renders the HTML page of a case's feed, holding its one
+// item, and compares it with CASE.page.html.
+func checkGoldenPage(t *testing.T, name string, cfg *config.Config, fi FeedInfo, w goldenWant, frag []byte) {
+	t.Helper()
+	items, err := PageItems(cfg, [][]byte{frag})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []byte
+	if fi.Key.Kind == layout.KindAll {
+		out = Index(cfg, []IndexEntry{{FeedInfo: fi, Items: 1}}, nil, 1, items)
+	} else {
+		out = Page(cfg, fi, 1, items)
+	}
+	compareGolden(t, name+".page.html", out)
+	if err := feedcheck.CheckHTML(out); err != nil {
+		t.Errorf("feedcheck: %v", err)
+	}
+	for _, want := range []string{html.EscapeString(w.title), `href="` + html.EscapeString(w.link) + `"`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("%s.page.html does not show %s", name, want)
+		}
+	}
+	hasThumb := strings.Contains(string(out), `<img class="thumb"`)
+	if w.image == "" && hasThumb || w.image != "" && !strings.Contains(string(out), `<img class="thumb" src="`+w.image+`"`) {
+		t.Errorf("%s.page.html: thumbnail wrong, want %q", name, w.image)
+	}
+}
+
 func compareGolden(t *testing.T, file string, got []byte) {
 	t.Helper()
 	p := filepath.Join("testdata", file)

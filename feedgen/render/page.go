@@ -2,12 +2,14 @@ package render
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"net/url"
 	"strings"
 	"time"
 
@@ -49,24 +51,80 @@ func styleHash() string {
 // pageData is what page.html shows.
 type pageData struct {
 	Lang, HeadTitle, Title, Description string
+	T                                   messages // the interface text, in the site's language
 	CSP                                 string
 	CSS                                 template.CSS
-	Crumb, Home, SiteTitle              string // the way back to the site index; no Crumb on the index itself
-	Alternates                          template.HTML
+	// The bar at the top: the site's title linking to the index (Home),
+	// and the listing pages of categories and tags.
+	Home, SiteTitle string
+	Kinds           []kindLink
+	// Crumb names the kind of feed a feed's page shows, linking to the
+	// listing page of that kind; none on the index and the listing pages.
+	Crumb, CrumbHref string
+	Alternates       template.HTML
 	// Archive is the RFC 5005 archive block under the description
 	// (archivepage.go); empty when the feed has no archive documents.
 	Archive   template.HTML
 	Subscribe []subscribeLink
+	Readers   []readerLink
 	Count     int
 	Items     template.HTML // rendered by itemsTmpl
 	Sections  []indexSection
 	OPML      string
 }
 
+// kindLink is a link of the top bar to the listing page of a kind.
+type kindLink struct {
+	Label, Href string
+	Current     bool
+}
+
 // subscribeLink is one feed address in the subscribe block: the absolute
 // URL as text, to copy, and a link relative to the page.
 type subscribeLink struct {
 	Label, Type, Href, URL string
+	// Wrapped is URL with a line-break opportunity after each slash, so
+	// that on a phone the address wraps between its parts rather than
+	// inside a word; copying it gives URL.
+	Wrapped template.HTML
+}
+
+// readerLink adds a feed to a web feed reader in one click.
+type readerLink struct {
+	Name, Href string
+}
+
+// webReaders are the common web feed readers and how each is handed a
+// feed's address: the whole address, escaped as a query value, after a
+// fixed prefix.
+var webReaders = []struct{ name, prefix string }{
+	{"Feedly", "https://feedly.com/i/subscription/feed/"},
+	{"Inoreader", "https://www.inoreader.com/?add_feed="},
+	{"NewsBlur", "https://www.newsblur.com/?url="},
+}
+
+// readerLinks returns the links that add the feed at feedURL to each web
+// reader.
+func readerLinks(feedURL string) []readerLink {
+	out := make([]readerLink, len(webReaders))
+	for i, r := range webReaders {
+		out[i] = readerLink{Name: r.name, Href: r.prefix + url.QueryEscape(feedURL)}
+	}
+	return out
+}
+
+// wrapAtSlashes escapes u for HTML and puts a <wbr> after each slash but
+// those of the scheme's "//".
+func wrapAtSlashes(u string) template.HTML {
+	head, rest := "", u
+	if i := strings.Index(u, "://"); i >= 0 {
+		head, rest = u[:i+3], u[i+3:]
+	}
+	parts := strings.Split(rest, "/")
+	for i, p := range parts {
+		parts[i] = template.HTMLEscapeString(p)
+	}
+	return template.HTML(template.HTMLEscapeString(head) + strings.Join(parts, "/<wbr>")) // every part escaped
 }
 
 // pageItem is one item as the page shows it.
@@ -150,13 +208,19 @@ func decodePageItem(frag []byte) (pageItem, error) {
 }
 
 // PageItems renders the item list of a page from the items' JSON
-// fragments, newest first as in the feed.
-func PageItems(frags [][]byte) (template.HTML, error) {
+// fragments, newest first as in the feed. An item whose link is the site's
+// own home (an article with no link of its own) shows its title without a
+// link: it would only lead back to the site.
+func PageItems(cfg *config.Config, frags [][]byte) (template.HTML, error) {
+	home := cmp.Or(cfg.Link, cfg.BaseURL)
 	items := make([]pageItem, len(frags))
 	for i, fr := range frags {
 		it, err := pageItemOf(fr)
 		if err != nil {
 			return "", err
+		}
+		if it.URL == home {
+			it.URL = ""
 		}
 		items[i] = it
 	}
@@ -173,14 +237,40 @@ func PageItems(frags [][]byte) (template.HTML, error) {
 func subscribeLinks(cfg *config.Config, k layout.FeedKey) []subscribeLink {
 	links := make([]subscribeLink, 0, len(layout.Formats))
 	for _, f := range layout.Formats {
-		links = append(links, subscribeLink{Label: f.Label(), Type: f.MediaType(), Href: f.FileName(), URL: k.URL(cfg.BaseURL, f)})
+		u := k.URL(cfg.BaseURL, f)
+		links = append(links, subscribeLink{Label: f.Label(), Type: f.MediaType(), Href: f.FileName(), URL: u, Wrapped: wrapAtSlashes(u)})
 	}
 	return links
 }
 
+// frame fills in what every page has: the language, the policy and sheet,
+// and the top bar and footer, whose links are relative to a page up from
+// the site root (by "", "../" or "../../").
+func frame(cfg *config.Config, up string, current layout.Kind) pageData {
+	t := messagesFor(cfg.Language)
+	p := pageData{
+		Lang: cfg.Language, T: t,
+		CSP: layout.PageCSP, CSS: template.CSS(pageCSS), // our own embedded sheet
+		Home: cmp.Or(up, "./"), SiteTitle: cfg.Title,
+		OPML: up + strings.TrimPrefix(layout.OPMLPath, "/"),
+	}
+	for _, k := range []layout.Kind{layout.KindCategory, layout.KindTag} {
+		p.Kinds = append(p.Kinds, kindLink{Label: kindLabel(t, k), Href: up + k.Folder() + "/", Current: k == current})
+	}
+	return p
+}
+
+// kindLabel names the feeds of kind k, as a heading ("Categories").
+func kindLabel(t messages, k layout.Kind) string {
+	if k == layout.KindTag {
+		return t.Tags
+	}
+	return t.Categories
+}
+
 // Page renders the page of a category or tag feed.
 func Page(cfg *config.Config, fi FeedInfo, count int, items template.HTML) []byte {
-	crumb := map[layout.Kind]string{layout.KindCategory: "Category", layout.KindTag: "Tag"}[fi.Key.Kind]
+	p := frame(cfg, "../../", layout.KindAll)
 	subs := subscribeLinks(cfg, fi.Key)
 	alts := make([]indexAlt, len(subs))
 	for i, s := range subs {
@@ -188,20 +278,22 @@ func Page(cfg *config.Config, fi FeedInfo, count int, items template.HTML) []byt
 	}
 	var ab bytes.Buffer
 	_ = altTmpl.Execute(&ab, alts) // fixed template over plain values
-	p := pageData{
-		Lang: cfg.Language, HeadTitle: fi.Title + " · " + cfg.Title, Title: fi.Title, Description: fi.Description,
-		CSP: layout.PageCSP, CSS: template.CSS(pageCSS), // our own embedded sheet
-		Crumb: crumb, Home: "../../", SiteTitle: cfg.Title,
-		Alternates: template.HTML(ab.String()), // rendered by altTmpl
-		Subscribe:  subs, Count: count, Items: items,
-		Archive: archiveBlock(fi.ArchiveMonths),
-	}
+	p.HeadTitle, p.Title, p.Description = fi.Title+" · "+cfg.Title, fi.Title, fi.Description
+	p.Crumb, p.CrumbHref = map[layout.Kind]string{layout.KindCategory: p.T.Category, layout.KindTag: p.T.Tag}[fi.Key.Kind], "../"
+	p.Alternates = template.HTML(ab.String()) // rendered by altTmpl
+	p.Subscribe, p.Readers = subs, readerLinks(subs[0].URL)
+	p.Count, p.Items = count, items
+	p.Archive = archiveBlock(p.T, fi.ArchiveMonths)
 	return executePage(p)
 }
 
 // executePage runs the page template, whose data are plain values.
 func executePage(p pageData) []byte {
 	var b bytes.Buffer
-	_ = pageTmpl.Execute(&b, p) // the template is fixed and the data are plain values
+	if err := pageTmpl.Execute(&b, p); err != nil {
+		// The template is fixed and the data are plain values: an error
+		// is a defect of the template, which the package's tests catch.
+		panic("render: page template: " + err.Error())
+	}
 	return tight(b.Bytes())
 }

@@ -19,7 +19,7 @@ func BenchmarkRenderPage(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		html, err := PageItems(frags)
+		html, err := PageItems(&cfg, frags)
 		if err != nil {
 			b.Fatal(err)
 		}

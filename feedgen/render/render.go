@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"iter"
+	"slices"
 	"time"
 
 	"github.com/gorilla/feeds"
@@ -115,16 +117,37 @@ func marshalXMLFragment(v any, prefix string) []byte {
 	return tight(b.Bytes())
 }
 
-// Feed renders feed fi in format f from its items' fragments.
-func Feed(cfg *config.Config, f layout.Format, fi FeedInfo, frags [][]byte) []byte {
-	out, _ := FeedTrimmed(cfg, f, fi, frags, nil) // no trim: no error
-	return out
+// Fragments are the rendered items of a feed document in one format, in
+// order: what Feed splices into the document's head. index.Part hands them
+// out one at a time from the state's mapped file, letting go of the pages
+// each copy faulted in as it goes (an archive document copies thousands);
+// FragList holds them in memory.
+type Fragments interface {
+	Len() int              // how many
+	Size() int             // their bytes, all together
+	All() iter.Seq[[]byte] // each, in order
 }
 
-// FeedTrimmed is Feed calling trim every trimCopyEvery
-// fragments copied, for fragments read in place from the mapped index: an
-// archive document copies thousands (see feedgen/archive_render.go).
-func FeedTrimmed(cfg *config.Config, f layout.Format, fi FeedInfo, frags [][]byte, trim func() error) ([]byte, error) {
+// FragList is Fragments held in memory.
+type FragList [][]byte
+
+// Len is the number of fragments.
+func (l FragList) Len() int { return len(l) }
+
+// All yields each fragment in order.
+func (l FragList) All() iter.Seq[[]byte] { return slices.Values(l) }
+
+// Size is the length of all the fragments together.
+func (l FragList) Size() int {
+	n := 0
+	for _, f := range l {
+		n += len(f)
+	}
+	return n
+}
+
+// Feed renders feed fi in format f from its items' fragments.
+func Feed(cfg *config.Config, f layout.Format, fi FeedInfo, frags Fragments) []byte {
 	var head []byte
 	var at int
 	switch f {
@@ -139,33 +162,22 @@ func FeedTrimmed(cfg *config.Config, f layout.Format, fi FeedInfo, frags [][]byt
 		at = bytes.LastIndex(head, []byte("[]")) + 1
 	}
 	head, at = archiveHead(cfg, f, fi, head, at)
-	n := len(head)
-	for _, fr := range frags {
-		n += len(fr) + 2
-	}
-	out := make([]byte, 0, n+4)
+	out := make([]byte, 0, len(head)+frags.Size()+2*frags.Len()+4)
 	out = append(out, head[:at]...)
-	for i, fr := range frags {
-		if trim != nil && i%trimCopyEvery == trimCopyEvery-1 {
-			if err := trim(); err != nil {
-				return nil, err
-			}
-		}
+	i := 0
+	for fr := range frags.All() {
 		if f == layout.JSON && i > 0 {
 			out = append(out, ',')
 		}
 		out = append(out, '\n')
 		out = append(out, fr...)
+		i++
 	}
-	if f == layout.JSON && len(frags) > 0 {
+	if f == layout.JSON && i > 0 {
 		out = append(out, "\n  "...)
 	}
-	return append(out, head[at:]...), nil
+	return append(out, head[at:]...)
 }
-
-// trimCopyEvery is how many fragments FeedTrimmed copies between two
-// calls of its trim.
-const trimCopyEvery = 256
 
 // marshalJSON writes v as indented JSON with HTML left unescaped.
 func marshalJSON(v any) []byte {

@@ -48,7 +48,7 @@ func TestFragmentsEqualWholeDocument(t *testing.T) {
 			for i, a := range items {
 				frags[i] = ItemFragments(&cfg, a)[f]
 			}
-			got, want := Feed(&cfg, f, fi, frags), renderWhole(&cfg, f, fi, items)
+			got, want := Feed(&cfg, f, fi, FragList(frags)), renderWhole(&cfg, f, fi, items)
 			if !bytes.Equal(got, want) {
 				t.Errorf("%s with %d items: spliced fragments differ from the whole document\n%s", f.FileName(), n, firstDiff(string(got), string(want)))
 			}

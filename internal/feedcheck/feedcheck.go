@@ -45,7 +45,8 @@ const maxViolations = 200
 
 // Check validates body as the kind of file its name says it is: rss.xml is
 // RSS 2.0, atom.xml Atom 1.0, feed.json JSON Feed 1.1, feeds.opml OPML 2.0 and
-// index.html the HTML index. Only the base name matters, so name may be a
+// index.html the HTML index; .png, .jpg, .jpeg, .gif and .webp files are
+// images published beside them (CheckImage). Only the base name matters, so name may be a
 // path ("tag/go/atom.xml"); other .json, .opml and .html/.htm names are
 // checked as their extension says and other .xml files are recognised by
 // their root element. For feeds it additionally checks that the self link
@@ -76,6 +77,8 @@ func Check(name string, body []byte) error {
 		return CheckOPML(body)
 	case ".html", ".htm":
 		return CheckHTML(body)
+	case ".png", ".jpg", ".jpeg", ".gif", ".webp":
+		return CheckImage(base, body)
 	case ".xml":
 		switch sniffRoot(body) {
 		case "rss":
