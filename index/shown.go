@@ -202,6 +202,39 @@ func (o *Outputs) Record(path, etag string, st source.Stamp) {
 	o.pending[path] = &Output{ETag: etag, Stamp: st}
 }
 
+// Each calls fn with every path recorded for the output directory, what
+// Record noted since the last Flush included, in no particular order. A
+// writer whose target is costly to look at (an object store, where looking
+// is a LIST) learns from it what it left there.
+func (o *Outputs) Each(fn func(path, etag string, st source.Stamp)) error {
+	prefix := outputKey(o.dir, "")
+	err := o.x.View(func(t *Tx) error {
+		c := t.b(bOuts).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			p := string(k[len(prefix):])
+			if _, ok := o.pending[p]; ok {
+				continue
+			}
+			d := dec{b: v}
+			etag, st := d.str(), d.stamp()
+			if d.err != nil || len(d.b) != 0 {
+				return fmt.Errorf("state: output record %q: %w", p, errCorrupt)
+			}
+			fn(p, etag, st)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for p, out := range o.pending {
+		if out != nil {
+			fn(p, out.ETag, out.Stamp)
+		}
+	}
+	return nil
+}
+
 // Flush saves what was recorded.
 func (o *Outputs) Flush() error {
 	if len(o.pending) == 0 {

@@ -5,7 +5,7 @@ import "github.com/prometheus/client_golang/prometheus"
 // Degradations are the names /healthz lists when the daemon serves but
 // something is wrong (pipeline's degraded); each is a series of
 // feedgen_degraded, so that an alert can name what to fix.
-var Degradations = []string{"output_failing", "watch_limit", "state_temporary", "root_lost"}
+var Degradations = []string{"output_failing", "watch_limit", "state_temporary", "root_lost", "source_loss_held", "publish_failing", "publish_held"}
 
 var degradedDesc = prometheus.NewDesc("feedgen_degraded",
 	"1 while the daemon serves but is degraded in this way (see /healthz), else 0", []string{"what"}, nil)

@@ -60,6 +60,9 @@ func (d *Daemon) compressor() {
 		done := feedgen.CompactAll(todo, d.quit) // without the lock: regenerations go on
 		d.mu.Lock()
 		s := d.gen.Compressed(done)
+		if s != nil && d.loss.holding() {
+			s = nil // the generator's files are the held loss's (losshold.go)
+		}
 		if s != nil {
 			d.handler.Swap(s)
 		}

@@ -4,8 +4,9 @@ package pipeline
 // /healthz (serve.Options.Degraded), in the words of the log lines that
 // reported each: the output directory failing (retrying), folders polled
 // because the kernel refused watches, a temporary state instead of the
-// state directory, the source directory gone from its path. Each is also
-// logged once when it starts; this says whether it still holds.
+// state directory, the source directory gone from its path, a loss of most
+// articles held back, publishing to the buckets failing or held. Each is
+// also logged once when it starts; this says whether it still holds.
 func (d *Daemon) degraded() []string {
 	var out []string
 	d.out.mu.Lock()
@@ -26,5 +27,8 @@ func (d *Daemon) degraded() []string {
 	if d.gen.TemporaryState() {
 		out = append(out, "state_temporary")
 	}
-	return out
+	if d.loss.holding() {
+		out = append(out, "source_loss_held")
+	}
+	return append(out, d.pub.degraded()...)
 }

@@ -5,12 +5,16 @@ import (
 	"fmt"
 	"os"
 	"testing"
+
+	"feedgen/internal/s3test"
 )
 
-// TestMain stops the daemon the HTTP tests share, and lets more tests run
-// at once than -parallel's default (GOMAXPROCS, two cores in CI): most of
-// these tests wait, on debounce timers, on a daemon's background work, on
-// the network, and overlap well. -parallel, when given, wins.
+// TestMain stops the daemon the HTTP tests share and the S3-compatible
+// server of the -publish tests (started by the first of them), and lets
+// more tests run at once than -parallel's default (GOMAXPROCS, two cores
+// in CI): most of these tests wait, on debounce timers, on a daemon's
+// background work, on the network, and overlap well. -parallel, when
+// given, wins.
 //
 // Tests that count the process's goroutines and file descriptors
 // (TestAbuse, TestSoakShort) do not call t.Parallel, so they run before
@@ -26,7 +30,7 @@ func TestMain(m *testing.M) {
 			os.Exit(2)
 		}
 	}
-	code := m.Run()
+	code := s3test.Main(m) // runs the tests, then stops the S3 server if one was started
 	if err := stopShared(); err != nil {
 		fmt.Fprintf(os.Stderr, "shared daemon: %v\n", err)
 		if code == 0 {

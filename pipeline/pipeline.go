@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"feedgen/bucket"
 	"feedgen/diskout"
 	"feedgen/feedgen"
 	"feedgen/feedgen/config"
@@ -47,6 +48,9 @@ type BuildOptions struct {
 	PingTimeout time.Duration
 	// Precompress also writes NAME.gz and NAME.br beside every file.
 	Precompress bool
+	// Publish mirrors the output to object storage (publish.go); Out may
+	// then be "" (no directory).
+	Publish PublishOptions
 }
 
 // BuildResult is what a build did.
@@ -56,6 +60,8 @@ type BuildResult struct {
 	Written  int
 	Removed  int
 	Problems []feedgen.Problem
+	// Published is what the publish to object storage did.
+	Published bucket.Result
 }
 
 // Build reads Src once and writes every feed under Out. Bad articles do not
@@ -75,37 +81,57 @@ func Build(opts BuildOptions) (BuildResult, error) {
 	if opts.Strict {
 		g.CheckAll()
 	}
-	w, err := diskout.New(opts.Out, opts.Logger)
+	var w *diskout.Writer
+	var st *diskout.Stream
+	if opts.Out != "" || !opts.Publish.on() {
+		if w, err = diskout.New(opts.Out, opts.Logger); err != nil {
+			return r, err
+		}
+		// The state remembers what this build leaves in the output
+		// directory, so that the next one neither renders nor reads back
+		// a feed that did not change.
+		w.SetManifest(g.Outputs(w.Dir()))
+		if st, err = w.Begin(); err != nil {
+			return r, err
+		}
+	}
+	pub, err := startPublish(opts, g, serve.DefaultCacheControl)
 	if err != nil {
+		if st != nil {
+			st.Abort()
+		}
 		return r, err
 	}
-	// The state remembers what this build leaves in the output directory,
-	// so that the next one neither renders nor reads back a feed that did
-	// not change.
-	w.SetManifest(g.Outputs(w.Dir()))
-	st, err := w.Begin()
-	if err != nil {
-		return r, err
-	}
+	defer pub.abort() // after finish, does nothing
 	// Each file is written as soon as it is rendered and then dropped: a
 	// build holds a few feeds at a time, not the whole output. A file that
 	// cannot be written is reported by Finish; the others are still written.
 	var changed []string // feeds written, for -ping
 	pc := &precompressor{st: st, on: opts.Precompress}
-	keep := st.Keep
-	if opts.Precompress {
+	var keep func(path, etag string) bool
+	switch {
+	case st != nil && opts.Precompress:
 		keep = pc.keep
+	case st != nil:
+		keep = st.Keep
 	}
 	res := g.Emit(func(f *snapshot.File) {
 		if w := pc.put(f); w && opts.Ping && layout.IsFeed(f.Path) { // Finish returns Put's errors
 			changed = append(changed, f.Path)
 		}
-	}, keep)
-	wr, err := st.Finish()
-	err = errors.Join(err, pc.err())
-	r = BuildResult{Articles: g.Articles(), Feeds: res.Feeds, Written: wr.Written, Removed: wr.Removed, Problems: g.Problems()}
+		pub.put(f)
+	}, pub.keep(keep))
+	var wr diskout.Result
+	if st != nil {
+		wr, err = st.Finish()
+		err = errors.Join(err, pc.err())
+		changed = append(changed, st.RemovedPaths()...)
+	}
+	pr, perr := pub.finish(opts.Site.BaseURL)
+	err = errors.Join(err, perr)
+	r = BuildResult{Articles: g.Articles(), Feeds: res.Feeds, Written: wr.Written, Removed: wr.Removed, Problems: g.Problems(), Published: pr}
 	if err == nil && opts.Ping {
-		err = pingBuild(opts, append(changed, st.RemovedPaths()...))
+		err = pingBuild(opts, append(changed, pr.Changed...))
 	}
 	return r, err
 }
@@ -132,6 +158,11 @@ type ServeOptions struct {
 	// /metrics: on MetricsAddr when that is set, else on Addr.
 	Metrics     *metrics.Metrics
 	MetricsAddr string
+	// Publish mirrors what is served to object storage (publishd.go).
+	Publish PublishOptions
+	// HoldLoss, when positive, holds back a snapshot that lost most of the
+	// articles at once until they stay gone this long (losshold.go).
+	HoldLoss time.Duration
 }
 
 // Daemon serves the feeds of a source directory and keeps them current.
@@ -173,6 +204,10 @@ type Daemon struct {
 
 	// out follows the output directory's health (outkeeper.go).
 	out outKeeper
+	// pub publishes to the buckets, or is nil (publishd.go).
+	pub *pubKeeper
+	// loss holds back a snapshot that lost most articles (losshold.go).
+	loss lossHold
 }
 
 // Synced is closed once the daemon has read the whole source directory
@@ -196,6 +231,7 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 		opts: opts, log: log, reported: map[string]string{}, rescan: make(chan struct{}, 1),
 		compress: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
 		synced: make(chan struct{}), out: newOutKeeper(),
+		loss: lossHold{recheck: make(chan struct{}, 1)},
 	}
 	// The addresses are bound first: a port already taken fails here, in a
 	// moment, not after a first scan that takes minutes on a large archive.
@@ -234,6 +270,9 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 		if d.writer, err = diskout.New(opts.Out, log); err != nil {
 			return nil, err
 		}
+	}
+	if err := d.startPublishers(); err != nil {
+		return nil, err
 	}
 	wopts := opts.Watch
 	if wopts.Logger == nil {
@@ -291,6 +330,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	// compressed now, while the server already answers.
 	go d.compressor()
 	stopOut := d.startOutKeeper()
+	pctx, stopPub := context.WithCancel(ctx)
+	defer stopPub()
+	waitPub := d.runPublisher(pctx)
 	d.log.Info("serving", "addr", d.ln.Addr().String(), "src", d.opts.Src, "base_url", d.opts.Site.BaseURL)
 	batches := d.watcher.Batches()
 	var runErr error
@@ -302,6 +344,8 @@ loop:
 		case err := <-errc:
 			runErr = err
 			break loop
+		case <-d.loss.recheck:
+			_ = d.regenerate(nil, false) // publishes the held loss if it still stands
 		case <-d.rescan:
 			if err := d.regenerate(nil, true); err == nil {
 				d.syncedOnce.Do(func() { close(d.synced) })
@@ -317,7 +361,10 @@ loop:
 	}
 	d.watcher.Close()
 	d.stopCompressor()
+	d.stopLossHold()
 	stopOut()
+	stopPub()
+	waitPub()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := d.srv.Shutdown(sctx); err != nil && runErr == nil {
@@ -370,8 +417,12 @@ func (d *Daemon) regenerate(paths []string, full bool) error {
 	}
 	res := d.gen.Snapshot()
 	old := d.handler.Snapshot()
+	if d.holdLoss(old, res.Snapshot) { // losshold.go: the last good feeds stay published
+		return nil
+	}
 	d.handler.Swap(res.Snapshot)
 	d.announce(old, res.Snapshot) // WebSub: queued, never waited for
+	d.pub.signal()                // the buckets follow, then their hubs are told
 	wr := d.writeOut(res.Snapshot)
 	d.reportProblems()
 	st := res.Snapshot.Stats()

@@ -23,6 +23,9 @@ type precompressor struct {
 // put writes f and, when on, its two precompressed forms. It reports
 // whether f itself was written (it differed from what was on disk).
 func (p *precompressor) put(f *snapshot.File) bool {
+	if p.st == nil {
+		return false // no output directory (publishing only)
+	}
 	written, _ := p.st.Put(f) // the stream's Finish reports Put's errors
 	if !p.on || layout.AssetType(f.Path) != "" {
 		return written // images are compressed already

@@ -148,7 +148,9 @@ func (d *Daemon) announce(old, now *snapshot.Snapshot) {
 			topics = append(topics, websub.TopicURL(base, p))
 		}
 	}
-	d.pinger.Publish(topics)
+	if d.pub == nil { // with buckets, once the objects are there (publishd.go)
+		d.pinger.Publish(topics)
+	}
 	if d.hub != nil {
 		d.hub.Publish(contents)
 	}
@@ -172,8 +174,10 @@ func (d *Daemon) Hub() *websub.Hub { return d.hub }
 // the build wrote or removed, and waits for them (at most timeout).
 func pingBuild(opts BuildOptions, paths []string) error {
 	var topics []string
+	seen := map[string]bool{} // a feed both written and published is told once
 	for _, p := range paths {
-		if layout.IsFeed(p) {
+		if layout.IsFeed(p) && !seen[p] {
+			seen[p] = true
 			topics = append(topics, websub.TopicURL(opts.Site.BaseURL, p))
 		}
 	}

@@ -14,7 +14,11 @@ import (
 // is replacing waits for the snapshot that publishes the replacement.
 const staleWait = 10 * time.Second
 
-// retriedKey marks a request already served again after a stale lazy file.
+// retriedKey holds, in a request served again after a stale lazy file, the
+// time until which it may wait for newer snapshots: a daemon under a burst
+// of edits can publish one while the retried request renders, and the
+// request waits for the next one instead of failing, within staleWait of
+// its first try.
 type retriedKey struct{}
 
 // lazyEntry fills the entry of lazy file f: every coding is offered (its
@@ -31,9 +35,11 @@ func lazyEntry(e *entry, f *snapshot.File) {
 // A lazy file renders its bytes from the state, which a regeneration
 // updates before it publishes the snapshot with the new validators. A
 // request that falls in between gets snapshot.ErrStale: it waits for that
-// snapshot (bounded by staleWait) and is answered from it, so a client gets
-// the old or the new bytes, each with its own ETag, never a mix. Only if
-// no new snapshot comes does it get a 503 with Retry-After.
+// snapshot (bounded by staleWait from its first try, over as many
+// snapshots as a burst of edits publishes meanwhile) and is answered from
+// it, so a client gets the old or the new bytes, each with its own ETag,
+// never a mix. Only if no new snapshot comes does it get a 503 with
+// Retry-After.
 func (h *Handler) lazyBody(w http.ResponseWriter, r *http.Request, st *state, e *entry, cd coding) ([]byte, bool) {
 	b, err := lazyBytes(h.lazy, e.lazy, cd)
 	if err == nil {
@@ -47,20 +53,26 @@ func (h *Handler) lazyBody(w http.ResponseWriter, r *http.Request, st *state, e 
 		delete(hdr, k)
 	}
 	stale := errors.Is(err, snapshot.ErrStale)
-	if stale && r.Context().Value(retriedKey{}) == nil {
-		ch := *h.swapped.Load()
-		if h.state.Load() == st {
-			t := time.NewTimer(staleWait)
-			select {
-			case <-ch:
-			case <-t.C:
-			case <-r.Context().Done():
-			}
-			t.Stop()
+	if stale {
+		deadline, _ := r.Context().Value(retriedKey{}).(time.Time)
+		if deadline.IsZero() {
+			deadline = time.Now().Add(staleWait)
 		}
-		if h.state.Load() != st {
-			h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), retriedKey{}, true)))
-			return nil, false
+		if wait := time.Until(deadline); wait > 0 {
+			ch := *h.swapped.Load()
+			if h.state.Load() == st {
+				t := time.NewTimer(wait)
+				select {
+				case <-ch:
+				case <-t.C:
+				case <-r.Context().Done():
+				}
+				t.Stop()
+			}
+			if h.state.Load() != st {
+				h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), retriedKey{}, deadline)))
+				return nil, false
+			}
 		}
 	}
 	if !h.lazyFailing.Swap(true) {

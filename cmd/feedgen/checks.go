@@ -70,7 +70,7 @@ func checkServeFlags(addr, metricsAddr string, durations map[string]time.Duratio
 			return fmt.Errorf("-metrics-addr %s: the same as -addr; leave -metrics-addr out to serve /metrics on -addr", metricsAddr)
 		}
 	}
-	for _, name := range []string{"-poll", "-debounce", "-max-delay"} {
+	for _, name := range []string{"-poll", "-debounce", "-max-delay", "-hold-loss"} {
 		if d, ok := durations[name]; ok && d < 0 {
 			return fmt.Errorf("%s %v: want 0 or a positive duration", name, d)
 		}

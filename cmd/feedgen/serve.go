@@ -35,9 +35,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	quiet := fs.Duration("debounce", watch.DefaultQuiet, "regenerate once the directory has been quiet this long")
 	maxDelay := fs.Duration("max-delay", watch.DefaultMaxDelay, "regenerate at the latest this long after a change, even while changes go on")
 	cacheControl := fs.String("cache-control", "public, max-age=300", "Cache-Control header of feed responses")
+	holdLoss := fs.Duration("hold-loss", 10*time.Minute, "when the source loses most of its articles at once (a disk that did not mount), keep serving, writing and publishing the last good feeds until they stay gone this long (0: publish at once)")
 	metricsAddr := fs.String("metrics-addr", "", "serve /metrics (Prometheus) on this `address` instead of on -addr, e.g. to keep it private")
 	var ws websubFlags
 	ws.register(fs)
+	var pf publishFlags // -publish (publish.go)
+	pf.register(fs)
 	cmd := &cli.Command{Flags: fs, Synopsis: "feedgen serve [flags]", About: serveAbout}
 	if status, ok := cmd.Parse(args, stdout, stderr); !ok {
 		return status
@@ -46,7 +49,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, cmd.Usagef("unexpected argument %q", fs.Arg(0)))
 		return cli.ExitUsage
 	}
-	if err := checkServeFlags(*addr, *metricsAddr, map[string]time.Duration{"-poll": *poll, "-debounce": *quiet, "-max-delay": *maxDelay}); err != nil {
+	if err := checkServeFlags(*addr, *metricsAddr, map[string]time.Duration{"-poll": *poll, "-debounce": *quiet, "-max-delay": *maxDelay, "-hold-loss": *holdLoss}); err != nil {
 		fmt.Fprintln(stderr, "feedgen serve:", err)
 		return cli.ExitUsage
 	}
@@ -56,6 +59,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return cli.ExitUsage
 	}
 	cfg, derived, err := c.site(fs, baseFromAddr(*addr))
+	if err != nil {
+		fmt.Fprintln(stderr, "feedgen serve:", err)
+		return cli.ExitUsage
+	}
+	popts, err := pf.options(fs, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "feedgen serve:", err)
 		return cli.ExitUsage
@@ -77,7 +85,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		log.Info("site configuration", "file", file)
 	}
 	m := metrics.New()
-	d, err := pipeline.NewDaemon(pipeline.ServeOptions{WebSub: wopts,
+	d, err := pipeline.NewDaemon(pipeline.ServeOptions{WebSub: wopts, Publish: popts, HoldLoss: *holdLoss,
 		Metrics: m, MetricsAddr: *metricsAddr,
 		Src: c.src, Site: cfg, Addr: *addr, Out: *out, CacheControl: *cacheControl, Logger: log, State: c.stateDir(fs, log, &cfg),
 		Watch: watch.Options{Quiet: *quiet, MaxDelay: *maxDelay, Poll: *poll},

@@ -1,0 +1,339 @@
+// Package s3test starts a real S3-compatible server for tests: SeaweedFS's
+// weed (scripts/install-weed.sh builds it), on loopback ports chosen free,
+// with a temporary data directory and one identity, once per test binary.
+// Tests ask for it with Need, which skips them when the binary is missing
+// (fails them under FEEDGEN_REQUIRE_WEED=1, as CI sets); the package's
+// TestMain calls Main, which stops the server at the end.
+package s3test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+)
+
+// Version is the SeaweedFS module version scripts/install-weed.sh builds.
+const Version = "v0.0.0-20261109003541-7506e5f91cd6"
+
+// The identity the server knows.
+const (
+	AccessKey = "feedgen-test"
+	SecretKey = "feedgen-test-secret"
+)
+
+// Server is a running weed.
+type Server struct {
+	// Endpoint is the S3 endpoint, http://127.0.0.1:PORT.
+	Endpoint string
+	cmd      *exec.Cmd
+	dir      string
+	exited   chan struct{}
+	buckets  atomic.Int64
+	sockets  []string
+}
+
+var (
+	once    sync.Once
+	started *Server
+	failed  error
+)
+
+// Binary is the weed binary: $FEEDGEN_WEED, else the one
+// scripts/install-weed.sh caches; "" when there is none.
+func Binary() string {
+	if p := os.Getenv("FEEDGEN_WEED"); p != "" {
+		return p
+	}
+	cache := os.Getenv("XDG_CACHE_HOME")
+	if cache == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return ""
+		}
+		cache = filepath.Join(home, ".cache")
+	}
+	p := filepath.Join(cache, "feedgen-weed", "weed-"+Version)
+	if _, err := os.Stat(p); err != nil {
+		return ""
+	}
+	return p
+}
+
+// Need returns the package's server, starting it on first use. Without a
+// binary the test is skipped, or fails under FEEDGEN_REQUIRE_WEED=1.
+func Need(tb testing.TB) *Server {
+	tb.Helper()
+	bin := Binary()
+	if bin == "" {
+		if os.Getenv("FEEDGEN_REQUIRE_WEED") == "1" {
+			tb.Fatal("no weed binary (run scripts/install-weed.sh, or set FEEDGEN_WEED) and FEEDGEN_REQUIRE_WEED=1")
+		}
+		tb.Skip("no weed binary: run scripts/install-weed.sh (or set FEEDGEN_WEED) to run the object storage tests")
+	}
+	once.Do(func() { started, failed = start(bin) })
+	if failed != nil {
+		tb.Fatal(failed)
+	}
+	return started
+}
+
+// Main runs the tests and stops the server if one was started.
+func Main(m *testing.M) int {
+	code := m.Run()
+	if started != nil {
+		started.stop()
+	}
+	return code
+}
+
+// freePorts returns n distinct loopback ports that were free a moment ago.
+func freePorts(n int) ([]int, error) {
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	var ports []int
+	for len(ports) < n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+// identities is the server's S3 configuration: one identity allowed
+// everything.
+const identities = `{"identities":[{"name":"feedgen","credentials":[{"accessKey":"` + AccessKey + `","secretKey":"` + SecretKey + `"}],"actions":["Admin","Read","Write","List","Tagging"]}]}`
+
+func start(bin string) (*Server, error) {
+	dir, err := os.MkdirTemp("", "feedgen-weed-")
+	if err != nil {
+		return nil, err
+	}
+	conf := filepath.Join(dir, "s3.json")
+	if err := os.WriteFile(conf, []byte(identities), 0o600); err != nil {
+		return nil, err
+	}
+	data := filepath.Join(dir, "data")
+	if err := os.Mkdir(data, 0o755); err != nil {
+		return nil, err
+	}
+	p, err := freePorts(8)
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"server", "-s3", "-dir=" + data, "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+		"-master.port=" + strconv.Itoa(p[0]), "-master.port.grpc=" + strconv.Itoa(p[1]),
+		"-volume.port=" + strconv.Itoa(p[2]), "-volume.port.grpc=" + strconv.Itoa(p[3]),
+		"-filer.port=" + strconv.Itoa(p[4]), "-filer.port.grpc=" + strconv.Itoa(p[5]),
+		"-s3.port=" + strconv.Itoa(p[6]), "-s3.port.grpc=" + strconv.Itoa(p[7]),
+		"-s3.port.iceberg=0", "-s3.port.lance=0", "-s3.config=" + conf,
+		"-filer.localSocket=" + filepath.Join(dir, "filer.sock"), "-s3.localSocket=" + filepath.Join(dir, "s3.sock"),
+		"-master.telemetry=false", "-master.volumeSizeLimitMB=64", "-volume.max=400",
+		"-volume.preStopSeconds=0",
+	}
+	logf, err := os.Create(filepath.Join(dir, "weed.log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr, cmd.Dir = logf, logf, dir
+	// Each bucket is a collection of its own, for which the master grows
+	// seven volumes by default: a few buckets would take every volume
+	// slot. One at a time, as weed mini does, lets every test have its
+	// bucket (volumes are sparse files).
+	cmd.Env = append(os.Environ(), "WEED_MASTER_VOLUME_GROWTH_COPY_1=1")
+	dieWithParent(cmd)
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, fmt.Errorf("starting weed: %w", err)
+	}
+	s := &Server{Endpoint: "http://127.0.0.1:" + strconv.Itoa(p[6]), cmd: cmd, dir: dir, exited: make(chan struct{}),
+		// The gRPC sockets weed makes in /tmp whatever its flags say.
+		sockets: []string{
+			fmt.Sprintf("/tmp/seaweedfs-master-grpc-%d.sock", p[1]), fmt.Sprintf("/tmp/seaweedfs-volume-grpc-%d.sock", p[3]),
+			fmt.Sprintf("/tmp/seaweedfs-filer-grpc-%d.sock", p[5]), fmt.Sprintf("/tmp/seaweedfs-s3-grpc-%d.sock", p[7]),
+		}}
+	go func() {
+		_ = cmd.Wait()
+		logf.Close()
+		close(s.exited)
+	}()
+	if err := s.ready(3 * time.Minute); err != nil {
+		s.stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// ready waits until the server answers S3 requests with the identity. An
+// external process announces nothing: it is polled, every 100 ms.
+func (s *Server) ready(timeout time.Duration) error {
+	cl, err := s.Client(nil)
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(timeout)
+	probe := "probe-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	var last error
+	for time.Now().Before(deadline) {
+		select {
+		case <-s.exited:
+			return fmt.Errorf("weed exited while starting:\n%s", s.logTail())
+		default:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		last = cl.MakeBucket(ctx, probe, minio.MakeBucketOptions{})
+		if c := minio.ToErrorResponse(last).Code; c == "BucketAlreadyOwnedByYou" || c == "BucketAlreadyExists" {
+			last = nil // an earlier attempt made it
+		}
+		if last == nil {
+			// A write needs the volume servers as well as the gateway.
+			_, last = cl.PutObject(ctx, probe, "x", bytes.NewReader([]byte("x")), 1, minio.PutObjectOptions{})
+		}
+		cancel()
+		if last == nil {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("weed did not answer within %s: %v\n%s", timeout, last, s.logTail())
+}
+
+func (s *Server) logTail() string {
+	b, _ := os.ReadFile(filepath.Join(s.dir, "weed.log"))
+	if len(b) > 4000 {
+		b = b[len(b)-4000:]
+	}
+	return string(b)
+}
+
+// stop kills the server: its data is thrown away, and a graceful stop
+// takes weed about 15 seconds. What it would have cleaned up, its
+// temporary directory and its sockets, is removed here.
+func (s *Server) stop() {
+	_ = s.cmd.Process.Kill()
+	<-s.exited
+	_ = os.RemoveAll(s.dir)
+	for _, p := range s.sockets {
+		_ = os.Remove(p)
+	}
+}
+
+// URL is the endpoint parsed.
+func (s *Server) URL() *url.URL {
+	u, _ := url.Parse(s.Endpoint) // made by start: valid
+	return u
+}
+
+// Client is an S3 client of the server with the identity, its requests
+// carried by rt (nil: the default transport).
+func (s *Server) Client(rt http.RoundTripper) (*minio.Client, error) {
+	return minio.New(strings.TrimPrefix(s.Endpoint, "http://"), &minio.Options{
+		Creds: credentials.NewStaticV4(AccessKey, SecretKey, ""), Region: "us-east-1",
+		BucketLookup: minio.BucketLookupPath, Transport: rt,
+	})
+}
+
+// Bucket makes a new, empty bucket whose name starts with prefix (lower
+// case letters and hyphens) and is unique in this server's life.
+func (s *Server) Bucket(tb testing.TB, prefix string) string {
+	tb.Helper()
+	name := fmt.Sprintf("%s-%d-%d", prefix, os.Getpid()%100000, s.buckets.Add(1))
+	cl, err := s.Client(nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cl.MakeBucket(context.Background(), name, minio.MakeBucketOptions{}); err != nil {
+		tb.Fatalf("making bucket %s: %v", name, err)
+	}
+	return name
+}
+
+// Env sets, for the test, the AWS variables that point feedgen at the
+// server with its identity, and clears the others.
+func (s *Server) Env(t testing.TB) {
+	t.Helper()
+	for _, v := range []string{"AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION"} {
+		t.Setenv(v, "")
+	}
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_ACCESS_KEY_ID", AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", SecretKey)
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_ENDPOINT_URL_S3", s.Endpoint)
+}
+
+// Counter is an http.RoundTripper that counts the S3 requests it carries,
+// by kind.
+type Counter struct {
+	Next http.RoundTripper
+	mu   sync.Mutex
+	n    map[string]int
+}
+
+// Kinds of request a Counter tells apart.
+const (
+	PUT    = "PUT"
+	DELETE = "DELETE" // a DELETE, or a POST ?delete of many keys
+	LIST   = "LIST"   // a GET of the bucket (one page of a listing)
+	GET    = "GET"    // an object read, a HEAD, or any other request
+)
+
+// RoundTrip counts req and sends it on.
+func (c *Counter) RoundTrip(req *http.Request) (*http.Response, error) {
+	kind := GET
+	q := req.URL.Query()
+	switch {
+	case req.Method == http.MethodPut:
+		kind = PUT
+	case req.Method == http.MethodDelete, req.Method == http.MethodPost && q.Has("delete"):
+		kind = DELETE
+	case req.Method == http.MethodGet && strings.Count(strings.Trim(req.URL.Path, "/"), "/") == 0 && !q.Has("location"):
+		kind = LIST
+	}
+	c.mu.Lock()
+	if c.n == nil {
+		c.n = map[string]int{}
+	}
+	c.n[kind]++
+	c.mu.Unlock()
+	next := c.Next
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	return next.RoundTrip(req)
+}
+
+// Take returns the counts so far and starts again from zero.
+func (c *Counter) Take() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.n
+	c.n = nil
+	if n == nil {
+		n = map[string]int{}
+	}
+	return n
+}
