@@ -12,13 +12,14 @@ import (
 // TestMain stops the daemon the HTTP tests share and the S3-compatible
 // server of the -publish tests (started by the first of them), and lets
 // more tests run at once than -parallel's default (GOMAXPROCS, two cores
-// in CI): most of
-// these tests wait, on debounce timers, on a daemon's background work, on
-// the network, and overlap well. -parallel, when given, wins.
+// in CI): most of these tests wait, on debounce timers, on a daemon's
+// background work, on the network, and overlap well. -parallel, when
+// given, wins.
 //
 // Tests that count the process's goroutines and file descriptors
 // (TestAbuse, TestSoakShort) do not call t.Parallel, so they run before
-// all others, alone; so does TestArchivePagesInChromium (see there).
+// all others, alone; so does TestArchivePagesInChromium when screenshots
+// are kept (see there).
 func TestMain(m *testing.M) {
 	flag.Parse()
 	set := false
