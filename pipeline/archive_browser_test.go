@@ -26,7 +26,7 @@ func TestArchivePagesInChromium(t *testing.T) {
 	// names, this test runs first, alone, so that they are overwritten by
 	// the index's, never mixed with them. Elsewhere each test has its own.
 	if os.Getenv("FEEDGEN_SCREENSHOTS") == "" {
-		t.Parallel()
+		parallel(t)
 	}
 	src := t.TempDir()
 	copyDir(t, seedsDir, src)

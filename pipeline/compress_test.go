@@ -23,7 +23,7 @@ import (
 // change the gzip form follows the identity one, and a file whose bytes
 // did not change stays the same file with the same Last-Modified.
 func TestDaemonAnswersBeforeCompressing(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	src := t.TempDir()
 	copyDir(t, seedsDir, src)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -244,7 +244,7 @@ func killAfter(t *testing.T, cmd *exec.Cmd, delay time.Duration) bool {
 }
 
 func TestCrashSafety(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	if testing.Short() {
 		t.Skip("builds and kills the binary many times")
 	}

@@ -523,7 +523,7 @@ func compareWithBuild(t *testing.T, td *testDaemon, fz *fuzzer, round string) {
 //
 //	go test -run TestRandomOpsServeEqualsBuild -ops 5000 -timeout 1h ./pipeline/
 func TestRandomOpsServeEqualsBuild(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	// The four runs are independent (a source, a daemon and a state each)
 	// and spend much of their time waiting for the daemon: they overlap.
 	runAtOnce(t, []subtest{

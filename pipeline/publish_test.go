@@ -140,7 +140,7 @@ func (e *s3env) stat(t testing.TB, b, key string) minio.ObjectInfo {
 // nothing changed sends no request; an edit uploads what it rewrites on
 // disk; the hook gets the changed URLs; an emptied source deletes nothing.
 func TestBuildPublish(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	e := newS3env(t)
 	src, out, state := t.TempDir(), t.TempDir(), t.TempDir()
 	writeArticles(t, src, 30)
@@ -367,7 +367,7 @@ func waitPublished(t testing.TB, d *Daemon, what string, cond func() bool) {
 // reported by /healthz and one log line naming the flag, and nothing is
 // deleted.
 func TestServePublish(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	e := newS3env(t)
 	src := t.TempDir()
 	posts := filepath.Join(src, "posts") // one rename empties the source at once
