@@ -263,6 +263,7 @@ func jsonItems(t *testing.T, s *snapshot.Snapshot, p string) map[string]map[stri
 // hangs, that the good articles are always published and that all output
 // passes the spec checks.
 func TestAdversarial(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("writes a 50 MiB file")
 	}
@@ -364,6 +365,7 @@ func manyNames(n int) []byte {
 // is either refused with a reason naming categories, or published with
 // bounded output that passes the spec checks.
 func TestAdversarialManyCategories(t *testing.T) {
+	t.Parallel()
 	data := manyNames(10000)
 	a, err := article.Parse("many.txt", data, testOpts)
 	if err == nil && len(a.Categories) == 10000 {
@@ -399,6 +401,7 @@ func TestAdversarialManyCategories(t *testing.T) {
 // rather than published into feeds that fail the spec checks (found by
 // FuzzParse: testdata/fuzz/FuzzParse/1cf93b15172f0ce7).
 func TestDateYearRange(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		file, date, err string
 	}{
@@ -426,6 +429,7 @@ func TestDateYearRange(t *testing.T) {
 // URL, as feed ids must be (found by FuzzParse:
 // testdata/fuzz/FuzzParse/a30c80cda26b1745).
 func TestLinkIsCanonical(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ line, want string }{
 		{"<//0>", "https://0/"},
 		{"<https://news.example.com>", "https://news.example.com/"},

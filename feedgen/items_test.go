@@ -47,6 +47,7 @@ func checkAgainstFresh(t *testing.T, what, dir string, g *Generator) {
 // back is parsed like any change. The state must hold the put back's header
 // in this run and after its event, which finds the stamp it already has.
 func TestItemOfFilePutBack(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, dir, "other.txt", post("other", "2024-01-01 08:00:00 +0800", "alpha", "x", "https://news.example.com/o"))
 	writeFile(t, dir, "a.txt", itemCaseA)
@@ -79,6 +80,7 @@ func TestItemOfFilePutBack(t *testing.T) {
 // other, an entry dated after its feed (TestCrashSafety/Serve saw that
 // once, its daemon's articles rewritten every 20 ms).
 func TestItemOfOtherBytesAtSameStamp(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, dir, "other.txt", post("other", "2024-01-01 08:00:00 +0800", "alpha", "x", "https://news.example.com/o"))
 	writeFile(t, dir, "a.txt", itemCaseA)
