@@ -20,7 +20,6 @@ var longFirst = []string{
 	"TestIndexInChromium",
 	"TestArchivePagesInChromium",
 	"TestServePublish",
-	"TestAbuse",
 	"TestDaemonEndToEnd",
 	"TestBuildPrecompress",
 }

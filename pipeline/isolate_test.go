@@ -21,10 +21,11 @@ const isolatedEnv = "FEEDGEN_TEST_OWN_PROCESS"
 //
 // It is for the tests that count the process's goroutines and file
 // descriptors (TestAbuse, TestSoakShort): in a process of their own the
-// counts are theirs whatever else runs, so they need not run alone, before
-// every other test of the package, as they did; they run in parallel with
-// the rest. In the started binary every other test skips, so that a -run
-// pattern that matches several of them starts no further binary.
+// counts are theirs whatever else the package's binary does meanwhile
+// (other tests, the object storage server it starts in the background),
+// so TestSoakShort runs in parallel with the others. In the started binary
+// every other test skips, so that a -run pattern that matches several
+// tests starts no further binary.
 func runOwnProcess(t *testing.T) bool {
 	t.Helper()
 	if own := os.Getenv(isolatedEnv); own != "" {
@@ -33,7 +34,6 @@ func runOwnProcess(t *testing.T) bool {
 		}
 		return false
 	}
-	parallel(t)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatalf("finding the test binary: %v", err)

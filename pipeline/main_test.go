@@ -17,11 +17,12 @@ import (
 // Most of these tests wait, on debounce timers, on a daemon's background
 // work, on the network, and overlap well. -parallel, when given, wins.
 //
-// Tests that count the process's goroutines and file descriptors
+// The tests that count the process's goroutines and file descriptors
 // (TestAbuse, TestSoakShort) run in a test binary of their own
-// (runOwnProcess), in parallel with the others. TestArchivePagesInChromium
-// does not call t.Parallel when screenshots are kept (see there), so it
-// then runs before all others, alone.
+// (runOwnProcess); TestSoakShort in parallel with the others, TestAbuse,
+// which bounds the answer time of a daemon under abuse, before all others,
+// alone, and so does TestArchivePagesInChromium when screenshots are kept
+// (see there).
 func TestMain(m *testing.M) {
 	flag.Parse()
 	flag.Visit(func(f *flag.Flag) {

@@ -29,6 +29,7 @@ func TestSoakShort(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("counts file descriptors in /proc/self/fd")
 	}
+	parallel(t)
 	if runOwnProcess(t) {
 		return
 	}
