@@ -105,23 +105,6 @@ func (e *s3env) get(t testing.TB, b, key string) []byte {
 	return body
 }
 
-// warm writes and deletes an object in bucket b, so that the store has
-// made what it makes for a bucket's first write.
-func (e *s3env) warm(t testing.TB, b string) {
-	t.Helper()
-	cl, err := e.srv.Client(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if _, err := cl.PutObject(ctx, b, "warm", bytes.NewReader([]byte("x")), 1, minio.PutObjectOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := cl.RemoveObject(ctx, b, "warm", minio.RemoveObjectOptions{}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func (e *s3env) stat(t testing.TB, b, key string) minio.ObjectInfo {
 	t.Helper()
 	cl, err := e.srv.Client(nil)
