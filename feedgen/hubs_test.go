@@ -11,6 +11,7 @@ import (
 
 	"feedgen/feedgen/config"
 	"feedgen/internal/feedcheck"
+	"feedgen/internal/sitetest"
 )
 
 // TestHubDiscovery: with hubs configured every feed names them as WebSub
@@ -19,14 +20,14 @@ import (
 // heard of hubs.
 func TestHubDiscovery(t *testing.T) {
 	hubs := []string{"https://hub.example.net/", "https://feeds.example.com/websub"}
-	cfg := testConfig(t)
+	cfg := sitetest.Config(t)
 	cfg.Hubs = append([]string(nil), hubs...)
 	cfg.Hubs = append(cfg.Hubs, hubs[0]) // a repeat is dropped
 	if err := cfg.Normalize(); err != nil {
 		t.Fatal(err)
 	}
 	_, s := generate(t, filepath.Join("..", "seeds"), cfg)
-	_, plain := generate(t, filepath.Join("..", "seeds"), testConfig(t))
+	_, plain := generate(t, filepath.Join("..", "seeds"), sitetest.Config(t))
 	feeds := 0
 	for _, p := range s.Paths() {
 		body := s.Get(p).Body
@@ -94,7 +95,7 @@ func TestHubDiscovery(t *testing.T) {
 func TestHubsChangeRerenders(t *testing.T) {
 	src, state := filepath.Join("..", "seeds"), t.TempDir()
 	for _, hubs := range [][]string{nil, {"https://hub.example.net/"}, nil} {
-		cfg := testConfig(t)
+		cfg := sitetest.Config(t)
 		cfg.Hubs = hubs
 		g, err := New(src, cfg, Options{StateDir: state})
 		if err != nil {

@@ -3,6 +3,7 @@ package feedgen
 import (
 	"errors"
 
+	"feedgen/feedgen/internal/parallel"
 	"feedgen/snapshot"
 )
 
@@ -59,7 +60,7 @@ func (g *Generator) renderAll(emit func(*snapshot.File)) int {
 		g.log.Error("state: planning failed", "err", err)
 	}
 	rendered := g.out.render(jobs, emit)
-	rendered += g.arch.render(emit)
+	rendered += g.arch.Render(emit)
 	g.out.remember(jobs)
 	g.out.site()
 	g.assets.flush()
@@ -108,7 +109,7 @@ func (g *Generator) Uncompressed() []*snapshot.File {
 // for a whole pass, which at start-up takes seconds.
 func CompactAll(files []*snapshot.File, stop <-chan struct{}) map[*snapshot.File]*snapshot.File {
 	out := make([]*snapshot.File, len(files))
-	parallel(len(files), func(i int) {
+	parallel.Run(len(files), func(i int) {
 		select {
 		case <-stop:
 			return
@@ -147,6 +148,6 @@ func (g *Generator) Compressed(done map[*snapshot.File]*snapshot.File) *snapshot
 // eachFile calls fn with the slot of every current file.
 func (g *Generator) eachFile(fn func(**snapshot.File)) {
 	g.out.eachFile(fn)
-	g.arch.eachFile(fn)
+	g.arch.EachFile(fn)
 	g.assets.eachFile(fn)
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"feedgen/feedgen/article"
+	"feedgen/feedgen/internal/parallel"
 	"feedgen/index"
 	"feedgen/source"
 )
@@ -263,7 +264,7 @@ func (s *scanner) sortOut(batch []candidate) (todo []candidate, seen []uint64, e
 		return nil, nil, err
 	}
 	same := make([]bool, len(batch))
-	parallelIO(len(batch), func(i int) {
+	parallel.IO(len(batch), func(i int) {
 		if has[i] {
 			fi, err := os.Lstat(filepath.Join(s.abs, filepath.FromSlash(batch[i].rel)))
 			same[i] = err == nil && fi.Mode().IsRegular() && source.StampOf(fi) == known[i].stamp
@@ -284,7 +285,7 @@ func (s *scanner) readHeaders(todo []candidate) []article.HeaderRead {
 	sort.Slice(todo, func(i, j int) bool { return todo[i].rel < todo[j].rel })
 	todo = slices.CompactFunc(todo, func(a, b candidate) bool { return a.rel == b.rel })
 	results := make([]article.HeaderRead, len(todo))
-	parallelIO(len(todo), func(i int) {
+	parallel.IO(len(todo), func(i int) {
 		results[i] = s.rd.ReadHeader(todo[i].rel)
 	})
 	return results

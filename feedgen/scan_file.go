@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"feedgen/feedgen/article"
+	"feedgen/feedgen/internal/parallel"
 	"feedgen/index"
 	"feedgen/source"
 )
@@ -290,7 +291,7 @@ func (s *scanner) check() int {
 		}
 		errs := make([]error, len(todo))
 		stamps := make([]source.Stamp, len(todo))
-		parallel(len(todo), func(i int) {
+		parallel.Run(len(todo), func(i int) {
 			data, st, err := s.rd.ReadWhole(todo[i])
 			if err == nil {
 				_, err = article.Parse(todo[i], data, s.rd.Options())

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"feedgen/feedgen/config"
+	"feedgen/internal/sitetest"
 )
 
 // stateCorpus writes a small archive: several categories and tags, a
@@ -81,7 +82,7 @@ func sameFiles(t *testing.T, what string, got, want map[string]string) {
 func TestStateChangesNothingPublished(t *testing.T) {
 	dir, state := t.TempDir(), t.TempDir()
 	stateCorpus(t, dir, 120)
-	cfg := testConfig(t)
+	cfg := sitetest.Config(t)
 	cfg.Limit = 10
 	want, wantProbs := fresh(t, dir, cfg)
 	if len(wantProbs) != 2 {
@@ -107,7 +108,7 @@ func TestStateChangesNothingPublished(t *testing.T) {
 func TestStatePicksUpChangesWhileStopped(t *testing.T) {
 	dir, state := t.TempDir(), t.TempDir()
 	stateCorpus(t, dir, 60)
-	cfg := testConfig(t)
+	cfg := sitetest.Config(t)
 	cfg.Limit = 8
 	withState(t, dir, state, cfg, nil)
 
@@ -141,7 +142,7 @@ func TestStatePicksUpChangesWhileStopped(t *testing.T) {
 func TestDamagedStateIsRebuilt(t *testing.T) {
 	dir := t.TempDir()
 	stateCorpus(t, dir, 40)
-	cfg := testConfig(t)
+	cfg := sitetest.Config(t)
 	cfg.Limit = 5
 	want, _ := fresh(t, dir, cfg)
 	cases := []struct {
@@ -197,7 +198,7 @@ func TestDamagedStateIsRebuilt(t *testing.T) {
 func TestStateUpdatesWhileRunning(t *testing.T) {
 	dir, state := t.TempDir(), t.TempDir()
 	stateCorpus(t, dir, 50)
-	cfg := testConfig(t)
+	cfg := sitetest.Config(t)
 	cfg.Limit = 6
 	g, err := New(dir, cfg, Options{StateDir: state})
 	if err != nil {
@@ -229,7 +230,7 @@ func TestStateUpdatesWhileRunning(t *testing.T) {
 func TestStateAfterFreshCheckout(t *testing.T) {
 	dir, state := t.TempDir(), t.TempDir()
 	stateCorpus(t, dir, 40)
-	cfg := testConfig(t)
+	cfg := sitetest.Config(t)
 	cfg.Limit = 5
 	want, _, _ := withState(t, dir, state, cfg, nil)
 	later := time.Now().Add(time.Hour)
