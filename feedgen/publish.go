@@ -35,7 +35,17 @@ func (g *Generator) Snapshot() Result {
 func (g *Generator) Emit(emit func(*snapshot.File), keep func(path, etag string) bool) Result {
 	g.keep = keep
 	defer func() { g.keep = nil }()
+	// A build renders every feed and archive document at once: in bulk,
+	// its commits do not each wait for the disk and the pages its reads
+	// map stay within the index's budget instead of being dropped after
+	// every document (index.Index.Bulk). Rendering goes on without it.
+	if err := g.ix.Bulk(true); err != nil {
+		g.log.Warn("state: cannot start a bulk write", "err", err)
+	}
 	rendered := g.renderAll(emit)
+	if err := g.ix.Bulk(false); err != nil {
+		g.log.Error("state: cannot finish a bulk write", "err", err)
+	}
 	emit(g.out.indexFile)
 	emit(g.out.opmlFile)
 	for _, f := range g.out.listFiles {
