@@ -77,7 +77,7 @@ func TestLoadEqualsPut(t *testing.T) {
 	}
 	wantMonths := want.TakeMonths()
 	wantRecs := dump(t, want)
-	for _, budget := range []int{1 << 30, 4 << 10} {
+	for _, budget := range []int{64 << 20, 4 << 10} {
 		t.Run(fmt.Sprint("budget ", budget), func(t *testing.T) {
 			defer func(b int) { loadBudget = b }(loadBudget)
 			loadBudget = budget
