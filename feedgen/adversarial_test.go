@@ -13,6 +13,7 @@ import (
 	"feedgen/feedgen/article"
 	"feedgen/feedgen/config"
 	"feedgen/internal/feedcheck"
+	"feedgen/internal/sitetest"
 	"feedgen/snapshot"
 )
 
@@ -270,7 +271,7 @@ func TestAdversarial(t *testing.T) {
 	dir, cases := buildAdversarial(t)
 	for _, limit := range []int{0, config.DefaultLimit} {
 		t.Run(fmt.Sprintf("limit=%d", limit), func(t *testing.T) {
-			cfg := testConfig(t)
+			cfg := sitetest.Config(t)
 			cfg.Limit = limit
 			g, s := runGenerator(t, dir, cfg, 60*time.Second)
 
@@ -374,7 +375,7 @@ func TestAdversarialManyCategories(t *testing.T) {
 	dir := t.TempDir()
 	advWrite(t, dir, "many.txt", data)
 	advWrite(t, dir, "good.txt", []byte("---\ntitle: good\ndate: 2001-01-01\n---\n<p>x</p>\n"))
-	g, s := runGenerator(t, dir, testConfig(t), 60*time.Second)
+	g, s := runGenerator(t, dir, sitetest.Config(t), 60*time.Second)
 	items := jsonItems(t, s, "/feed.json")
 	if items["good"] == nil {
 		t.Error("good article not published")

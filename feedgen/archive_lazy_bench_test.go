@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"feedgen/internal/sitetest"
 	"feedgen/snapshot"
 )
 
@@ -30,7 +31,7 @@ func BenchmarkLazyArchiveColdRequest(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	cfg := testConfig(b)
+	cfg := sitetest.Config(b)
 	cfg.Limit, cfg.Archive = 10, true
 	g, err := New(dir, cfg, Options{LazyArchives: true})
 	if err != nil {

@@ -77,8 +77,8 @@ func TestArchiveLazy(t *testing.T) {
 	}
 	s := g.Snapshot().Snapshot
 	docs := archiveLazy(t, "first run", s) / 3
-	if docs < 10 || g.arch.rendered != docs {
-		t.Fatalf("first run: %d archive documents, %d rendered; want at least 10, all rendered", docs, g.arch.rendered)
+	if docs < 10 || g.arch.Rendered() != docs {
+		t.Fatalf("first run: %d archive documents, %d rendered; want at least 10, all rendered", docs, g.arch.Rendered())
 	}
 	sameFiles(t, "first run", lazyContents(t, s), want)
 	g.Close()
@@ -94,8 +94,8 @@ func TestArchiveLazy(t *testing.T) {
 		t.Fatal(err)
 	}
 	s = g.Snapshot().Snapshot
-	if g.arch.rendered != 0 {
-		t.Errorf("warm start rendered %d archive documents, want none", g.arch.rendered)
+	if g.arch.Rendered() != 0 {
+		t.Errorf("warm start rendered %d archive documents, want none", g.arch.Rendered())
 	}
 	sameFiles(t, "warm start, scanned", lazyContents(t, s), want)
 
@@ -112,8 +112,8 @@ func TestArchiveLazy(t *testing.T) {
 	a.write(t, dir, "改过的标题")
 	g.Update([]string{filepath.Join(dir, a.rel)})
 	s = g.Snapshot().Snapshot
-	if g.arch.rendered != 3 {
-		t.Errorf("an edit rendered %d archive documents, want 3", g.arch.rendered)
+	if g.arch.Rendered() != 3 {
+		t.Errorf("an edit rendered %d archive documents, want 3", g.arch.Rendered())
 	}
 	want, _ = fresh(t, dir, cfg)
 	sameFiles(t, "after an edit", lazyContents(t, s), want)

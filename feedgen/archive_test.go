@@ -12,8 +12,10 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
+	"feedgen/feedgen/archive"
 	"feedgen/feedgen/config"
 	"feedgen/internal/feedcheck"
+	"feedgen/internal/sitetest"
 	"feedgen/layout"
 	"feedgen/snapshot"
 )
@@ -51,7 +53,7 @@ func archCorpus(t *testing.T, dir string, n int) []archArticle {
 }
 
 func archConfig(t *testing.T, limit int) config.Config {
-	cfg := testConfig(t)
+	cfg := sitetest.Config(t)
 	cfg.Limit, cfg.Archive = limit, true
 	return cfg
 }
@@ -173,7 +175,7 @@ func TestArchiveChainsPartition(t *testing.T) {
 		if strings.Contains(files[layout.OPMLPath], "/archive/") {
 			t.Error("the OPML list names archive documents")
 		}
-		if first, last, n := (&Generator{arch: newArchiver(nil, false)}).ArchiveSpan(layout.FeedKey{}); n != 0 || !first.IsZero() || !last.IsZero() {
+		if first, last, n := (&Generator{arch: archive.NewDocs(archive.Env{}, false)}).ArchiveSpan(layout.FeedKey{}); n != 0 || !first.IsZero() || !last.IsZero() {
 			t.Error("ArchiveSpan of nothing")
 		}
 		if span := "存档：2024-01 – 2024-07，共 7 个月"; limit == 1 && !strings.Contains(files[layout.IndexPath], span) {

@@ -2,39 +2,16 @@ package feedgen
 
 import (
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"feedgen/internal/feedcheck"
+	"feedgen/internal/sitetest"
 	"feedgen/layout"
 	"feedgen/snapshot"
 )
-
-var hrefRE = regexp.MustCompile(`href="([^"]*)"`)
-
-func blockHrefs(s string) []string {
-	var out []string
-	for _, m := range hrefRE.FindAllStringSubmatch(s, -1) {
-		out = append(out, m[1])
-	}
-	return out
-}
-
-// archiveBlockOf cuts the archive block out of a page ("" when none).
-func archiveBlockOf(page string) string {
-	i := strings.Index(page, `<p class="archive">`)
-	if i < 0 {
-		return ""
-	}
-	j := strings.Index(page[i:], "</details>")
-	if j < 0 {
-		return page[i:]
-	}
-	return page[i : i+j]
-}
 
 // checkArchivePages checks that the page of every feed links exactly the
 // Atom documents of its archive, newest first, the first link being the
@@ -61,7 +38,7 @@ func checkArchivePages(t *testing.T, step string, s *snapshot.Snapshot) {
 		}
 		want := docs[folder]
 		sort.Sort(sort.Reverse(sort.StringSlice(want)))
-		got := blockHrefs(archiveBlockOf(body))
+		got := sitetest.Hrefs(sitetest.ArchiveBlock(body))
 		if len(want) == 0 {
 			if len(got) > 0 {
 				t.Errorf("%s: %s has no archive but links %q", step, p, got)

@@ -1,6 +1,7 @@
 package feedgen
 
 import (
+	"feedgen/internal/sitetest"
 	"path/filepath"
 	"testing"
 )
@@ -14,7 +15,7 @@ func TestCompressedKeepsNewerFiles(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "a.md", post("甲", "2024-01-01 08:00:00 +0800", "caijing", "x", "http://e.example/a"))
 	writeFile(t, dir, "b.md", post("乙", "2024-01-02 08:00:00 +0800", "keji", "y", "http://e.example/b"))
-	g, _ := generate(t, dir, testConfig(t))
+	g, _ := generate(t, dir, sitetest.Config(t))
 
 	todo := g.Uncompressed()
 	if len(todo) == 0 {
@@ -58,7 +59,7 @@ func TestCompactAllStops(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, dir, "a.md", post("甲", "2024-01-01 08:00:00 +0800", "caijing", "x", "http://e.example/a"))
-	g, _ := generate(t, dir, testConfig(t))
+	g, _ := generate(t, dir, sitetest.Config(t))
 	todo := g.Uncompressed()
 	if len(todo) == 0 {
 		t.Fatal("nothing to compress after a first generation")

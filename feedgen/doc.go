@@ -16,21 +16,25 @@
 //     shows, its own fields and signature, and whether its bytes change;
 //   - itemRenderer (items.go) reads whole, cleans and renders the items the
 //     planner needs whose fragments the index does not keep yet;
-//   - archiver (archive.go, archive_render.go, archive_lazy.go) decides which
-//     months of each feed's archive change, renders their documents and,
-//     for a daemon, makes them lazy files;
-//   - output (output.go, pages.go) renders the changed feeds from their
-//     items' fragments (frags.go), their pages, the site index, the listing
+//   - the archive (package feedgen/archive, handed the configuration, the
+//     index and the logger): its Planner decides, as the planner goes over
+//     the feeds, which months of each feed's archive change, and its Docs
+//     render their documents, record them in the state and, for a daemon,
+//     make them lazy files;
+//   - output (output.go, pages.go, lastmod.go) renders the changed feeds
+//     from their items' fragments, their pages, the site index, the listing
 //     pages of categories and tags (sitefiles.go) and the OPML list, and
 //     records in the state what each feed shows;
 //   - assets (sitefiles.go) reads the images of the source that the scanner
 //     meets and publishes them as they are, at their own path.
 //
 // So a change flows files → scanner → index → planner (← itemRenderer,
-// archiver) → output and archiver → snapshot (publish.go). Build calls Scan
-// and Emit, which hands each file to the disk writer as it is rendered; the
-// daemon calls Update with each batch of changed paths, then Snapshot.
-// Parsing lives in feedgen/article, the site configuration in
+// archive Planner) → output and archive Docs → snapshot (publish.go). Build
+// calls Scan and Emit, which hands each file to the disk writer as it is
+// rendered; the daemon calls Update with each batch of changed paths, then
+// Snapshot. Parsing lives in feedgen/article, the site configuration in
 // feedgen/config, and the formats in feedgen/render, pure functions from
-// items to bytes.
+// items to bytes. What the planner, the output and the archive share about
+// a document (its items, signature, rendered items and file) is
+// feedgen/doc; feedgen/internal/parallel runs their jobs a few at a time.
 package feedgen

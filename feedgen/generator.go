@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"feedgen/feedgen/archive"
 	"feedgen/feedgen/article"
 	"feedgen/feedgen/config"
 	"feedgen/feedgen/render"
@@ -26,7 +27,7 @@ import (
 // names them) and recovers a damaged state; it does none of their work:
 //
 //	Scan, Update:   scanner → index
-//	Snapshot, Emit: planner (itemRenderer, archiver) → output, archiver → files
+//	Snapshot, Emit: planner (itemRenderer, archive planner) → output, archive documents → files
 //
 // A Generator is not safe for concurrent use; the snapshots it returns are.
 type Generator struct {
@@ -35,7 +36,7 @@ type Generator struct {
 	scan  *scanner      // source directory → index
 	items *itemRenderer // article bodies → rendered items in the index
 	plan  *planner      // index → what each feed shows, and which changed
-	arch  *archiver     // RFC 5005 archive documents
+	arch  *archive.Docs // RFC 5005 archive documents
 	out   *output       // feeds, pages, site index and OPML list
 	// assets are the images of the source, published as they are
 	// (sitefiles.go).
@@ -46,7 +47,7 @@ type Generator struct {
 // Options configure a Generator beyond the site Config.
 type Options struct {
 	// Now is the clock for the time /healthz reports; nil means time.Now.
-	// No byte of any feed depends on it, nor does Last-Modified (lastmod.go).
+	// No byte of any feed depends on it, nor does Last-Modified (doc.NotBefore).
 	Now func() time.Time
 	// StateDir is where the archive index is kept between runs (see
 	// DefaultStateDir); "" keeps it in a temporary directory removed by
@@ -55,7 +56,7 @@ type Options struct {
 	// Logger receives the one line said when a state cannot be used.
 	Logger *slog.Logger
 	// LazyArchives makes the archive documents of Snapshot lazy files
-	// (snapshot.NewLazyFile, archive_lazy.go): rendered from the state
+	// (snapshot.NewLazyFile, package archive): rendered from the state
 	// when a request needs their bytes, not held. For a daemon, whose
 	// memory must follow the feeds, not the archive.
 	LazyArchives bool
@@ -92,9 +93,10 @@ func New(root string, cfg config.Config, opt Options) (*Generator, error) {
 	g.assets = newAssets(sh)
 	g.scan = &scanner{shared: sh, links: map[string]bool{}, assets: g.assets}
 	g.items = &itemRenderer{shared: sh, scan: g.scan}
-	g.arch = newArchiver(sh, opt.LazyArchives)
+	env := archive.Env{Config: &sh.cfg, Index: sh.ix, Log: log}
+	g.arch = archive.NewDocs(env, opt.LazyArchives)
 	g.out = &output{shared: sh, arch: g.arch, feeds: map[layout.FeedKey]*feedOut{}, indexParts: render.IndexCache{}}
-	g.plan = &planner{shared: sh, items: g.items, arch: g.arch, out: g.out}
+	g.plan = &planner{shared: sh, items: g.items, arch: archive.NewPlanner(env, g.arch), out: g.out}
 	if err := g.load(); err != nil {
 		if err := g.ix.Reset(err); err != nil {
 			g.ix.Close()
@@ -114,7 +116,7 @@ func (g *Generator) load() error {
 		if err := g.out.load(t); err != nil {
 			return err
 		}
-		if err := g.arch.load(t); err != nil {
+		if err := g.arch.Load(t); err != nil {
 			return err
 		}
 		return t.FragPaths(func(p string) error { g.frags[p] = true; return nil })
@@ -164,7 +166,7 @@ func (g *Generator) damaged(cause error) error {
 	clear(g.frags)
 	g.out.forgetUnheld()
 	g.dirty[layout.FeedKey{Kind: layout.KindAll}] = true
-	g.arch.forgetUnheld()
+	g.arch.ForgetUnheld()
 	g.assets.rerecord()
 	if _, err := g.scan.rebuild(); err != nil {
 		return fmt.Errorf("rebuilding the state: %w", err)
@@ -175,7 +177,7 @@ func (g *Generator) damaged(cause error) error {
 // ArchiveSpan is the first and last month of feed k's archive and the
 // number of its documents; zero months when it has none.
 func (g *Generator) ArchiveSpan(k layout.FeedKey) (first, last layout.Month, n int) {
-	ms := g.arch.monthsOf(k)
+	ms := g.arch.Months(k)
 	if len(ms) == 0 {
 		return
 	}

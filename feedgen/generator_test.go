@@ -14,22 +14,14 @@ import (
 	"feedgen/feedgen/article"
 	"feedgen/feedgen/config"
 	"feedgen/internal/feedcheck"
+	"feedgen/internal/sitetest"
 	"feedgen/snapshot"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
-// testOpts parse articles as a generator with testConfig does.
+// testOpts parse articles as a generator with sitetest.Config does.
 var testOpts = article.ParseOptions{Location: time.UTC, TagAuthority: "feeds.example.com", DefaultBase: "https://feeds.example.com/"}
-
-func testConfig(t testing.TB) config.Config {
-	t.Helper()
-	cfg := config.Config{BaseURL: "https://feeds.example.com/", Limit: config.DefaultLimit}
-	if err := cfg.Normalize(); err != nil {
-		t.Fatal(err)
-	}
-	return cfg
-}
 
 // generate runs a full generation over dir.
 func generate(t testing.TB, dir string, cfg config.Config) (*Generator, *snapshot.Snapshot) {
@@ -59,7 +51,7 @@ func contents(s *snapshot.Snapshot) map[string]string {
 // and review the diff.
 func TestGolden(t *testing.T) {
 	t.Parallel()
-	g, s := generate(t, filepath.Join("..", "seeds"), testConfig(t))
+	g, s := generate(t, filepath.Join("..", "seeds"), sitetest.Config(t))
 	if ps := g.Problems(); len(ps) > 0 {
 		t.Fatalf("seeds/ has invalid articles: %v", ps)
 	}
@@ -126,7 +118,7 @@ func TestFeedsValidate(t *testing.T) {
 	}
 	for _, dir := range dirs {
 		for _, limit := range []int{config.DefaultLimit, 1} {
-			cfg := testConfig(t)
+			cfg := sitetest.Config(t)
 			cfg.Limit = limit
 			_, s := generate(t, dir, cfg)
 			for _, p := range s.Paths() {
@@ -137,7 +129,7 @@ func TestFeedsValidate(t *testing.T) {
 		}
 	}
 	// An empty directory still gives a valid (empty) global feed.
-	_, s := generate(t, t.TempDir(), testConfig(t))
+	_, s := generate(t, t.TempDir(), sitetest.Config(t))
 	for _, p := range s.Paths() {
 		if err := feedcheck.Check(p, s.Get(p).Body); err != nil {
 			t.Errorf("empty dir %s: %v", p, err)
@@ -150,7 +142,7 @@ func TestFeedsValidate(t *testing.T) {
 // by id.
 func TestSeedsLayout(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig(t)
+	cfg := sitetest.Config(t)
 	// The sample's own configuration names the categories.
 	if err := config.LoadConfigFile(filepath.Join("..", "seeds", "feedgen.yaml"), &cfg); err != nil {
 		t.Fatal(err)
@@ -217,8 +209,8 @@ func TestDeterministic(t *testing.T) {
 		}
 		return dir
 	}
-	_, s1 := generate(t, copyDir(false), testConfig(t))
-	_, s2 := generate(t, copyDir(true), testConfig(t))
+	_, s1 := generate(t, copyDir(false), sitetest.Config(t))
+	_, s2 := generate(t, copyDir(true), sitetest.Config(t))
 	c1, c2 := contents(s1), contents(s2)
 	if len(c1) == 0 || len(c1) != len(c2) {
 		t.Fatalf("%d vs %d files", len(c1), len(c2))
@@ -274,7 +266,7 @@ func TestProblemsAndSkips(t *testing.T) {
 	writeFile(t, dir, "picture.png", "garbage")
 	writeFile(t, dir, "notes.json", "garbage")
 
-	g, s := generate(t, dir, testConfig(t))
+	g, s := generate(t, dir, sitetest.Config(t))
 	var got []string
 	for _, p := range g.Problems() {
 		rel, _ := filepath.Rel(dir, p.Path)
@@ -308,7 +300,7 @@ func TestLimit(t *testing.T) {
 	for i := 0; i < 7; i++ {
 		writeFile(t, dir, fmt.Sprintf("p%d.txt", i), post(fmt.Sprintf("post%d", i), fmt.Sprintf("2024-01-%02d 10:00:00 +0800", i+1), "a", "x", fmt.Sprintf("http://e.example/%d", i)))
 	}
-	cfg := testConfig(t)
+	cfg := sitetest.Config(t)
 	cfg.Limit = 3
 	_, s := generate(t, dir, cfg)
 	body := string(s.Get("/category/a/rss.xml").Body)
@@ -334,7 +326,7 @@ func TestIncrementalEqualsFull(t *testing.T) {
 	for i := 0; i < 6; i++ {
 		writeFile(t, dir, fmt.Sprintf("p%d.txt", i), post(fmt.Sprintf("post%d", i), fmt.Sprintf("2024-01-%02d 10:00:00 +0800", i+1), fmt.Sprintf("c%d", i%2), "t", fmt.Sprintf("http://e.example/%d", i)))
 	}
-	cfg := testConfig(t)
+	cfg := sitetest.Config(t)
 	cfg.Limit = 4
 	g, _ := generate(t, dir, cfg)
 	steps := []struct {

@@ -11,6 +11,7 @@ import (
 
 	"feedgen/feedgen/config"
 	"feedgen/internal/feedcheck"
+	"feedgen/internal/sitetest"
 )
 
 // TestHubDiscovery: with hubs configured every feed names them as WebSub
@@ -20,14 +21,14 @@ import (
 func TestHubDiscovery(t *testing.T) {
 	t.Parallel()
 	hubs := []string{"https://hub.example.net/", "https://feeds.example.com/websub"}
-	cfg := testConfig(t)
+	cfg := sitetest.Config(t)
 	cfg.Hubs = append([]string(nil), hubs...)
 	cfg.Hubs = append(cfg.Hubs, hubs[0]) // a repeat is dropped
 	if err := cfg.Normalize(); err != nil {
 		t.Fatal(err)
 	}
 	_, s := generate(t, filepath.Join("..", "seeds"), cfg)
-	_, plain := generate(t, filepath.Join("..", "seeds"), testConfig(t))
+	_, plain := generate(t, filepath.Join("..", "seeds"), sitetest.Config(t))
 	feeds := 0
 	for _, p := range s.Paths() {
 		body := s.Get(p).Body
@@ -96,7 +97,7 @@ func TestHubsChangeRerenders(t *testing.T) {
 	t.Parallel()
 	src, state := filepath.Join("..", "seeds"), t.TempDir()
 	for _, hubs := range [][]string{nil, {"https://hub.example.net/"}, nil} {
-		cfg := testConfig(t)
+		cfg := sitetest.Config(t)
 		cfg.Hubs = hubs
 		g, err := New(src, cfg, Options{StateDir: state})
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"feedgen/feedgen/article"
+	"feedgen/feedgen/internal/parallel"
 	"feedgen/feedgen/render"
 	"feedgen/index"
 	"feedgen/source"
@@ -58,7 +59,7 @@ func (ir *itemRenderer) chunks(rels []string, known map[string]uint64) error {
 		chunk := rels[:min(len(rels), itemChunk)]
 		rels = rels[len(chunk):]
 		res := make([]itemRead, len(chunk))
-		parallelIO(len(chunk), func(i int) {
+		parallel.IO(len(chunk), func(i int) {
 			data, st, err := ir.rd.ReadWhole(chunk[i])
 			r := itemRead{stamp: st, err: err}
 			if sum, ok := known[chunk[i]]; ok && err == nil && article.ContentSum(data) == sum {

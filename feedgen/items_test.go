@@ -8,6 +8,7 @@ import (
 	"feedgen/feedgen/article"
 	"feedgen/index"
 	"feedgen/internal/feedcheck"
+	"feedgen/internal/sitetest"
 )
 
 // itemCase is one article in two versions whose headers differ in every
@@ -33,7 +34,7 @@ func checkAgainstFresh(t *testing.T, what, dir string, g *Generator) {
 			}
 		}
 	}
-	want, _ := fresh(t, dir, testConfig(t))
+	want, _ := fresh(t, dir, sitetest.Config(t))
 	sameFiles(t, what, contents(s), want)
 }
 
@@ -51,7 +52,7 @@ func TestItemOfFilePutBack(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "other.txt", post("other", "2024-01-01 08:00:00 +0800", "alpha", "x", "https://news.example.com/o"))
 	writeFile(t, dir, "a.txt", itemCaseA)
-	g, err := New(dir, testConfig(t), Options{Now: func() time.Time { return time.Unix(1e9, 0) }, StateDir: t.TempDir()})
+	g, err := New(dir, sitetest.Config(t), Options{Now: func() time.Time { return time.Unix(1e9, 0) }, StateDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +85,7 @@ func TestItemOfOtherBytesAtSameStamp(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "other.txt", post("other", "2024-01-01 08:00:00 +0800", "alpha", "x", "https://news.example.com/o"))
 	writeFile(t, dir, "a.txt", itemCaseA)
-	g, err := New(dir, testConfig(t), Options{Now: func() time.Time { return time.Unix(1e9, 0) }, StateDir: t.TempDir()})
+	g, err := New(dir, sitetest.Config(t), Options{Now: func() time.Time { return time.Unix(1e9, 0) }, StateDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

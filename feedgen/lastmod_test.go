@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"feedgen/internal/sitetest"
 	"feedgen/snapshot"
 )
 
@@ -22,7 +23,7 @@ func TestLastModified(t *testing.T) {
 	older := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	open := func(clock int64, state string) (*Generator, *snapshot.Snapshot) {
 		t.Helper()
-		g, err := New(dir, testConfig(t), Options{Now: func() time.Time { return time.Unix(clock, 0) }, StateDir: state})
+		g, err := New(dir, sitetest.Config(t), Options{Now: func() time.Time { return time.Unix(clock, 0) }, StateDir: state})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,6 +4,9 @@ import (
 	"html/template"
 	"time"
 
+	"feedgen/feedgen/archive"
+	"feedgen/feedgen/doc"
+	"feedgen/feedgen/internal/parallel"
 	"feedgen/feedgen/render"
 	"feedgen/index"
 	"feedgen/layout"
@@ -16,10 +19,10 @@ import (
 // them to Emit, and records in the state what each feed shows, so that a
 // later run knows the feeds without rendering them. It is the job that
 // writes the feeds' bytes, kept apart from the planner, which only
-// decides, and from the archiver, whose documents follow the archive.
+// decides, and from the archive's documents, which follow the archive.
 type output struct {
 	*shared
-	arch       *archiver
+	arch       *archive.Docs               // their items stay in the state; the pages list their months
 	feeds      map[layout.FeedKey]*feedOut // rendered, or known from the state
 	gone       []layout.FeedKey            // feeds removed since the state last heard of them
 	all        allItems                    // the global feed's rendered items, for the index page
@@ -104,14 +107,14 @@ func (out *output) eachFile(fn func(**snapshot.File)) {
 func (out *output) render(jobs []*renderJob, emit func(*snapshot.File)) int {
 	step := len(jobs)
 	if emit != nil {
-		step = 2 * max(1, parallelism())
+		step = 2 * max(1, parallel.Width())
 	}
 	for start := 0; start < len(jobs); start += step {
 		group := jobs[start:min(len(jobs), start+step)]
 		files := make([][3]*snapshot.File, len(group))
 		pages := make([]jobPage, len(group))
 		errs := make([]error, len(group))
-		parallel(len(group), func(i int) {
+		parallel.Run(len(group), func(i int) {
 			files[i], pages[i], errs[i] = out.renderFeed(group[i])
 		})
 		for i, j := range group {
@@ -119,7 +122,7 @@ func (out *output) render(jobs []*renderJob, emit func(*snapshot.File)) int {
 				out.log.Error("rendering a feed", "feed", j.key.Path(layout.RSS), "err", errs[i])
 				continue
 			}
-			paths := pathsOf(j.items)
+			paths := doc.Paths(j.items)
 			o := &feedOut{sig: j.sig, info: j.info, items: paths, files: files[i], page: pages[i].file, lastMod: files[i][0].ModTime}
 			for f, file := range files[i] {
 				o.etags[f] = file.ETag
@@ -158,21 +161,21 @@ func (out *output) renderFeed(j *renderJob) ([3]*snapshot.File, jobPage, error) 
 	var page jobPage
 	old := out.feeds[j.key]
 	lm := feedLastModified(old, j.info.Updated)
-	paths := pathsOf(j.items)
+	paths := doc.Paths(j.items)
 	err := out.ix.View(func(t *index.Tx) error {
-		items, err := readItems(t, paths)
+		items, err := doc.Read(t, paths)
 		if err != nil {
 			return err
 		}
 		for _, f := range layout.Formats {
-			body := items.render(&out.cfg, f, j.info) // copies the parts out of the index
+			body := items.Render(&out.cfg, f, j.info) // copies the parts out of the index
 			var prev *snapshot.File
 			if old != nil {
 				prev = old.files[f]
 			}
-			files[f] = reuse(prev, j.key.Path(f), f.ContentType(), body, lm)
+			files[f] = doc.Reuse(prev, j.key.Path(f), f.ContentType(), body, lm)
 		}
-		page.file, page.items, err = out.pageOf(j.key, j.info, items.format(layout.JSON), old, lm)
+		page.file, page.items, err = out.pageOf(j.key, j.info, items.Format(layout.JSON), old, lm)
 		return err
 	})
 	return files, page, err
@@ -190,14 +193,14 @@ func (out *output) remember(jobs []*renderJob) {
 			shownBy[p] = true
 		}
 	}
-	out.arch.shown(shownBy)
+	out.arch.Shown(shownBy)
 	var unshown []string
 	for p := range out.frags {
 		if !shownBy[p] {
 			unshown = append(unshown, p)
 		}
 	}
-	if len(jobs) == 0 && len(out.gone) == 0 && len(unshown) == 0 && !out.arch.unrecorded() {
+	if len(jobs) == 0 && len(out.gone) == 0 && len(unshown) == 0 && !out.arch.Unrecorded() {
 		return
 	}
 	_, err := out.ix.Update(func(t *index.Tx) error {
@@ -222,24 +225,15 @@ func (out *output) remember(jobs []*renderJob) {
 				return err
 			}
 		}
-		return out.arch.remember(t)
+		return out.arch.Remember(t)
 	})
 	if err != nil {
 		out.log.Warn("state: cannot record the rendered feeds", "err", err)
 		return
 	}
 	out.gone = out.gone[:0]
-	out.arch.recorded()
+	out.arch.Recorded()
 	for _, p := range unshown {
 		delete(out.frags, p)
 	}
-}
-
-// pathsOf lists the paths of items.
-func pathsOf(items []shown) []string {
-	paths := make([]string, len(items))
-	for i, it := range items {
-		paths[i] = it.path
-	}
-	return paths
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"feedgen/internal/feedcheck"
+	"feedgen/internal/sitetest"
 	"feedgen/layout"
 
 	"golang.org/x/net/html"
@@ -60,7 +61,7 @@ func TestPagesShowTheirFeeds(t *testing.T) {
 	for i := 0; i < 7; i++ {
 		writeFile(t, dir, fmt.Sprintf("p%d.txt", i), post(fmt.Sprintf("长标题 post%d", i), fmt.Sprintf("2024-01-%02d 10:00:00 +0800", i+1), fmt.Sprintf("c%d", i%2), "财经 新闻", fmt.Sprintf("http://e.example/%d", i)))
 	}
-	cfg := testConfig(t)
+	cfg := sitetest.Config(t)
 	cfg.Limit = 3
 	_, s := generate(t, dir, cfg)
 	pages := 0
@@ -146,7 +147,7 @@ func TestPageRenderedOnlyWithItsFeed(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		writeFile(t, dir, fmt.Sprintf("p%d.txt", i), post(fmt.Sprintf("post%d", i), fmt.Sprintf("2024-01-%02d 10:00:00 +0800", i+1), fmt.Sprintf("c%d", i%2), "t", fmt.Sprintf("http://e.example/%d", i)))
 	}
-	g, before := generate(t, dir, testConfig(t))
+	g, before := generate(t, dir, sitetest.Config(t))
 	writeFile(t, dir, "p1.txt", post("post1 edited", "2024-01-02 10:00:00 +0800", "c1", "t", "http://e.example/1"))
 	g.Update([]string{dir + "/p1.txt"})
 	after := g.Snapshot().Snapshot

@@ -1,10 +1,12 @@
 package feedgen
 
 import (
+	"fmt"
 	"html/template"
 	"sort"
 	"time"
 
+	"feedgen/feedgen/doc"
 	"feedgen/feedgen/render"
 	"feedgen/index"
 	"feedgen/layout"
@@ -17,7 +19,7 @@ func (out *output) site() {
 	infos := make([]render.IndexEntry, 0, len(out.feeds))
 	for _, k := range out.keys() {
 		o := out.feeds[k]
-		months := out.arch.monthsOf(k)
+		months := out.arch.Months(k)
 		e := render.IndexEntry{FeedInfo: o.info, Items: len(o.items), Archive: spanText(months)}
 		e.ArchiveMonths = months // as held, also when the feed was not rendered now
 		infos = append(infos, e)
@@ -27,8 +29,8 @@ func (out *output) site() {
 		out.log.Error("rendering the site index", "err", err)
 	}
 	siteLM := out.lastModified()
-	out.indexFile = reuse(out.indexFile, layout.IndexPath, layout.TypeHTML, render.Index(&out.cfg, infos, out.indexParts, all.count, all.html), siteLM)
-	out.opmlFile = reuse(out.opmlFile, layout.OPMLPath, layout.TypeOPML, render.OPML(&out.cfg, infos), siteLM)
+	out.indexFile = doc.Reuse(out.indexFile, layout.IndexPath, layout.TypeHTML, render.Index(&out.cfg, infos, out.indexParts, all.count, all.html), siteLM)
+	out.opmlFile = doc.Reuse(out.opmlFile, layout.OPMLPath, layout.TypeOPML, render.OPML(&out.cfg, infos), siteLM)
 	out.lists(infos, siteLM)
 }
 
@@ -54,7 +56,7 @@ func (out *output) pageOf(k layout.FeedKey, fi render.FeedInfo, parts [][]byte, 
 	if old != nil {
 		prev = old.page
 	}
-	return reuse(prev, k.PagePath(), layout.TypeHTML, render.Page(&out.cfg, fi, len(parts), items), lm), "", nil
+	return doc.Reuse(prev, k.PagePath(), layout.TypeHTML, render.Page(&out.cfg, fi, len(parts), items), lm), "", nil
 }
 
 // allItems is the rendered item list of the global feed, for the site
@@ -77,11 +79,11 @@ func (out *output) globalItems() (allItems, error) {
 		return out.all, nil
 	}
 	err := out.ix.View(func(t *index.Tx) error {
-		items, err := readItems(t, o.items)
+		items, err := doc.Read(t, o.items)
 		if err != nil {
 			return err
 		}
-		html, err := render.PageItems(&out.cfg, items.format(layout.JSON))
+		html, err := render.PageItems(&out.cfg, items.Format(layout.JSON))
 		if err != nil {
 			return err
 		}
@@ -89,4 +91,17 @@ func (out *output) globalItems() (allItems, error) {
 		return nil
 	})
 	return out.all, err
+}
+
+// spanText is what the index page says of feed k's archive: the months it
+// spans and how many archive documents it has, or "".
+func spanText(months []layout.Month) string {
+	switch n := len(months); n {
+	case 0:
+		return ""
+	case 1:
+		return "archive: " + months[0].String()
+	default:
+		return fmt.Sprintf("archive: %s – %s, %d months", months[0], months[n-1], n)
+	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"feedgen/diskout"
 	"feedgen/feedgen/article"
+	"feedgen/internal/sitetest"
 	"feedgen/layout"
 	"feedgen/serve"
 )
@@ -76,7 +77,7 @@ func TestPathSafetyNames(t *testing.T) {
 		}
 	}
 
-	cfg := testConfig(t)
+	cfg := sitetest.Config(t)
 	g, s := generate(t, src, cfg)
 	if ps := g.Problems(); len(ps) > 0 {
 		t.Fatalf("problems: %v", ps)
@@ -161,7 +162,7 @@ func TestPathSafetyRequests(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(src, "a.txt"), []byte("---\ntitle: a\ndate: 2023-01-01\ntags: [\"%2e%2e\", etc]\n---\n<p>x</p>\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, s := generate(t, src, testConfig(t))
+	_, s := generate(t, src, sitetest.Config(t))
 	h := serve.NewHandler(serve.Options{})
 	h.Swap(s)
 	srv := httptest.NewServer(h)

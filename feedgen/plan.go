@@ -2,32 +2,21 @@ package feedgen
 
 import (
 	"cmp"
-	"crypto/sha256"
-	"encoding/binary"
-	"fmt"
 	"slices"
 	"sort"
-	"time"
 
+	"feedgen/feedgen/archive"
 	"feedgen/feedgen/config"
+	"feedgen/feedgen/doc"
 	"feedgen/feedgen/render"
 	"feedgen/index"
 	"feedgen/layout"
-	"feedgen/source"
 )
-
-// shown is one item a feed shows.
-type shown struct {
-	path  string
-	hdr   *index.Header
-	stamp source.Stamp // of the file, as indexed
-	sum   uint64       // of the whole file the item was rendered from
-}
 
 // renderJob is a feed whose bytes changed.
 type renderJob struct {
 	key   layout.FeedKey
-	items []shown
+	items []doc.Item
 	info  render.FeedInfo
 	sig   [32]byte
 }
@@ -35,7 +24,7 @@ type renderJob struct {
 // planner decides what each feed shows and which feeds' bytes change: for
 // every feed a change made dirty, its newest Limit members, their rendered
 // items made current (by the item renderer), its own fields and signature,
-// and with archives the archiver's plan of its months. It is apart from the
+// and with archives the archive planner's plan of its months. It is apart from the
 // output because it decides from keys, stamps and sums alone, without
 // reading a fragment, so that a feed whose signature is unchanged costs no
 // rendering. It keeps no state between plans: its decisions are the jobs
@@ -43,8 +32,8 @@ type renderJob struct {
 type planner struct {
 	*shared
 	items *itemRenderer
-	arch  *archiver
-	out   *output // what each feed showed when it was last rendered
+	arch  *archive.Planner // which archive months change
+	out   *output          // what each feed showed when it was last rendered
 }
 
 // plan decides the items of every dirty feed and returns the feeds whose
@@ -53,11 +42,11 @@ type planner struct {
 // parallel. One that turns out to be bad input (its body, which indexing
 // did not read) drops out, and the feeds it was in are planned again.
 func (p *planner) plan() ([]*renderJob, error) {
-	tops := map[layout.FeedKey][]shown{}
+	tops := map[layout.FeedKey][]doc.Item{}
 	for len(p.dirty) > 0 {
 		var need []string
 		known := map[string]uint64{} // kept items to check against the file
-		p.arch.takeMonths()
+		p.arch.TakeMonths()
 		for k := range p.dirty {
 			// A transaction a feed: each item costs a few pages all
 			// over the index, which the index lets go of as it reads.
@@ -78,7 +67,7 @@ func (p *planner) plan() ([]*renderJob, error) {
 			return nil, err
 		}
 	}
-	p.arch.beginPlan()
+	p.arch.Begin(p.keep)
 	jobs := make([]*renderJob, 0, len(tops))
 	// One transaction per feed: on a first build with archives, planning
 	// reads every archived member of every feed and its item sum, most of
@@ -94,7 +83,7 @@ func (p *planner) plan() ([]*renderJob, error) {
 			return nil, err
 		}
 	}
-	p.arch.endPlan()
+	p.arch.End()
 	sort.Slice(jobs, func(i, k int) bool { return jobs[i].key.Less(jobs[k].key) })
 	return jobs, nil
 }
@@ -104,31 +93,35 @@ func (p *planner) plan() ([]*renderJob, error) {
 // not keep or keeps from another stamp of the file; known gets the sum of
 // the bytes of the latter, which the item renderer checks before it renders
 // them again.
-func (p *planner) stale(t *index.Tx, k layout.FeedKey, top []shown, need *[]string, known map[string]uint64) error {
+func (p *planner) stale(t *index.Tx, k layout.FeedKey, top []doc.Item, need *[]string, known map[string]uint64) error {
 	check := top
-	if p.arch.on() {
-		more, err := p.arch.candidates(t, k, top, p.out.feeds[k])
+	if p.arch.On() {
+		var old *archive.Shown
+		if o := p.out.feeds[k]; o != nil {
+			old = &archive.Shown{Info: o.info, Items: o.items}
+		}
+		more, err := p.arch.Candidates(t, k, top, feedInfo(&p.cfg, k, top), old)
 		if err != nil {
 			return err
 		}
 		check = append(slices.Clip(top), more...)
 	}
 	for _, it := range check {
-		if !p.frags[it.path] {
-			*need = append(*need, it.path)
+		if !p.frags[it.Path] {
+			*need = append(*need, it.Path)
 			continue
 		}
 		// A kept item rendered from another stamp of the file (a fresh
 		// checkout, a copy, a touch) is checked against the file's bytes:
 		// equal bytes keep it.
-		f, ok, err := t.FragSum(it.path)
+		f, ok, err := t.FragSum(it.Path)
 		if err != nil {
 			return err
 		}
-		if !ok || f.Stamp != it.stamp {
-			*need = append(*need, it.path)
+		if !ok || f.Stamp != it.Stamp {
+			*need = append(*need, it.Path)
 			if ok {
-				known[it.path] = f.Sum
+				known[it.Path] = f.Sum
 			}
 		}
 	}
@@ -137,22 +130,22 @@ func (p *planner) stale(t *index.Tx, k layout.FeedKey, top []shown, need *[]stri
 
 // job plans feed k, which shows items: nil when its bytes do not change,
 // or when it shows nothing and is gone (the global feed stays, empty).
-func (p *planner) job(t *index.Tx, k layout.FeedKey, items []shown) (*renderJob, error) {
+func (p *planner) job(t *index.Tx, k layout.FeedKey, items []doc.Item) (*renderJob, error) {
 	if len(items) == 0 && k.Kind != layout.KindAll {
 		p.out.drop(k)
-		p.arch.drop(k, layout.Month{})
+		p.arch.Drop(k)
 		return nil, nil
 	}
-	if err := fillSums(t, items); err != nil {
+	if err := doc.FillSums(t, items); err != nil {
 		return nil, err
 	}
 	j := &renderJob{key: k, items: items, info: feedInfo(&p.cfg, k, items)}
-	if p.arch.on() {
-		if err := p.arch.plan(t, j); err != nil {
+	if p.arch.On() {
+		if err := p.arch.Plan(t, k, items, &j.info); err != nil {
 			return nil, err
 		}
 	}
-	j.sig = feedSignature(j.info, items)
+	j.sig = doc.Signature(j.info, items)
 	if old := p.out.feeds[k]; old != nil && old.sig == j.sig && (old.files[0] != nil || p.kept(k, old)) {
 		return nil, nil
 	}
@@ -162,28 +155,28 @@ func (p *planner) job(t *index.Tx, k layout.FeedKey, items []shown) (*renderJob,
 // kept reports whether every file of an unchanged feed known from the state
 // is in place, so that Emit need not render it.
 func (p *planner) kept(k layout.FeedKey, o *feedOut) bool {
-	return p.allKept(o.etags, k.Path) &&
+	return doc.Kept(p.keep, o.etags, k.Path) &&
 		(k.Kind == layout.KindAll || p.keep(k.PagePath(), o.pageETag)) // the global feed's page is the index, always emitted
 }
 
 // top returns the newest Limit published articles of feed k: newest first,
 // ties broken by id, so that the order never depends on reading order. The
 // index is kept in that order, so this costs the limit, not the archive.
-func (p *planner) top(t *index.Tx, k layout.FeedKey) ([]shown, error) {
-	var items []shown
+func (p *planner) top(t *index.Tx, k layout.FeedKey) ([]doc.Item, error) {
+	var items []doc.Item
 	err := t.Top(k, func(path string, e index.Entry) (bool, error) {
-		items = append(items, shown{path: path, hdr: e.Header, stamp: e.Stamp})
+		items = append(items, doc.Item{Path: path, Header: e.Header, Stamp: e.Stamp})
 		return p.cfg.Limit <= 0 || len(items) < p.cfg.Limit, nil
 	})
 	return items, err
 }
 
 // feedInfo derives a feed's own fields from the configuration and its items.
-func feedInfo(cfg *config.Config, k layout.FeedKey, items []shown) render.FeedInfo {
+func feedInfo(cfg *config.Config, k layout.FeedKey, items []doc.Item) render.FeedInfo {
 	fi := render.FeedInfo{Key: k, Updated: render.Epoch, Hubs: cfg.Hubs}
 	for _, it := range items {
-		if it.hdr.Updated.After(fi.Updated) || fi.Updated.Equal(render.Epoch) {
-			fi.Updated = it.hdr.Updated
+		if it.Header.Updated.After(fi.Updated) || fi.Updated.Equal(render.Epoch) {
+			fi.Updated = it.Header.Updated
 		}
 	}
 	site := cfg.Link
@@ -191,7 +184,7 @@ func feedInfo(cfg *config.Config, k layout.FeedKey, items []shown) render.FeedIn
 		if site != "" {
 			break
 		}
-		site = it.hdr.SiteHome
+		site = it.Header.SiteHome
 	}
 	if site == "" {
 		site = cfg.BaseURL
@@ -205,7 +198,7 @@ func feedInfo(cfg *config.Config, k layout.FeedKey, items []shown) render.FeedIn
 		cc := cfg.Categories[k.Name]
 		name, home := cc.Title, cc.Link
 		for _, it := range items {
-			if h := it.hdr; len(h.Categories) > 0 && h.Categories[0] == k.Name {
+			if h := it.Header; len(h.Categories) > 0 && h.Categories[0] == k.Name {
 				if name == "" {
 					name = h.CategoryName
 				}
@@ -223,30 +216,4 @@ func feedInfo(cfg *config.Config, k layout.FeedKey, items []shown) render.FeedIn
 		fi.Link = site
 	}
 	return fi
-}
-
-// feedSignature hashes everything a feed's bytes depend on: its own fields
-// and the exact bytes of each item's file. The configuration is fixed for a
-// Generator's life.
-func feedSignature(fi render.FeedInfo, items []shown) [32]byte {
-	h := sha256.New()
-	fmt.Fprintf(h, "%d\x00%s\x00%s\x00%s\x00%s\x00%s\x00", fi.Key.Kind, fi.Key.Name, fi.Title, fi.Description, fi.Link, fi.Updated.Format(time.RFC3339Nano))
-	// Hubs are added only when there are some, so that a state made before
-	// WebSub stays valid.
-	for _, u := range fi.Hubs {
-		fmt.Fprintf(h, "hub\x00%s\x00", u)
-	}
-	if fi.Archive != (render.ArchiveInfo{}) {
-		fmt.Fprintf(h, "archive %v\x00", fi.Archive)
-	}
-	if len(fi.ArchiveMonths) > 0 { // the page shows them
-		fmt.Fprintf(h, "months %v\x00", fi.ArchiveMonths)
-	}
-	for _, it := range items {
-		h.Write([]byte(it.path))
-		h.Write(binary.LittleEndian.AppendUint64(nil, it.sum))
-	}
-	var s [32]byte
-	h.Sum(s[:0])
-	return s
 }

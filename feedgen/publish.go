@@ -3,6 +3,7 @@ package feedgen
 import (
 	"errors"
 
+	"feedgen/feedgen/internal/parallel"
 	"feedgen/snapshot"
 )
 
@@ -34,7 +35,17 @@ func (g *Generator) Snapshot() Result {
 func (g *Generator) Emit(emit func(*snapshot.File), keep func(path, etag string) bool) Result {
 	g.keep = keep
 	defer func() { g.keep = nil }()
+	// A build renders every feed and archive document at once: in bulk,
+	// its commits do not each wait for the disk and the pages its reads
+	// map stay within the index's budget instead of being dropped after
+	// every document (index.Index.Bulk). Rendering goes on without it.
+	if err := g.ix.Bulk(true); err != nil {
+		g.log.Warn("state: cannot start a bulk write", "err", err)
+	}
 	rendered := g.renderAll(emit)
+	if err := g.ix.Bulk(false); err != nil {
+		g.log.Error("state: cannot finish a bulk write", "err", err)
+	}
 	emit(g.out.indexFile)
 	emit(g.out.opmlFile)
 	for _, f := range g.out.listFiles {
@@ -59,7 +70,7 @@ func (g *Generator) renderAll(emit func(*snapshot.File)) int {
 		g.log.Error("state: planning failed", "err", err)
 	}
 	rendered := g.out.render(jobs, emit)
-	rendered += g.arch.render(emit)
+	rendered += g.arch.Render(emit)
 	g.out.remember(jobs)
 	g.out.site()
 	g.assets.flush()
@@ -108,7 +119,7 @@ func (g *Generator) Uncompressed() []*snapshot.File {
 // for a whole pass, which at start-up takes seconds.
 func CompactAll(files []*snapshot.File, stop <-chan struct{}) map[*snapshot.File]*snapshot.File {
 	out := make([]*snapshot.File, len(files))
-	parallel(len(files), func(i int) {
+	parallel.Run(len(files), func(i int) {
 		select {
 		case <-stop:
 			return
@@ -147,6 +158,6 @@ func (g *Generator) Compressed(done map[*snapshot.File]*snapshot.File) *snapshot
 // eachFile calls fn with the slot of every current file.
 func (g *Generator) eachFile(fn func(**snapshot.File)) {
 	g.out.eachFile(fn)
-	g.arch.eachFile(fn)
+	g.arch.EachFile(fn)
 	g.assets.eachFile(fn)
 }

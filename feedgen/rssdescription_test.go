@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"feedgen/internal/feedcheck"
+	"feedgen/internal/sitetest"
 )
 
 // TestRSSDescriptionEscapesSummary: the RSS description is HTML, so the
@@ -19,7 +20,7 @@ func TestRSSDescriptionEscapesSummary(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "a.html", "---\ntitle: R&D\ndate: 2024-05-01 10:00:00 +0000\n---\n"+
 		"<p>R&amp;D spending stays &lt;2% &amp; &lt;b&gt;not bold&lt;/b&gt; &amp;amp; more</p>\n")
-	g, s := generate(t, dir, testConfig(t))
+	g, s := generate(t, dir, sitetest.Config(t))
 	if ps := g.Problems(); len(ps) > 0 {
 		t.Fatal(ps)
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"feedgen/feedgen/article"
+	"feedgen/feedgen/internal/parallel"
 	"feedgen/index"
 	"feedgen/source"
 )
@@ -41,14 +42,24 @@ func (s *scanner) all() (int, error) {
 	} else if !fi.IsDir() {
 		return 0, errors.New(s.root + ": not a directory")
 	}
-	return s.bulk(func() (int, error) { return s.tree("") })
+	return s.bulk(s.whole)
 }
 
 // rebuild files the whole tree into an index that was reset, forgetting
 // what the scanner knew of the old one.
 func (s *scanner) rebuild() (int, error) {
 	clear(s.links)
-	return s.tree("")
+	return s.whole()
+}
+
+// whole reads the whole tree: into an empty index (a first build, a state
+// rebuilt) with a bulk load, else comparing stamps with what it holds.
+func (s *scanner) whole() (int, error) {
+	n, err := s.load()
+	if errors.Is(err, index.ErrNotEmpty) {
+		return s.tree("")
+	}
+	return n, err
 }
 
 // pathError names the source directory in an error about it, without the
@@ -72,13 +83,36 @@ type candidate struct {
 // else a folder's slash path with a trailing slash) whose stamp changed, and
 // forgets the files below it that are gone. Files met are marked in a bitmap
 // by their index sequence number, so a million files cost a million bits.
+func (s *scanner) tree(prefix string) (int, error) {
+	var seen bitmap
+	changed := 0
+	met, err := s.readTree(prefix, true, func(results []article.HeaderRead, known []uint64) error {
+		for _, seq := range known {
+			seen.set(seq)
+		}
+		n, err := s.file(results, &seen, false)
+		changed += n
+		return err
+	})
+	if err != nil {
+		return changed, err
+	}
+	changed += s.assets.sync(prefix, met)
+	n, err := s.forgetUnseen(prefix, &seen)
+	return changed + n, err
+}
+
+// readTree reads the headers of the article files below prefix and hands
+// them to file in chunks of at most scanChunk, with the sequence numbers of
+// the files whose stamp matches the index (those are not read) when
+// sortOut is set. It returns the assets the walk met.
 //
 // It is a pipeline of three stages so that the disk, the processors and the
 // index are busy at once: the walk (with the index lookups that sort out
 // unchanged files), the reads (many at a time: a cold disk serves parallel
-// reads faster than one after another), and the filing into the index (one
-// writer). Each stage hands the next chunks of at most scanChunk files.
-func (s *scanner) tree(prefix string) (int, error) {
+// reads faster than one after another), and file, called in this goroutine
+// (one writer).
+func (s *scanner) readTree(prefix string, sortOut bool, file func(results []article.HeaderRead, known []uint64) error) ([]string, error) {
 	type chunk struct {
 		todo    []candidate
 		seen    []uint64
@@ -94,8 +128,10 @@ func (s *scanner) tree(prefix string) (int, error) {
 		defer close(walked)
 		var batch []candidate
 		send := func() bool {
-			c := &chunk{}
-			c.todo, c.seen, c.err = s.sortOut(batch)
+			c := &chunk{todo: batch}
+			if sortOut {
+				c.todo, c.seen, c.err = s.sortOut(batch)
+			}
 			batch = nil
 			select {
 			case walked <- c:
@@ -129,24 +165,15 @@ func (s *scanner) tree(prefix string) (int, error) {
 			}
 		}
 	}()
-	var seen bitmap
-	changed := 0
 	for c := range read {
 		if c.err != nil {
-			return changed, wrapIndex(c.err)
+			return nil, wrapIndex(c.err)
 		}
-		for _, seq := range c.seen {
-			seen.set(seq)
-		}
-		n, err := s.file(c.results, &seen, false)
-		changed += n
-		if err != nil {
-			return changed, err
+		if err := file(c.results, c.seen); err != nil {
+			return nil, err
 		}
 	}
-	changed += s.assets.sync(prefix, met)
-	n, err := s.forgetUnseen(prefix, &seen)
-	return changed + n, err
+	return met, nil
 }
 
 // walk calls fn for every article file below dir (whose slash path
@@ -237,7 +264,7 @@ func (s *scanner) sortOut(batch []candidate) (todo []candidate, seen []uint64, e
 		return nil, nil, err
 	}
 	same := make([]bool, len(batch))
-	parallelIO(len(batch), func(i int) {
+	parallel.IO(len(batch), func(i int) {
 		if has[i] {
 			fi, err := os.Lstat(filepath.Join(s.abs, filepath.FromSlash(batch[i].rel)))
 			same[i] = err == nil && fi.Mode().IsRegular() && source.StampOf(fi) == known[i].stamp
@@ -258,7 +285,7 @@ func (s *scanner) readHeaders(todo []candidate) []article.HeaderRead {
 	sort.Slice(todo, func(i, j int) bool { return todo[i].rel < todo[j].rel })
 	todo = slices.CompactFunc(todo, func(a, b candidate) bool { return a.rel == b.rel })
 	results := make([]article.HeaderRead, len(todo))
-	parallelIO(len(todo), func(i int) {
+	parallel.IO(len(todo), func(i int) {
 		results[i] = s.rd.ReadHeader(todo[i].rel)
 	})
 	return results

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"feedgen/feedgen/article"
+	"feedgen/feedgen/internal/parallel"
 	"feedgen/index"
 	"feedgen/source"
 )
@@ -75,23 +76,17 @@ func (s *scanner) forgetUnseen(prefix string, seen *bitmap) (int, error) {
 // the file's state changed, and the file's sequence number.
 func (s *scanner) apply(t *index.Tx, r article.HeaderRead, force bool) (bool, uint64, error) {
 	rel := r.Rel
-	if r.Link {
-		s.links[rel] = true
-	} else {
-		delete(s.links, rel)
-	}
+	s.noteLink(r)
 	old, had, err := t.Entry(rel)
 	if err != nil {
 		return false, 0, err
 	}
-	e := index.Entry{Stamp: r.Stamp, Sum: r.Sum, Link: r.Link}
+	e := entryOf(r)
 	switch {
-	case errors.Is(r.Err, article.ErrNotPublished):
-		e.Hidden = true
+	case e.Hidden:
 		e, err = t.Put(rel, e)
 		return !had || !old.Hidden, e.Seq, err
-	case r.Err != nil:
-		e.Err = r.Err.Error()
+	case e.Err != "":
 		e, err = t.Put(rel, e)
 		return !had || old.Err != e.Err, e.Seq, err
 	}
@@ -112,12 +107,36 @@ func (s *scanner) apply(t *index.Tx, r article.HeaderRead, force bool) (bool, ui
 		old.Stamp, old.Link = r.Stamp, r.Link
 		return false, old.Seq, t.SetStamp(rel, old)
 	}
-	e.Header = headerOf(r.Hdr)
 	e, err = t.Put(rel, e)
 	if err == nil && had && old.Header != nil {
 		err = s.dropFrag(t, rel, old.Header)
 	}
 	return true, e.Seq, err
+}
+
+// entryOf is what the index files for the result of reading a file's
+// header: the file is bad input, a draft, or a published article.
+func entryOf(r article.HeaderRead) index.Entry {
+	e := index.Entry{Stamp: r.Stamp, Sum: r.Sum, Link: r.Link}
+	switch {
+	case errors.Is(r.Err, article.ErrNotPublished):
+		e.Hidden = true
+	case r.Err != nil:
+		e.Err = r.Err.Error()
+	default:
+		e.Header = headerOf(r.Hdr)
+	}
+	return e
+}
+
+// noteLink keeps the scanner's list of the files that are symbolic links
+// (read again with every batch) in step with a read of r.
+func (s *scanner) noteLink(r article.HeaderRead) {
+	if r.Link {
+		s.links[r.Rel] = true
+	} else {
+		delete(s.links, r.Rel)
+	}
 }
 
 // dropFrag forgets the rendered item of rel, whose feeds must be planned
@@ -272,7 +291,7 @@ func (s *scanner) check() int {
 		}
 		errs := make([]error, len(todo))
 		stamps := make([]source.Stamp, len(todo))
-		parallel(len(todo), func(i int) {
+		parallel.Run(len(todo), func(i int) {
 			data, st, err := s.rd.ReadWhole(todo[i])
 			if err == nil {
 				_, err = article.Parse(todo[i], data, s.rd.Options())

@@ -4,21 +4,20 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
-	"time"
 
 	"feedgen/feedgen/article"
 	"feedgen/feedgen/config"
 	"feedgen/index"
 	"feedgen/layout"
-	"feedgen/snapshot"
 )
 
 // shared is what the generator's jobs have in common: the site's
 // configuration, the source directory and its reader, the index, the
 // logger, and the few facts about the index that more than one job
-// updates. Each job (scanner, itemRenderer, planner, archiver, output)
-// keeps its own state beside it; what one job needs of another's, it is
-// handed as an argument.
+// updates. Each job (scanner, itemRenderer, planner, output) keeps its
+// own state beside it; what one job needs of another's, it is handed as an
+// argument. The archive, a package of its own, is handed what it needs of
+// this (archive.Env).
 type shared struct {
 	cfg  config.Config
 	root string          // as given, for messages
@@ -62,21 +61,6 @@ func (s *shared) view(fn func(*index.Tx) error) error {
 	return nil
 }
 
-// allKept reports whether, during Emit, the file of a document in every
-// format is already where it belongs with the tag it would have (keep):
-// path names the file of each format.
-func (s *shared) allKept(etags [3]string, path func(layout.Format) string) bool {
-	if s.keep == nil {
-		return false
-	}
-	for _, f := range layout.Formats {
-		if !s.keep(path(f), etags[f]) {
-			return false
-		}
-	}
-	return true
-}
-
 // bulk runs fn, which makes many index transactions, with bulk writing on
 // (index.Index.Bulk): a first build's batches then do not each wait for
 // the disk, and the index lets go of the pages they touched at the end.
@@ -118,15 +102,4 @@ func wrapIndex(err error) error {
 		return err
 	}
 	return errors.Join(errIndex, err)
-}
-
-// reuse returns old when it holds exactly body, so that an unchanged file
-// keeps its identity, modification time and compressed form. lm is the
-// Last-Modified time of a new file (lastmod.go).
-func reuse(old *snapshot.File, p, ct string, body []byte, lm time.Time) *snapshot.File {
-	f := snapshot.NewPlainFile(p, ct, body, lm) // compressed later, by Compress
-	if old != nil && old.ETag == f.ETag && old.Path == p && old.ContentType == ct {
-		return old
-	}
-	return f
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"feedgen/feedgen/doc"
 	"feedgen/feedgen/render"
 	"feedgen/index"
 	"feedgen/layout"
@@ -82,7 +83,7 @@ func newAssets(sh *shared) *assets {
 // lists renders the listing pages from the index's entries (output.site).
 func (out *output) lists(infos []render.IndexEntry, lm time.Time) {
 	for i, k := range listKinds {
-		out.listFiles[i] = reuse(out.listFiles[i], k.ListPath(), layout.TypeHTML, render.List(&out.cfg, k, infos, out.indexParts), lm)
+		out.listFiles[i] = doc.Reuse(out.listFiles[i], k.ListPath(), layout.TypeHTML, render.List(&out.cfg, k, infos, out.indexParts), lm)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"feedgen/internal/sitetest"
 	"feedgen/layout"
 	"feedgen/snapshot"
 )
@@ -30,7 +31,7 @@ func TestAssetsPublished(t *testing.T) {
 	if err := mkfifo(filepath.Join(dir, "images", "pipe.png")); err != nil && !errors.Is(err, errors.ErrUnsupported) {
 		t.Fatal(err) // a FIFO must neither block the scan nor be published
 	}
-	g, s := generate(t, dir, testConfig(t))
+	g, s := generate(t, dir, sitetest.Config(t))
 	for p, ct := range map[string]string{"/images/a.png": "image/png", "/images/b.JPG": "image/jpeg"} {
 		f := s.Get(p)
 		if f == nil || f.ContentType != ct {
@@ -79,7 +80,7 @@ func TestListingPages(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "a.txt", post("one", "2024-01-02 10:00:00 +0800", "c1", "财经", ""))
 	writeFile(t, dir, "b.txt", post("two", "2024-01-03 10:00:00 +0800", "c2", "财经", ""))
-	_, s := generate(t, dir, testConfig(t))
+	_, s := generate(t, dir, sitetest.Config(t))
 	cats := s.Get(layout.KindCategory.ListPath())
 	tags := s.Get(layout.KindTag.ListPath())
 	if cats == nil || tags == nil {
@@ -107,7 +108,7 @@ func TestAssetsWarmStart(t *testing.T) {
 	writeFile(t, dir, "a.txt", post("one", "2024-01-02 10:00:00 +0800", "c", "t", ""))
 	writeFile(t, dir, "images/a.png", "png bytes")
 	writeFile(t, dir, "images/b.png", "other bytes")
-	cfg := testConfig(t)
+	cfg := sitetest.Config(t)
 	g, err := New(dir, cfg, Options{StateDir: state})
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"feedgen/feedgen/config"
+	"feedgen/internal/sitetest"
 )
 
 // configCorpus is stateCorpus with articles whose bodies depend on the
@@ -30,7 +31,7 @@ func shownPaths(g *Generator) map[string]bool {
 			paths[p] = true
 		}
 	}
-	g.arch.shown(paths)
+	g.arch.Shown(paths)
 	return paths
 }
 
@@ -44,7 +45,7 @@ func TestRenderConfigKeepsScan(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	configCorpus(t, dir, 60)
-	base := testConfig(t)
+	base := sitetest.Config(t)
 	base.Limit = 8
 	cases := []struct {
 		name   string

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"feedgen/feedgen/config"
+	"feedgen/internal/sitetest"
 )
 
 // stateCorpus writes a small archive: several categories and tags, a
@@ -82,7 +83,7 @@ func TestStateChangesNothingPublished(t *testing.T) {
 	t.Parallel()
 	dir, state := t.TempDir(), t.TempDir()
 	stateCorpus(t, dir, 120)
-	cfg := testConfig(t)
+	cfg := sitetest.Config(t)
 	cfg.Limit = 10
 	want, wantProbs := fresh(t, dir, cfg)
 	if len(wantProbs) != 2 {
@@ -109,7 +110,7 @@ func TestStatePicksUpChangesWhileStopped(t *testing.T) {
 	t.Parallel()
 	dir, state := t.TempDir(), t.TempDir()
 	stateCorpus(t, dir, 60)
-	cfg := testConfig(t)
+	cfg := sitetest.Config(t)
 	cfg.Limit = 8
 	withState(t, dir, state, cfg, nil)
 
@@ -144,7 +145,7 @@ func TestDamagedStateIsRebuilt(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	stateCorpus(t, dir, 40)
-	cfg := testConfig(t)
+	cfg := sitetest.Config(t)
 	cfg.Limit = 5
 	want, _ := fresh(t, dir, cfg)
 	cases := []struct {
@@ -201,7 +202,7 @@ func TestStateUpdatesWhileRunning(t *testing.T) {
 	t.Parallel()
 	dir, state := t.TempDir(), t.TempDir()
 	stateCorpus(t, dir, 50)
-	cfg := testConfig(t)
+	cfg := sitetest.Config(t)
 	cfg.Limit = 6
 	g, err := New(dir, cfg, Options{StateDir: state})
 	if err != nil {
@@ -234,7 +235,7 @@ func TestStateAfterFreshCheckout(t *testing.T) {
 	t.Parallel()
 	dir, state := t.TempDir(), t.TempDir()
 	stateCorpus(t, dir, 40)
-	cfg := testConfig(t)
+	cfg := sitetest.Config(t)
 	cfg.Limit = 5
 	want, _, _ := withState(t, dir, state, cfg, nil)
 	later := time.Now().Add(time.Hour)

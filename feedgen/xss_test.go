@@ -14,6 +14,7 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"feedgen/feedgen/article"
+	"feedgen/internal/sitetest"
 	"feedgen/layout"
 	"feedgen/snapshot"
 )
@@ -205,7 +206,7 @@ func xssSite(t *testing.T) (*Generator, *snapshot.Snapshot) {
 			}
 		}
 	}
-	cfg := testConfig(t)
+	cfg := sitetest.Config(t)
 	cfg.Limit = 0
 	return generate(t, dir, cfg)
 }

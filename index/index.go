@@ -12,7 +12,9 @@
 // keys answer "the newest N items of feed F" with a cursor, so memory
 // follows the feeds, not the archive. The file is memory-mapped, and the
 // index lets go of the pages its reads map on its own, as they go
-// (pages.go): no caller trims.
+// (pages.go): no caller trims. An empty index is filled by a bulk load
+// (Load, load.go): records sorted in bounded runs and appended in key
+// order, several times faster than inserting them one file at a time.
 //
 // Layout (bbolt buckets):
 //

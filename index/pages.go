@@ -68,7 +68,8 @@ func (t *Tx) trim() {
 // handed out rendered items (Items: a feed or archive document, scattered
 // over the file) drops it whole where that is cheap (Linux): the next
 // document's pages are elsewhere. After other reads it is looked at every
-// trimReads records read by transactions together. It must be called with
+// trimReads records read by transactions together. In bulk, a read that
+// handed out items is looked at, not dropped whole. It must be called with
 // no transaction open in this goroutine: where pages cannot be dropped, the
 // file is reopened.
 func (x *Index) settle(t *Tx, wrote bool) error {
@@ -76,18 +77,25 @@ func (x *Index) settle(t *Tx, wrote bool) error {
 	if !wrote {
 		reads %= trimReads // the rest was looked at inside (touch)
 	}
-	if t.copied && dropInPlace {
+	x.mu.RLock()
+	bulk := x.bulk
+	x.mu.RUnlock()
+	if t.copied && dropInPlace && !bulk {
 		return x.dropAll()
 	}
 	if wrote {
 		x.pending.Store(0)
-		x.mu.RLock()
-		bulk := x.bulk
-		x.mu.RUnlock()
 		if !bulk {
 			return x.dropAll()
 		}
 		return x.trim(true)
+	}
+	if t.copied {
+		// In bulk (a build rendering every feed and archive document),
+		// the next document's items share the tree's upper pages and
+		// often their pages with this one's: dropping them all after
+		// each document made every lookup fault them in again.
+		return x.trim(false)
 	}
 	if x.pending.Add(int64(reads)) < trimReads {
 		return nil

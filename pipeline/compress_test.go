@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,5 +157,44 @@ func TestDaemonAnswersBeforeCompressing(t *testing.T) {
 	}
 	if lm := get("/feeds.opml", nil).hdr.Get("Last-Modified"); lm != opmlLM {
 		t.Errorf("/feeds.opml Last-Modified %q, was %q", lm, opmlLM)
+	}
+}
+
+// TestWarmStartCompressesBeforeRescan: a daemon started from its state
+// publishes the restored feeds uncompressed, then compresses them before
+// the rescan that follows, which holds the generator for as long as
+// reading every file takes: the feeds must not be held whole, beside their
+// compressed forms, all that time. The rescan still happens (Synced).
+func TestWarmStartCompressesBeforeRescan(t *testing.T) {
+	parallel(t)
+	src, state := t.TempDir(), t.TempDir()
+	copyDir(t, seedsDir, src)
+	site := testSite(t, "http://127.0.0.1/", 0)
+	if _, err := Build(BuildOptions{Src: src, Out: t.TempDir(), Site: site, State: state}); err != nil {
+		t.Fatal(err)
+	}
+	var logs logBuffer
+	d, err := NewDaemon(ServeOptions{Src: src, Site: site, Addr: "127.0.0.1:0", State: state, Logger: logs.logger(), Watch: watch.Options{Poll: time.Hour}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	runErr := make(chan error, 1)
+	go func() { runErr <- d.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-runErr; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	select {
+	case <-d.Synced():
+	case <-time.After(20 * time.Second):
+		t.Fatal("the rescan after a warm start did not finish within 20 s")
+	}
+	l := logs.String()
+	compressed, rescanned := strings.Index(l, "msg=compressed"), strings.Index(l, "full=true")
+	if compressed < 0 || rescanned < 0 || compressed > rescanned {
+		t.Errorf("want the first compression logged before the rescan's regeneration; log:\n%s", l)
 	}
 }

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"feedgen/feedgen"
@@ -33,6 +34,8 @@ const compressRest = time.Second
 // round after a quiet spell start at once.
 func (d *Daemon) compressor() {
 	defer close(d.done)
+	endFirst := sync.OnceFunc(func() { close(d.firstRound) })
+	defer endFirst()
 	first := true
 	var rested time.Time // when the compressor may start its next round
 	for {
@@ -54,6 +57,7 @@ func (d *Daemon) compressor() {
 		todo := d.gen.Uncompressed()
 		d.mu.Unlock()
 		if len(todo) == 0 {
+			endFirst()
 			continue
 		}
 		start := time.Now()
@@ -69,6 +73,7 @@ func (d *Daemon) compressor() {
 		d.mu.Unlock()
 		rested = time.Now().Add(compressRest)
 		if s == nil {
+			endFirst()
 			continue
 		}
 		took := time.Since(start).Round(time.Microsecond).String()
@@ -85,6 +90,7 @@ func (d *Daemon) compressor() {
 		// the resident size would stay near the start-up peak for minutes.
 		// Once only: it is a full collection, and later changes are small.
 		debug.FreeOSMemory()
+		endFirst()
 	}
 }
 

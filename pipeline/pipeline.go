@@ -195,6 +195,9 @@ type Daemon struct {
 	quit     chan struct{}
 	done     chan struct{}
 	stopOnce sync.Once
+	// firstRound is closed when the compressor's first round is over (or
+	// it returned): Run waits for it before a warm start's rescan.
+	firstRound chan struct{}
 
 	// synced is closed once a full scan has followed the start: until
 	// then a daemon started from its state serves what it served when it
@@ -229,7 +232,7 @@ func NewDaemon(opts ServeOptions) (_ *Daemon, err error) {
 	}
 	d := &Daemon{
 		opts: opts, log: log, reported: map[string]string{}, rescan: make(chan struct{}, 1),
-		compress: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
+		compress: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}), firstRound: make(chan struct{}),
 		synced: make(chan struct{}), out: newOutKeeper(),
 		loss: lossHold{recheck: make(chan struct{}, 1)},
 	}
@@ -329,6 +332,17 @@ func (d *Daemon) Run(ctx context.Context) error {
 	// The first regeneration left a wake-up pending: the whole snapshot is
 	// compressed now, while the server already answers.
 	go d.compressor()
+	if len(d.rescan) > 0 {
+		// A warm start's rescan holds d.mu for as long as reading every
+		// file takes (a minute at a million articles). The first round of
+		// compression, which swaps the restored feeds for their compact
+		// form, goes first: otherwise the feeds would stay held whole,
+		// beside their compressed forms, for all that time.
+		select {
+		case <-d.firstRound:
+		case <-ctx.Done():
+		}
+	}
 	stopOut := d.startOutKeeper()
 	pctx, stopPub := context.WithCancel(ctx)
 	defer stopPub()

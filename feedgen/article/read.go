@@ -64,6 +64,10 @@ type HeaderRead struct {
 func (r *Reader) open(rel string) (*os.File, fs.FileInfo, bool, error) {
 	r.opened.Add(1)
 	p := filepath.Join(r.abs, filepath.FromSlash(rel))
+	if f, fi, ok := source.OpenRegularNoFollow(p); ok {
+		f, fi, err := r.checkSize(f, fi)
+		return f, fi, false, err
+	}
 	lfi, err := os.Lstat(p)
 	if err != nil {
 		return nil, nil, false, readError(err)
@@ -89,6 +93,11 @@ func (r *Reader) openFile(p string) (*os.File, fs.FileInfo, error) {
 	if err != nil {
 		return nil, nil, readError(err)
 	}
+	return r.checkSize(f, fi)
+}
+
+// checkSize closes f and refuses it when it is over the size limit.
+func (r *Reader) checkSize(f *os.File, fi fs.FileInfo) (*os.File, fs.FileInfo, error) {
 	if fi.Size() > r.maxSize {
 		f.Close()
 		return nil, nil, fmt.Errorf("file is %d bytes, more than the maximum article size of %d bytes", fi.Size(), r.maxSize)

@@ -51,7 +51,7 @@ type Config struct {
 	// leaves the output as it was without WebSub.
 	Hubs []string
 	// Archive publishes every feed's older items as RFC 5005 archive
-	// documents (feedgen/archive.go).
+	// documents (package feedgen/archive).
 	Archive bool
 }
 

@@ -1,12 +1,12 @@
 package render
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"feedgen/internal/sitetest"
 	"feedgen/layout"
 )
 
@@ -45,32 +45,9 @@ func TestArchiveBlock(t *testing.T) {
 				}
 				at += i + len(w)
 			}
-			if h := blockHrefs(got); !slices.Equal(h, tc.hrefs) {
+			if h := sitetest.Hrefs(got); !slices.Equal(h, tc.hrefs) {
 				t.Errorf("hrefs %q, want %q", h, tc.hrefs)
 			}
 		})
 	}
-}
-
-var hrefRE = regexp.MustCompile(`href="([^"]*)"`)
-
-func blockHrefs(s string) []string {
-	var out []string
-	for _, m := range hrefRE.FindAllStringSubmatch(s, -1) {
-		out = append(out, m[1])
-	}
-	return out
-}
-
-// archiveBlockOf cuts the archive block out of a page ("" when none).
-func archiveBlockOf(page string) string {
-	i := strings.Index(page, `<p class="archive">`)
-	if i < 0 {
-		return ""
-	}
-	j := strings.Index(page[i:], "</details>")
-	if j < 0 {
-		return page[i:]
-	}
-	return page[i : i+j]
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"feedgen/feedgen/article"
+	"feedgen/internal/sitetest"
 	"feedgen/layout"
 )
 
@@ -22,13 +23,13 @@ func benchItems(b *testing.B, n int) []*article.Article {
 
 // benchFeed is the feed the benchmarks render.
 func benchFeed(b *testing.B, items []*article.Article) FeedInfo {
-	cfg := testConfig(b)
+	cfg := sitetest.Config(b)
 	return FeedInfo{Key: layout.FeedKey{Kind: layout.KindCategory, Name: "hebeiribao"}, Title: "河北日报新闻", Description: "d", Link: cfg.BaseURL, Updated: items[0].Updated}
 }
 
 // BenchmarkRenderFeed renders one feed of 50 items in all three formats.
 func BenchmarkRenderFeed(b *testing.B) {
-	cfg := testConfig(b)
+	cfg := sitetest.Config(b)
 	items := benchItems(b, 50)
 	fi := benchFeed(b, items)
 	b.ReportAllocs()
@@ -44,7 +45,7 @@ func BenchmarkRenderFeed(b *testing.B) {
 // BenchmarkAssembleFeed is what a feed costs when its items' fragments are
 // already rendered: the common case after a one-article change.
 func BenchmarkAssembleFeed(b *testing.B) {
-	cfg := testConfig(b)
+	cfg := sitetest.Config(b)
 	items := benchItems(b, 50)
 	fi := benchFeed(b, items)
 	var frags [3][][]byte

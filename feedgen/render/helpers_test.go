@@ -9,20 +9,10 @@ import (
 	"testing"
 
 	"feedgen/feedgen/article"
-	"feedgen/feedgen/config"
 )
 
-// testOpts parse articles as a site at testConfig's base URL would.
+// testOpts parse articles as a site at sitetest.Config's base URL would.
 var testOpts = article.ParseOptions{TagAuthority: "feeds.example.com", DefaultBase: "https://feeds.example.com/"}
-
-func testConfig(t testing.TB) config.Config {
-	t.Helper()
-	cfg := config.Config{BaseURL: "https://feeds.example.com/", Limit: config.DefaultLimit}
-	if err := cfg.Normalize(); err != nil {
-		t.Fatal(err)
-	}
-	return cfg
-}
 
 // seedArticles parses the bundled sample articles, newest first.
 func seedArticles(t testing.TB) []*article.Article {

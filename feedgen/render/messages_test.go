@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"feedgen/internal/sitetest"
 	"feedgen/layout"
 )
 
@@ -68,7 +69,7 @@ func TestReaderLinks(t *testing.T) {
 // TestPagesSpeakTheSiteLanguage: the same feed's page in zh-CN and in
 // English, with plurals right and no separator left dangling.
 func TestPagesSpeakTheSiteLanguage(t *testing.T) {
-	cfg := testConfig(t)
+	cfg := sitetest.Config(t)
 	items := seedArticles(t)[:1]
 	fi := FeedInfo{Key: layout.FeedKey{Kind: layout.KindCategory, Name: "caijing"}, Title: "财经新闻"}
 	frags := [][]byte{ItemFragments(&cfg, items[0])[layout.JSON]}

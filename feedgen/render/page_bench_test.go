@@ -3,6 +3,7 @@ package render
 import (
 	"testing"
 
+	"feedgen/internal/sitetest"
 	"feedgen/layout"
 )
 
@@ -10,7 +11,7 @@ import (
 // files (BenchmarkAssembleFeed): reading the 50 items' JSON fragments back
 // and running the page templates.
 func BenchmarkRenderPage(b *testing.B) {
-	cfg := testConfig(b)
+	cfg := sitetest.Config(b)
 	items := benchItems(b, 50)
 	fi := benchFeed(b, items)
 	frags := make([][]byte, len(items))

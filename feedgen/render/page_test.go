@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"feedgen/feedgen/article"
+	"feedgen/internal/sitetest"
 	"feedgen/layout"
 )
 
@@ -57,7 +58,7 @@ func FuzzWithoutContent(f *testing.F) {
 	f.Add(`"content_html": "`, `\"content_html\": \"`, `","`)
 	f.Add("", "", "x")
 	f.Add(`<p>\u2028 </p>`, "\x00\x1f", "<>&")
-	cfg := testConfig(f)
+	cfg := sitetest.Config(f)
 	f.Fuzz(func(t *testing.T, content, summary, title string) {
 		a := &article.Article{ID: "tag:x,2024:1", Link: "http://e.example/1", Title: title, Summary: summary, Content: content,
 			Image: "https://img.example/a.png", Author: "src", Published: Epoch, Updated: Epoch}

@@ -8,6 +8,7 @@ import (
 
 	"feedgen/feedgen/article"
 	"feedgen/feedgen/config"
+	"feedgen/internal/sitetest"
 	"feedgen/layout"
 )
 
@@ -38,7 +39,7 @@ func renderWhole(cfg *config.Config, f layout.Format, fi FeedInfo, items []*arti
 // TestFragmentsEqualWholeDocument holds the item-fragment splicing to what
 // encoding the whole document gives, for 0, 1 and many items.
 func TestFragmentsEqualWholeDocument(t *testing.T) {
-	cfg := testConfig(t)
+	cfg := sitetest.Config(t)
 	all := seedArticles(t)
 	for _, n := range []int{0, 1, len(all)} {
 		items := all[:n]

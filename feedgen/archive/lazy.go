@@ -1,16 +1,17 @@
-package feedgen
+package archive
 
 import (
 	"errors"
 	"time"
 
+	"feedgen/feedgen/doc"
 	"feedgen/feedgen/render"
 	"feedgen/index"
 	"feedgen/layout"
 	"feedgen/snapshot"
 )
 
-// Lazy archive documents (Options.LazyArchives). A daemon publishes every
+// Lazy archive documents (NewDocs with lazy). A daemon publishes every
 // archive document but holds none of their bytes: each is a lazy file
 // (snapshot.NewLazyFile) that knows its validators, length and
 // Last-Modified, and renders its bytes from the item fragments the state
@@ -28,12 +29,12 @@ import (
 
 // lazyFile is the lazy file of one archive document in format f:
 // info as the document was rendered (Archive set), paths its items.
-func (a *archiver) lazyFile(path string, f layout.Format, etag string, size int, modTime time.Time, cc string, info render.FeedInfo, paths []string) *snapshot.File {
-	ix, cfg := a.ix, &a.cfg
+func (d *Docs) lazyFile(path string, f layout.Format, etag string, size int, modTime time.Time, cc string, info render.FeedInfo, paths []string) *snapshot.File {
+	ix, cfg := d.env.Index, d.env.Config
 	produce := func() ([]byte, error) {
 		var body []byte
 		err := ix.View(func(t *index.Tx) error {
-			items, err := readItems(t, paths)
+			items, err := doc.Read(t, paths)
 			if errors.Is(err, index.ErrNoItem) {
 				// Dropped since: the document is being replaced.
 				return errors.Join(snapshot.ErrStale, err)
@@ -41,7 +42,7 @@ func (a *archiver) lazyFile(path string, f layout.Format, etag string, size int,
 			if err != nil {
 				return err
 			}
-			body = items.render(cfg, f, info) // copies the parts out of the index
+			body = items.Render(cfg, f, info) // copies the parts out of the index
 			return nil
 		})
 		return body, err
@@ -54,18 +55,18 @@ func (a *archiver) lazyFile(path string, f layout.Format, etag string, size int,
 // that it is published without being rendered; it reports whether it did.
 // info is the feed's subscription document, whose fields the archive
 // documents share.
-func (a *archiver) lazyKnown(k layout.FeedKey, o *archOut, info render.FeedInfo) bool {
-	if !a.lazy || a.keep != nil || o.etags[0] == "" || o.updated.IsZero() {
+func (d *Docs) lazyKnown(k layout.FeedKey, o *document, info render.FeedInfo) bool {
+	if !d.lazy || o.etags[0] == "" || o.updated.IsZero() {
 		return false
 	}
 	fi := info
 	fi.Hubs = nil
 	fi.Updated = o.updated
 	fi.Archive = o.links
-	cc := archCacheControl(o.links)
+	cc := cacheControl(o.links)
 	lm := o.updated.UTC().Truncate(time.Second)
 	for _, f := range layout.Formats {
-		o.files[f] = a.lazyFile(k.ArchivePath(o.links.Doc, f), f, o.etags[f], o.sizes[f], lm, cc, fi, o.items)
+		o.files[f] = d.lazyFile(k.ArchivePath(o.links.Doc, f), f, o.etags[f], o.sizes[f], lm, cc, fi, o.items)
 	}
 	return true
 }
