@@ -113,9 +113,10 @@ func checkOrder(t *testing.T, log []string) {
 // precompressed forms with their headers, in phase order; the next one,
 // with nothing changed, sends no request at all, also from a new process
 // that reads the manifest; without a manifest it LISTs once and uploads
-// nothing.
+// nothing. Its configuration is read from the variables, as feedgen reads
+// it; the parallel tests make the same without them.
 func TestPublishMirrorsAndOrders(t *testing.T) {
-	e := newEnv(t)
+	e := newVarsEnv(t)
 	m := newManifest()
 	pre := func(o *Options) { o.Precompress = true }
 	p := e.publisher(t, m, pre)
@@ -158,6 +159,7 @@ func TestPublishMirrorsAndOrders(t *testing.T) {
 // changed; files that go are deleted, after every upload; a change of the
 // Cache-Control of every file re-uploads them.
 func TestPublishIncremental(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := newManifest()
 	p := e.publisher(t, m, nil)
@@ -215,6 +217,7 @@ func TestPublishIncremental(t *testing.T) {
 // bucket already; yes only when every target holds its bytes, its
 // precompressed forms and the headers this run would give it.
 func TestKeep(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := newManifest()
 	pre := func(o *Options) { o.Precompress = true }
@@ -256,6 +259,7 @@ func TestKeep(t *testing.T) {
 // uploads none of the pages, feeds or index and deletes nothing; Sync
 // refuses before uploading anything at all; a bound of -1 allows it.
 func TestMaxDeletes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := newManifest()
 	files := site("1")
@@ -307,6 +311,7 @@ func TestMaxDeletes(t *testing.T) {
 // named like feedgen's files, and only below its prefix; with a record,
 // only what it uploaded.
 func TestLeavesOthersAlone(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.put(t, "site/images/logo.png", "png")
 	e.put(t, "site/robots.txt", "robots")
@@ -337,6 +342,7 @@ func TestLeavesOthersAlone(t *testing.T) {
 // TestRetries: throttling (503 SlowDown), a 500 and a dropped connection
 // are retried, and the publish completes.
 func TestRetries(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var slow, internal, dropped atomic.Int32
 	e.rec.fail = func(req *http.Request) (*http.Response, error) {
@@ -375,7 +381,7 @@ func s3Error(req *http.Request, status int, code string) *http.Response {
 // TestBadCredentials: refused credentials stop the run at once with one
 // message that names the variables.
 func TestBadCredentials(t *testing.T) {
-	e := newEnv(t)
+	e := newVarsEnv(t)
 	e.config(t)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "wrong")
 	c, err := ConfigFromEnv()
@@ -415,6 +421,7 @@ func trustedEmpty() *memManifest {
 // bytes or the new; the next run knows from the state that it was cut
 // short, reconciles with one LIST, and uploads only what is still old.
 func TestCutShort(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := newManifest()
 	old := site("1")
@@ -478,6 +485,7 @@ func TestCutShort(t *testing.T) {
 // TestVerify: a bucket changed by another hand is not looked at by a run
 // that trusts its state; -publish-verify reconciles it with one LIST.
 func TestVerify(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := newManifest()
 	files := site("1")
@@ -500,6 +508,7 @@ func TestVerify(t *testing.T) {
 
 // TestTwoTargets: one run keeps two buckets.
 func TestTwoTargets(t *testing.T) {
+	t.Parallel()
 	a, b := newEnv(t), newEnv(t)
 	files := site("1")
 	res, err := publish(t, files, a.publisher(t, newManifest(), nil), b.publisher(t, newManifest(), nil))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"feedgen/internal/s3test"
 	"feedgen/layout"
@@ -199,13 +200,19 @@ func count(log []string, kind string) int {
 	return n
 }
 
-// env is a bucket of the test server with a recorder in front.
+// env is a bucket of the test server with a recorder in front. Its
+// configuration is what ConfigFromEnv reads from s3test's variables
+// (newVarsEnv), which a test sets for itself and so cannot run in
+// parallel, or the same made without them (newEnv).
 type env struct {
 	srv    *s3test.Server
 	bucket string
 	rec    *recorder
+	vars   bool
 }
 
+// newEnv is an env whose configuration is made without the variables: the
+// test may run in parallel.
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	srv := s3test.Need(t)
@@ -214,9 +221,22 @@ func newEnv(t *testing.T) *env {
 	return &env{srv: srv, bucket: b, rec: &recorder{prefix: "/" + b + "/"}}
 }
 
+// newVarsEnv is an env whose configuration ConfigFromEnv reads from the
+// variables, as feedgen does: the test cannot run in parallel.
+func newVarsEnv(t *testing.T) *env {
+	t.Helper()
+	e := newEnv(t)
+	e.vars = true
+	return e
+}
+
 // config reaches the server through the recorder with the identity.
 func (e *env) config(t *testing.T) Config {
 	t.Helper()
+	if !e.vars {
+		return Config{Endpoint: e.srv.URL(), Region: "us-east-1", Transport: e.rec,
+			Creds: credentials.NewStaticV4(s3test.AccessKey, s3test.SecretKey, "")}
+	}
 	e.srv.Env(t)
 	c, err := ConfigFromEnv()
 	if err != nil {

@@ -65,6 +65,7 @@ func archiveLazy(t *testing.T, what string, s *snapshot.Snapshot) int {
 // renders no archive document, not even on its first Snapshot before any
 // scan, and an edit in one month renders that month's documents only.
 func TestArchiveLazy(t *testing.T) {
+	t.Parallel()
 	dir, state := t.TempDir(), t.TempDir()
 	as := archCorpus(t, dir, 40)
 	cfg := archConfig(t, 3)
@@ -135,6 +136,7 @@ func TestArchiveLazy(t *testing.T) {
 // leaves its month's bytes as they were, and the lazy documents must read
 // its rendered item under the new name (the old one is gone).
 func TestArchiveLazyRenamed(t *testing.T) {
+	t.Parallel()
 	dir, state := t.TempDir(), t.TempDir()
 	as := archCorpus(t, dir, 30)
 	cfg := archConfig(t, 3)
@@ -161,6 +163,7 @@ func TestArchiveLazyRenamed(t *testing.T) {
 // TestArchiveLazyDamagedState: a state damaged under a daemon is rebuilt
 // and the lazy documents render from the rebuilt state to a build's bytes.
 func TestArchiveLazyDamagedState(t *testing.T) {
+	t.Parallel()
 	dir, state := t.TempDir(), t.TempDir()
 	archCorpus(t, dir, 30)
 	cfg := archConfig(t, 4)

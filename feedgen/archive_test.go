@@ -163,6 +163,7 @@ func walkChains(t *testing.T, files map[string]string, base string, want map[lay
 }
 
 func TestArchiveChainsPartition(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	as := archCorpus(t, dir, 48)
 	for _, limit := range []int{1, 5, 30, 100} {
@@ -213,6 +214,7 @@ func archiveFilesOf(s *snapshot.Snapshot) map[string]*snapshot.File {
 // addition rewrites only the documents of its month; after each step the
 // daemon's snapshot equals a fresh build.
 func TestArchiveStable(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	as := archCorpus(t, dir, 48)
 	cfg := archConfig(t, 5)
@@ -289,6 +291,7 @@ func TestArchiveStable(t *testing.T) {
 // TestArchiveState: with archives, a warm state gives the same bytes, and
 // a rebuild with nothing changed renders nothing.
 func TestArchiveState(t *testing.T) {
+	t.Parallel()
 	dir, state := t.TempDir(), t.TempDir()
 	archCorpus(t, dir, 30)
 	cfg := archConfig(t, 4)
@@ -324,6 +327,7 @@ func TestArchiveState(t *testing.T) {
 // they come back; the daemon's snapshot equals a fresh build each time and
 // the chains stay whole.
 func TestArchiveMonthComesAndGoes(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	as := archCorpus(t, dir, 48)
 	cfg := archConfig(t, 3)
@@ -372,6 +376,7 @@ func TestArchiveMonthComesAndGoes(t *testing.T) {
 // hubs and link their archive; the archive documents, which nobody
 // subscribes to, advertise none; every chain stays whole and valid.
 func TestArchiveWithHubs(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	as := archCorpus(t, dir, 20)
 	cfg := archConfig(t, 4)

@@ -64,6 +64,7 @@ func checkArchivePages(t *testing.T, step string, s *snapshot.Snapshot) {
 // subscription document, only the month list), and the incremental result
 // equals a fresh build; a build without archives shows no archive block.
 func TestArchivePagesLinkTheirMonths(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	archCorpus(t, dir, 48)
 	cfg := archConfig(t, 5)

@@ -11,6 +11,7 @@ import (
 // place only where they are still current, so a change is never undone by
 // a compressor that started before it.
 func TestCompressedKeepsNewerFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, dir, "a.md", post("甲", "2024-01-01 08:00:00 +0800", "caijing", "x", "http://e.example/a"))
 	writeFile(t, dir, "b.md", post("乙", "2024-01-02 08:00:00 +0800", "keji", "y", "http://e.example/b"))
@@ -55,6 +56,7 @@ func TestCompressedKeepsNewerFiles(t *testing.T) {
 // snapshot uncompressed for a later round (a daemon asked to stop must not
 // wait for a whole pass).
 func TestCompactAllStops(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, dir, "a.md", post("甲", "2024-01-01 08:00:00 +0800", "caijing", "x", "http://e.example/a"))
 	g, _ := generate(t, dir, sitetest.Config(t))

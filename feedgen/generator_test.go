@@ -50,6 +50,7 @@ func contents(s *snapshot.Snapshot) map[string]string {
 // Run "go test ./feedgen -run TestGolden -update" after an intended change
 // and review the diff.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	g, s := generate(t, filepath.Join("..", "seeds"), sitetest.Config(t))
 	if ps := g.Problems(); len(ps) > 0 {
 		t.Fatalf("seeds/ has invalid articles: %v", ps)
@@ -110,6 +111,7 @@ func firstDiff(a, b string) string {
 // ../shared/seeds through the independent spec checker (gofeed plus the
 // RSS, Atom, JSON Feed and OPML rules).
 func TestFeedsValidate(t *testing.T) {
+	t.Parallel()
 	dirs := []string{filepath.Join("..", "seeds")}
 	if _, err := os.Stat(filepath.Join("..", "..", "shared", "seeds")); err == nil {
 		dirs = append(dirs, filepath.Join("..", "..", "shared", "seeds"))
@@ -139,6 +141,7 @@ func TestFeedsValidate(t *testing.T) {
 // feeds named in the design, the unpublished article left out, ties ordered
 // by id.
 func TestSeedsLayout(t *testing.T) {
+	t.Parallel()
 	cfg := sitetest.Config(t)
 	// The sample's own configuration names the categories.
 	if err := config.LoadConfigFile(filepath.Join("..", "seeds", "feedgen.yaml"), &cfg); err != nil {
@@ -176,6 +179,7 @@ func TestSeedsLayout(t *testing.T) {
 // TestDeterministic builds the same input twice, from directories whose
 // files were written in different orders, and expects identical bytes.
 func TestDeterministic(t *testing.T) {
+	t.Parallel()
 	src := filepath.Join("..", "seeds")
 	entries, err := os.ReadDir(src)
 	if err != nil {
@@ -246,6 +250,7 @@ func post(title, date, cats, tags, link string) string {
 }
 
 func TestProblemsAndSkips(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, dir, "good.txt", post("good", "2024-01-01 10:00:00 +0800", "a", "x", "http://e.example/1"))
 	writeFile(t, dir, "sub/deeper/good2.md", post("good2", "2024-01-02 10:00:00 +0800", "b", "x", "http://e.example/2"))
@@ -290,6 +295,7 @@ func TestProblemsAndSkips(t *testing.T) {
 }
 
 func TestLimit(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for i := 0; i < 7; i++ {
 		writeFile(t, dir, fmt.Sprintf("p%d.txt", i), post(fmt.Sprintf("post%d", i), fmt.Sprintf("2024-01-%02d 10:00:00 +0800", i+1), "a", "x", fmt.Sprintf("http://e.example/%d", i)))
@@ -315,6 +321,7 @@ func TestLimit(t *testing.T) {
 // checks after each that the snapshot equals a fresh generation of the same
 // directory, and that only the affected feeds were rendered.
 func TestIncrementalEqualsFull(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for i := 0; i < 6; i++ {
 		writeFile(t, dir, fmt.Sprintf("p%d.txt", i), post(fmt.Sprintf("post%d", i), fmt.Sprintf("2024-01-%02d 10:00:00 +0800", i+1), fmt.Sprintf("c%d", i%2), "t", fmt.Sprintf("http://e.example/%d", i)))

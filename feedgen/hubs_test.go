@@ -19,6 +19,7 @@ import (
 // gofeed; without hubs the bytes are those of a configuration that never
 // heard of hubs.
 func TestHubDiscovery(t *testing.T) {
+	t.Parallel()
 	hubs := []string{"https://hub.example.net/", "https://feeds.example.com/websub"}
 	cfg := sitetest.Config(t)
 	cfg.Hubs = append([]string(nil), hubs...)
@@ -93,6 +94,7 @@ func TestHubDiscovery(t *testing.T) {
 // TestHubsChangeRerenders: a state made without hubs must not let a build
 // with hubs keep the old files (the feed signature includes the hubs).
 func TestHubsChangeRerenders(t *testing.T) {
+	t.Parallel()
 	src, state := filepath.Join("..", "seeds"), t.TempDir()
 	for _, hubs := range [][]string{nil, {"https://hub.example.net/"}, nil} {
 		cfg := sitetest.Config(t)
@@ -114,6 +116,7 @@ func TestHubsChangeRerenders(t *testing.T) {
 }
 
 func TestHubValidation(t *testing.T) {
+	t.Parallel()
 	for _, h := range []string{"ftp://hub.example.net/", "/websub", "https://", "https://h.example/#x"} {
 		cfg := config.Config{BaseURL: "https://feeds.example.com/", Hubs: []string{h}}
 		if err := cfg.Normalize(); err == nil || !strings.Contains(err.Error(), "hub") {

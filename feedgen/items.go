@@ -117,19 +117,24 @@ func (ir *itemRenderer) file(t *index.Tx, rel string, r *itemRead) error {
 	if !ok || e.Header == nil {
 		return nil // gone meanwhile; its feeds are planned again
 	}
-	if e.Stamp != r.stamp {
-		if h := headerOf(r.a); !sameHeader(e.Header, h) {
-			// Changed since its header was read: index what is there now.
-			// Sum 0 never matches a header read, so the next read files it
-			// again.
-			if _, err := t.Put(rel, index.Entry{Stamp: r.stamp, Link: e.Link, Header: h}); err != nil {
-				return err
-			}
-		} else {
-			e.Stamp = r.stamp
-			if err := t.SetStamp(rel, e); err != nil {
-				return err
-			}
+	// The item is filed under a header of the bytes it was rendered from,
+	// whatever the stamps say: the header may have been read from other
+	// bytes under the same stamp (a file rewritten within one tick of the
+	// file system's clock with the same size, or rewritten between the
+	// stat of a read and the read), and an item of one version under the
+	// header of another puts the article in the wrong feeds, dated after
+	// the feed it is in.
+	if h := headerOf(r.a); !sameHeader(e.Header, h) {
+		// Changed since its header was read: index what is there now.
+		// Sum 0 never matches a header read, so the next read files it
+		// again.
+		if _, err := t.Put(rel, index.Entry{Stamp: r.stamp, Link: e.Link, Header: h}); err != nil {
+			return err
+		}
+	} else if e.Stamp != r.stamp {
+		e.Stamp = r.stamp
+		if err := t.SetStamp(rel, e); err != nil {
+			return err
 		}
 	}
 	ir.frags[rel] = true

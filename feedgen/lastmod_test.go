@@ -15,6 +15,7 @@ import (
 // same times; and that it never goes backwards, also across a restart, when
 // the newest article is deleted.
 func TestLastModified(t *testing.T) {
+	t.Parallel()
 	dir, state := t.TempDir(), t.TempDir()
 	writeFile(t, dir, "a.md", post("旧文章", "2024-01-01 08:00:00 +0800", "caijing", "x", "http://e.example/a"))
 	writeFile(t, dir, "b.md", post("新文章", "2024-03-05 10:30:45 +0800", "caijing", "x", "http://e.example/b"))

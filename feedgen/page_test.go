@@ -56,6 +56,7 @@ func pageIDs(t *testing.T, body []byte) (ids, alts []string) {
 // same items in the same order, autodiscovery of its three formats, the
 // absolute feed URLs to copy, and a page the HTML checker accepts.
 func TestPagesShowTheirFeeds(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for i := 0; i < 7; i++ {
 		writeFile(t, dir, fmt.Sprintf("p%d.txt", i), post(fmt.Sprintf("长标题 post%d", i), fmt.Sprintf("2024-01-%02d 10:00:00 +0800", i+1), fmt.Sprintf("c%d", i%2), "财经 新闻", fmt.Sprintf("http://e.example/%d", i)))
@@ -141,6 +142,7 @@ func TestPagesShowTheirFeeds(t *testing.T) {
 // the feeds: an edit re-renders the pages of the feeds it changes, and the
 // others keep their very file (same bytes, same modification time).
 func TestPageRenderedOnlyWithItsFeed(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for i := 0; i < 4; i++ {
 		writeFile(t, dir, fmt.Sprintf("p%d.txt", i), post(fmt.Sprintf("post%d", i), fmt.Sprintf("2024-01-%02d 10:00:00 +0800", i+1), fmt.Sprintf("c%d", i%2), "t", fmt.Sprintf("http://e.example/%d", i)))

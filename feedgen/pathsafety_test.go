@@ -28,6 +28,7 @@ import (
 // inside the output tree, a URL that percent-encodes it and decodes back to
 // it, and a file the server returns.
 func TestPathSafetyNames(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		reason string // "" means accepted
@@ -149,6 +150,7 @@ func TestPathSafetyNames(t *testing.T) {
 // "%2e%2e" and a secret file next to the source directory. Each is a 404;
 // none returns anything but a snapshot file.
 func TestPathSafetyRequests(t *testing.T) {
+	t.Parallel()
 	parent := t.TempDir()
 	src := filepath.Join(parent, "src")
 	if err := os.MkdirAll(src, 0o755); err != nil {

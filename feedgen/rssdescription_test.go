@@ -16,6 +16,7 @@ import (
 // W3C feed validator warned "Invalid HTML" on the bundled seeds' "R&D"
 // before; a summary with "<b>" must reach readers as text, not markup.
 func TestRSSDescriptionEscapesSummary(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, dir, "a.html", "---\ntitle: R&D\ndate: 2024-05-01 10:00:00 +0000\n---\n"+
 		"<p>R&amp;D spending stays &lt;2% &amp; &lt;b&gt;not bold&lt;/b&gt; &amp;amp; more</p>\n")

@@ -17,6 +17,7 @@ import (
 // through Update, and nothing else is: not an SVG, not a symbolic link,
 // not a hidden file.
 func TestAssetsPublished(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, dir, "a.txt", post("with a picture", "2024-01-02 10:00:00 +0800", "c", "t", ""))
 	writeFile(t, dir, "images/a.png", "png bytes")
@@ -75,6 +76,7 @@ func TestAssetsPublished(t *testing.T) {
 // TestListingPages: /category/ and /tag/ list their feeds, with links that
 // resolve from the listing page's folder.
 func TestListingPages(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, dir, "a.txt", post("one", "2024-01-02 10:00:00 +0800", "c1", "财经", ""))
 	writeFile(t, dir, "b.txt", post("two", "2024-01-03 10:00:00 +0800", "c2", "财经", ""))
@@ -101,6 +103,7 @@ func TestListingPages(t *testing.T) {
 // assets it published before, before any scan, as the bytes they were:
 // bytes changed meanwhile are refused until the scan reads them.
 func TestAssetsWarmStart(t *testing.T) {
+	t.Parallel()
 	dir, state := t.TempDir(), t.TempDir()
 	writeFile(t, dir, "a.txt", post("one", "2024-01-02 10:00:00 +0800", "c", "t", ""))
 	writeFile(t, dir, "images/a.png", "png bytes")

@@ -42,6 +42,7 @@ func shownPaths(g *Generator) map[string]bool {
 // each once), and publishes the bytes of a build without state. Going back
 // is the same.
 func TestRenderConfigKeepsScan(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	configCorpus(t, dir, 60)
 	base := sitetest.Config(t)

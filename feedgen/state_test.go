@@ -80,6 +80,7 @@ func sameFiles(t *testing.T, what string, got, want map[string]string) {
 // with no state, a new state and a warm one, and a warm state with nothing
 // changed opens no article file at all.
 func TestStateChangesNothingPublished(t *testing.T) {
+	t.Parallel()
 	dir, state := t.TempDir(), t.TempDir()
 	stateCorpus(t, dir, 120)
 	cfg := sitetest.Config(t)
@@ -106,6 +107,7 @@ func TestStateChangesNothingPublished(t *testing.T) {
 // TestStatePicksUpChangesWhileStopped: edits, deletes, new, renamed and
 // fixed files made between two runs are all seen by the next one.
 func TestStatePicksUpChangesWhileStopped(t *testing.T) {
+	t.Parallel()
 	dir, state := t.TempDir(), t.TempDir()
 	stateCorpus(t, dir, 60)
 	cfg := sitetest.Config(t)
@@ -140,6 +142,7 @@ func TestStatePicksUpChangesWhileStopped(t *testing.T) {
 // configuration or for another source gives the same bytes and one log
 // line, never an error.
 func TestDamagedStateIsRebuilt(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	stateCorpus(t, dir, 40)
 	cfg := sitetest.Config(t)
@@ -196,6 +199,7 @@ func TestDamagedStateIsRebuilt(t *testing.T) {
 // a state gives what a fresh build of the final directory gives, and a
 // second process on the warm state agrees.
 func TestStateUpdatesWhileRunning(t *testing.T) {
+	t.Parallel()
 	dir, state := t.TempDir(), t.TempDir()
 	stateCorpus(t, dir, 50)
 	cfg := sitetest.Config(t)
@@ -228,6 +232,7 @@ func TestStateUpdatesWhileRunning(t *testing.T) {
 // but an article whose bytes did not change is not parsed and cleaned
 // again: its kept item is checked against the file's sum.
 func TestStateAfterFreshCheckout(t *testing.T) {
+	t.Parallel()
 	dir, state := t.TempDir(), t.TempDir()
 	stateCorpus(t, dir, 40)
 	cfg := sitetest.Config(t)

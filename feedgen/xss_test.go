@@ -216,6 +216,7 @@ func xssSite(t *testing.T) (*Generator, *snapshot.Snapshot) {
 // any title or other text a reader might render as HTML, or in the index
 // page, and that the feeds stay valid.
 func TestXSS(t *testing.T) {
+	t.Parallel()
 	if len(xssVectors) < 40 {
 		t.Fatalf("only %d vectors", len(xssVectors))
 	}
@@ -329,6 +330,7 @@ func checkIndexPage(t *testing.T, p string, body []byte) {
 // titles and authors become plain text, which every feed format requires
 // and which keeps readers that render titles as HTML safe.
 func TestTitleIsPlainText(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"AT&amp;T", "AT&T"},
 		{"AT&T", "AT&T"},
@@ -359,6 +361,7 @@ func TestTitleIsPlainText(t *testing.T) {
 // refused (it would title a feed), that the category name of the
 // navigation line and the summary are plain text.
 func TestNamesArePlainText(t *testing.T) {
+	t.Parallel()
 	for _, tag := range []string{"<em>x", "&amp;", "<img src=x onerror=alert(1)>", "a<b"} {
 		data := fmt.Sprintf("---\ntitle: t\ndate: 2023-01-01\ntags: [%s]\n---\n<p>x</p>\n", yamlString(tag))
 		if _, err := article.Parse("a.txt", []byte(data), testOpts); err == nil || !strings.Contains(err.Error(), "contains markup") {

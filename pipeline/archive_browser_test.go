@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -19,12 +20,14 @@ import (
 // newest one ("Older articles") and to the Atom document of each of its
 // months, and nothing else of the archive; and every link of every page
 // resolves (checkPagesInChromium fetches them all).
-//
-// Not parallel: checkPagesInChromium saves its screenshots under the same
-// names as TestIndexInChromium's, in one directory with
-// FEEDGEN_SCREENSHOTS; run before it, as always, its are overwritten, not
-// mixed with them.
 func TestArchivePagesInChromium(t *testing.T) {
+	// checkPagesInChromium saves its screenshots under the same names as
+	// TestIndexInChromium's: in the one directory FEEDGEN_SCREENSHOTS
+	// names, this test runs first, alone, so that they are overwritten by
+	// the index's, never mixed with them. Elsewhere each test has its own.
+	if os.Getenv("FEEDGEN_SCREENSHOTS") == "" {
+		parallel(t)
+	}
 	src := t.TempDir()
 	copyDir(t, seedsDir, src)
 	td := startDaemon(t, daemonConfig{src: src, limit: 2, archive: true, watch: watch.Options{Poll: time.Hour}})

@@ -21,7 +21,7 @@ import (
 // with them (a strong tag is a hash of the bytes), the old or the new
 // version, never a mix and never an error. Run with -race.
 func TestArchiveServedDuringEdits(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	src := t.TempDir()
 	copyDir(t, seedsDir, src)
 	td := startDaemon(t, daemonConfig{src: src, limit: 2, archive: true})

@@ -43,7 +43,7 @@ func archiveStats(t *testing.T, out string) map[string]os.FileInfo {
 // of the newest article replaces no archive file, and a backdated article
 // replaces only the files of its month.
 func TestArchiveBuildStable(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	src, out, state := t.TempDir(), t.TempDir(), t.TempDir()
 	copyDir(t, seedsDir, src)
 	newest := article{Title: "最新的文章", Date: "2024-07-02 10:00:00 +0800", Categories: []string{"keji"}, Link: "http://news.example.com/newest"}
@@ -121,7 +121,7 @@ func TestArchiveBuildStable(t *testing.T) {
 // settled months with the long Cache-Control, the newest archive document
 // (into which items roll) and the feeds with the short one.
 func TestArchiveServed(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	src := t.TempDir()
 	copyDir(t, seedsDir, src)
 	td := startDaemon(t, daemonConfig{src: src, limit: 2, archive: true})

@@ -13,7 +13,7 @@ import (
 // a client that prefers it, with its own ETag, and that it decodes to the
 // identity bytes (which are what build writes).
 func TestHTTPBrotli(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	td := httpDaemon(t)
 	paths := []string{"/rss.xml", "/atom.xml", "/feed.json", "/index.html", "/tag/农业新闻/rss.xml"}
 	td.waitGzip(t, paths...) // Brotli forms are computed with the gzip ones

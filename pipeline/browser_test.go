@@ -87,7 +87,7 @@ func startChromium(t *testing.T) (context.Context, string) {
 // feed linked, in every format, at URLs that resolve and answer; then it
 // walks every feed's page (checkPagesInChromium).
 func TestIndexInChromium(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	// The seeds, and one article made to break a narrow layout: a very
 	// long title, a long unbroken token and a long tag.
 	src := t.TempDir()

@@ -18,7 +18,7 @@ import (
 // other one is published, and a fresh build then has the tag's feed: the
 // daemon must have it too.
 func TestDuplicateIDFeedComesBack(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	src := t.TempDir()
 	const link = "http://news.example.com/shared"
 	winner := article{Title: "先到的", Date: "2024-05-01 08:00:00 +0800", Categories: []string{"keji"}, Link: link}
@@ -59,7 +59,7 @@ func TestDuplicateIDFeedComesBack(t *testing.T) {
 // only refuses links that lead outside). When the target is edited, a
 // fresh build publishes the new text under both names; so must the daemon.
 func TestSymlinkedArticleFollowsTarget(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	src := t.TempDir()
 	a := article{Title: "链接前的标题", Date: "2024-05-01 08:00:00 +0800", Categories: []string{"keji"}}
 	if err := os.MkdirAll(filepath.Join(src, "real"), 0o755); err != nil {
@@ -101,7 +101,7 @@ func TestSymlinkedArticleFollowsTarget(t *testing.T) {
 // that the watcher did not report, also in the middle of an article large
 // enough that indexing reads only its head and tail.
 func TestRescanRereadsLargeArticleBody(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	src := t.TempDir()
 	body := "<p>" + strings.Repeat("很长的正文。", 1000) + "</p><p>MIDDLE-OLD</p><p>" + strings.Repeat("更多的正文。", 1000) + "</p>"
 	a := article{Title: "大文章", Date: "2024-05-01 08:00:00 +0800", Categories: []string{"keji"}, Link: "http://news.example.com/big", Body: body}
@@ -129,7 +129,7 @@ func TestRescanRereadsLargeArticleBody(t *testing.T) {
 // right after another folder is moved into it. Files created later in the
 // second folder must be published.
 func TestDirectoryMovedIntoMovedDirectoryIsWatched(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	for attempt := range 10 {
 		src := t.TempDir()
 		for _, d := range []string{"a/sub", "c"} {

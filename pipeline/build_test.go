@@ -23,7 +23,7 @@ func buildInto(t *testing.T, src, out string) BuildResult {
 }
 
 func TestBuildReportsProblemsAndPublishesTheRest(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	src := t.TempDir()
 	copyDir(t, seedsDir, src)
 	good := article{Title: "好文章 在子目录里", Date: "2024-07-03 09:00:00 +0800", Categories: []string{"keji"}, Link: "http://news.example.com/good"}
@@ -119,7 +119,7 @@ func TestBuildReportsProblemsAndPublishesTheRest(t *testing.T) {
 }
 
 func TestBuildErrors(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	tests := []struct {
 		name string
 		src  func(t *testing.T) string
@@ -152,7 +152,7 @@ func TestBuildErrors(t *testing.T) {
 }
 
 func TestBuildTwiceRewritesNothing(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	out := t.TempDir()
 	first := buildInto(t, seedsDir, out)
 	if first.Written == 0 {
@@ -192,7 +192,7 @@ func TestBuildTwiceRewritesNothing(t *testing.T) {
 }
 
 func TestBuildRemovesEmptiedCategory(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	src := t.TempDir()
 	copyDir(t, seedsDir, src)
 	only := filepath.Join(src, "sub", "only.txt")
@@ -248,7 +248,7 @@ func TestBuildRemovesEmptiedCategory(t *testing.T) {
 }
 
 func TestBuildIsReproducible(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	src := t.TempDir()
 	copyDir(t, seedsDir, src)
 	a, b := t.TempDir(), t.TempDir()
@@ -277,7 +277,7 @@ func TestBuildIsReproducible(t *testing.T) {
 // reported; with Strict every body is read and it is. A body a feed shows
 // is always checked.
 func TestBuildStrictReportsBadBodyBeyondFeedLimit(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	src := t.TempDir()
 	newer := article{Title: "新的", Date: "2024-06-01", Link: "http://news.example.com/new"}
 	fill := strings.Repeat("正文。", 2000)

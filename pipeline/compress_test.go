@@ -24,7 +24,7 @@ import (
 // change the gzip form follows the identity one, and a file whose bytes
 // did not change stays the same file with the same Last-Modified.
 func TestDaemonAnswersBeforeCompressing(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	src := t.TempDir()
 	copyDir(t, seedsDir, src)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -166,7 +166,7 @@ func TestDaemonAnswersBeforeCompressing(t *testing.T) {
 // reading every file takes: the feeds must not be held whole, beside their
 // compressed forms, all that time. The rescan still happens (Synced).
 func TestWarmStartCompressesBeforeRescan(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	src, state := t.TempDir(), t.TempDir()
 	copyDir(t, seedsDir, src)
 	site := testSite(t, "http://127.0.0.1/", 0)

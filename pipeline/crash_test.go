@@ -244,7 +244,7 @@ func killAfter(t *testing.T, cmd *exec.Cmd, delay time.Duration) bool {
 }
 
 func TestCrashSafety(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	if testing.Short() {
 		t.Skip("builds and kills the binary many times")
 	}
@@ -261,83 +261,117 @@ func TestCrashSafety(t *testing.T) {
 	if os.Getenv("FEEDGEN_CRASH_ITERATIONS") != "" {
 		articles = 300
 	}
-	// Half of the kills hit "feedgen build", half "feedgen serve -out".
-	// The halves share nothing but the binary and the seed (each has its
-	// own copy of the articles, output, reference and state), so they run
-	// at once: each is a long chain of runs of the binary.
-	t.Run("Build", func(t *testing.T) {
-		t.Parallel()
-		c, mut := newCrashRig(t, bin, articles, seed)
-		prev := readTree(t, c.out)
-		for i := 0; c.kills < n/2 && i < n; i++ {
-			// Change the newest articles so that the build rewrites
-			// feeds, and remember what a fresh build of them writes.
-			if err := mut.Edit(5); err != nil {
-				t.Fatal(err)
-			}
-			next := c.freshTree()
-			delay := time.Duration(c.r.Int64N(int64(c.lastBuild) * 7 / 10))
-			cmd := exec.Command(c.bin, "build", "-src", c.src, "-out", c.out, "-base-url", crashBase, "-allow-invalid", "-state", c.state)
-			what := fmt.Sprintf("build kill %d after %v", i, delay.Round(time.Millisecond))
-			c.runs++
-			if killAfter(t, cmd, delay) {
-				c.kills++
-			}
-			c.checkAfterKill(what, true, prev, next)
-			c.recover(what, next)
-			prev = next
+	// Half of the kills hit "feedgen build", half "feedgen serve -out",
+	// each half in crashChains chains. A chain shares nothing with the
+	// others but the binary (its own articles, drawn from seed+chain,
+	// output, reference and state), so the chains run at once: each is a
+	// sequence of runs of the binary that only its own results order.
+	var subs []subtest
+	for k, kind := range []string{"Build", "Serve"} {
+		kills := n / 2
+		if kind == "Serve" {
+			kills = n - n/2
 		}
-		c.report(n / 2)
-	})
-	t.Run("Serve", func(t *testing.T) {
-		t.Parallel()
-		c, mut := newCrashRig(t, bin, articles, seed)
-		prev := readTree(t, c.out)
-		for i := 0; c.kills < n-n/2 && i < n; i++ {
-			stop := make(chan struct{})
-			edited := make(chan error, 1)
-			go func() {
-				// Keep the daemon rewriting: a few articles every 20ms.
-				for {
-					select {
-					case <-stop:
-						edited <- nil
-						return
-					case <-time.After(20 * time.Millisecond):
-					}
-					if err := mut.Edit(2); err != nil {
-						edited <- err
-						return
-					}
+		chains := min(crashChains, kills)
+		for i := range chains {
+			want := kills / chains
+			if i < kills%chains {
+				want++
+			}
+			chainSeed := seed + uint64(1000*k+i)
+			subs = append(subs, subtest{fmt.Sprintf("%s%d", kind, i+1), func(t *testing.T) {
+				c, mut := newCrashRig(t, bin, articles, chainSeed)
+				if kind == "Build" {
+					c.killBuilds(mut, want)
+				} else {
+					c.killServes(mut, want)
 				}
-			}()
-			// Between the first write (startup) and well into the
-			// incremental updates. A serve starts with a full build, as
-			// long as the last reference build (the machine's load, with
-			// other tests running, changes over the run).
-			delay := c.lastBuild/4 + time.Duration(c.r.Int64N(int64(c.lastBuild)))
-			cmd := exec.Command(c.bin, "serve", "-src", c.src, "-out", c.out, "-addr", "127.0.0.1:0",
-				"-base-url", crashBase, "-debounce", "10ms", "-max-delay", "100ms", "-state", c.state)
-			stderr, _ := cmd.StderrPipe()
-			go func() { _, _ = io.Copy(io.Discard, bufio.NewReader(stderr)) }()
-			what := fmt.Sprintf("serve kill %d after %v", i, delay.Round(time.Millisecond))
-			c.runs++
-			if killAfter(t, cmd, delay) {
-				c.kills++
-			} else {
-				t.Fatalf("%s: feedgen serve exited by itself", what)
-			}
-			close(stop)
-			if err := <-edited; err != nil {
-				t.Fatal(err)
-			}
-			next := c.freshTree()
-			c.checkAfterKill(what, false, prev, next)
-			c.recover(what, next)
-			prev = next
+				c.report(want)
+			}})
 		}
-		c.report(n - n/2)
-	})
+	}
+	runAtOnce(t, subs)
+}
+
+// crashChains is how many chains of kills of each kind run at once.
+const crashChains = 2
+
+// killBuilds kills "feedgen build" until want runs were killed before
+// they finished (or after twice that many runs): after each kill the
+// output holds only complete files of the version before or after the
+// run, and a clean build recovers it.
+func (c *crashRig) killBuilds(mut *soak.Mutator, want int) {
+	t := c.t
+	prev := readTree(t, c.out)
+	for i := 0; c.kills < want && i < 2*want; i++ {
+		// Change the newest articles so that the build rewrites
+		// feeds, and remember what a fresh build of them writes.
+		if err := mut.Edit(5); err != nil {
+			t.Fatal(err)
+		}
+		next := c.freshTree()
+		delay := time.Duration(c.r.Int64N(int64(c.lastBuild) * 7 / 10))
+		cmd := exec.Command(c.bin, "build", "-src", c.src, "-out", c.out, "-base-url", crashBase, "-allow-invalid", "-state", c.state)
+		what := fmt.Sprintf("build kill %d after %v", i, delay.Round(time.Millisecond))
+		c.runs++
+		if killAfter(t, cmd, delay) {
+			c.kills++
+		}
+		c.checkAfterKill(what, true, prev, next)
+		c.recover(what, next)
+		prev = next
+	}
+}
+
+// killServes kills "feedgen serve -out" want times while articles change
+// under it: after each kill the output holds only complete files, and a
+// clean build recovers it.
+func (c *crashRig) killServes(mut *soak.Mutator, want int) {
+	t := c.t
+	prev := readTree(t, c.out)
+	for i := 0; c.kills < want; i++ {
+		stop := make(chan struct{})
+		edited := make(chan error, 1)
+		go func() {
+			// Keep the daemon rewriting: a few articles every 20ms.
+			for {
+				select {
+				case <-stop:
+					edited <- nil
+					return
+				case <-time.After(20 * time.Millisecond):
+				}
+				if err := mut.Edit(2); err != nil {
+					edited <- err
+					return
+				}
+			}
+		}()
+		// Between the first write (startup) and well into the
+		// incremental updates. A serve starts with a full build, as
+		// long as the last reference build (the machine's load, with
+		// other tests running, changes over the run).
+		delay := c.lastBuild/4 + time.Duration(c.r.Int64N(int64(c.lastBuild)))
+		cmd := exec.Command(c.bin, "serve", "-src", c.src, "-out", c.out, "-addr", "127.0.0.1:0",
+			"-base-url", crashBase, "-debounce", "10ms", "-max-delay", "100ms", "-state", c.state)
+		stderr, _ := cmd.StderrPipe()
+		go func() { _, _ = io.Copy(io.Discard, bufio.NewReader(stderr)) }()
+		what := fmt.Sprintf("serve kill %d after %v", i, delay.Round(time.Millisecond))
+		c.runs++
+		if killAfter(t, cmd, delay) {
+			c.kills++
+		} else {
+			t.Fatalf("%s: feedgen serve exited by itself", what)
+		}
+		close(stop)
+		if err := <-edited; err != nil {
+			t.Fatal(err)
+		}
+		next := c.freshTree()
+		c.checkAfterKill(what, false, prev, next)
+		c.recover(what, next)
+		prev = next
+	}
 }
 
 // newCrashRig generates articles (from seed) in a directory of t's and
@@ -354,7 +388,7 @@ func newCrashRig(t *testing.T, bin string, articles int, seed uint64) (*crashRig
 		fresh: filepath.Join(tmp, "fresh"),
 		state: filepath.Join(tmp, "state"),
 		valid: map[[32]byte]bool{},
-		r:     rand.New(rand.NewPCG(seed, 1)),
+		r:     rand.New(rand.NewPCG(seed, 1)), // the kills' delays
 	}
 	mut, err := soak.Generate(c.src, articles, seed)
 	if err != nil {
@@ -364,7 +398,7 @@ func newCrashRig(t *testing.T, bin string, articles int, seed uint64) (*crashRig
 	start := time.Now()
 	c.build(c.out)
 	c.lastBuild = time.Since(start)
-	t.Logf("a full build of %d articles takes %v", articles, c.lastBuild.Round(time.Millisecond))
+	t.Logf("seed %d: a full build of %d articles takes %v", seed, articles, c.lastBuild.Round(time.Millisecond))
 	return c, mut
 }
 

@@ -125,7 +125,7 @@ func checkComplete(t *testing.T, out string, writerDone bool, versions ...map[st
 // three changes, and once writes succeed again the daemon catches up by
 // itself, with no article changing.
 func TestServeOutWriteFaults(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	src, out := filepath.Join(t.TempDir(), "src"), filepath.Join(t.TempDir(), "out")
 	copyDir(t, seedsDir, src)
 	var logs logBuffer
@@ -175,7 +175,7 @@ func TestServeOutWriteFaults(t *testing.T) {
 // the daemon runs with nothing changing in the source: each time it is
 // written again in full.
 func TestServeOutDirRemoved(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	src, out := filepath.Join(t.TempDir(), "src"), filepath.Join(t.TempDir(), "out")
 	copyDir(t, seedsDir, src)
 	td := startDaemon(t, daemonConfig{src: src, out: out, tune: fastOutRetries})
@@ -200,7 +200,7 @@ func TestServeOutDirRemoved(t *testing.T) {
 // keeps complete files, one log line, and after space is freed the daemon
 // catches up on its own.
 func TestServeOutDiskFull(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	mnt := tmpfs.Mount(t, 2<<20)
 	src, out := filepath.Join(t.TempDir(), "src"), filepath.Join(mnt, "out")
 	copyDir(t, seedsDir, src)
@@ -233,7 +233,7 @@ func TestServeOutDiskFull(t *testing.T) {
 // and a build after space is back gives the same tree as one that never
 // failed.
 func TestBuildDiskFull(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	mnt := tmpfs.Mount(t, 2<<20)
 	src, out := filepath.Join(t.TempDir(), "src"), filepath.Join(mnt, "out")
 	copyDir(t, seedsDir, src)

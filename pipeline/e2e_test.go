@@ -76,7 +76,7 @@ func allFeedsOK(t *testing.T, td *testDaemon) {
 }
 
 func TestDaemonEndToEnd(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	src := t.TempDir()
 	copyDir(t, seedsDir, src)
 	out := t.TempDir()
@@ -297,7 +297,7 @@ func TestDaemonEndToEnd(t *testing.T) {
 // TestRescanSeesUnwatchedChange: with a watcher that will not look again
 // for an hour, a change shows up only through Rescan (what SIGHUP does).
 func TestRescanSeesUnwatchedChange(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	src := t.TempDir()
 	copyDir(t, seedsDir, src)
 	td := startDaemon(t, daemonConfig{src: src, watch: watch.Options{Poll: time.Hour}})
@@ -332,7 +332,7 @@ func TestRescanSeesUnwatchedChange(t *testing.T) {
 
 // TestPollMode: with polling instead of inotify an edit still shows.
 func TestPollMode(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	src := t.TempDir()
 	copyDir(t, seedsDir, src)
 	td := startDaemon(t, daemonConfig{src: src, watch: watch.Options{Poll: 50 * time.Millisecond}})

@@ -523,22 +523,21 @@ func compareWithBuild(t *testing.T, td *testDaemon, fz *fuzzer, round string) {
 //
 //	go test -run TestRandomOpsServeEqualsBuild -ops 5000 -timeout 1h ./pipeline/
 func TestRandomOpsServeEqualsBuild(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	// The four runs are independent (a source, a daemon and a state each)
 	// and spend much of their time waiting for the daemon: they overlap.
-	t.Run("unique-ids", func(t *testing.T) { t.Parallel(); randomOps(t, true, false, false) })
-	t.Run("duplicate-ids", func(t *testing.T) {
-		t.Parallel()
-		randomOps(t, false, false, false)
+	runAtOnce(t, []subtest{
+		{"unique-ids", func(t *testing.T) { randomOps(t, true, false, false) }},
+		{"duplicate-ids", func(t *testing.T) { randomOps(t, false, false, false) }},
+		// With a kept state, and a restart halfway through with operations
+		// made while the daemon was stopped: the state must change no
+		// byte, and the restarted daemon must catch up with everything.
+		{"state-restart", func(t *testing.T) { randomOps(t, false, true, false) }},
+		// With RFC 5005 archives: items rolling in and out of the feeds
+		// move between the archive documents of May and June, and a
+		// restart keeps them.
+		{"archive-state-restart", func(t *testing.T) { randomOps(t, false, true, true) }},
 	})
-	// With a kept state, and a restart halfway through with operations
-	// made while the daemon was stopped: the state must change no byte, and
-	// the restarted daemon must catch up with everything.
-	t.Run("state-restart", func(t *testing.T) { t.Parallel(); randomOps(t, false, true, false) })
-	// With RFC 5005 archives: items rolling in and out of the feeds move
-	// between the archive documents of May and June, and a restart keeps
-	// them.
-	t.Run("archive-state-restart", func(t *testing.T) { t.Parallel(); randomOps(t, false, true, true) })
 }
 
 func randomOps(t *testing.T, unique, restart, archive bool) {

@@ -40,7 +40,7 @@ func waitDegraded(t *testing.T, td *testDaemon, what string, want ...string) {
 // TestHealthzStateTemporary: a daemon whose state directory another
 // feedgen holds runs on a temporary state, and /healthz says so.
 func TestHealthzStateTemporary(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	src, state := t.TempDir(), t.TempDir()
 	copyDir(t, seedsDir, src)
 	// Hold the state as another feedgen would (same source, any config).

@@ -265,6 +265,31 @@ func launchDaemon(c daemonConfig) (*testDaemon, error) {
 	return td, nil
 }
 
+// subtest is a named subtest for runAtOnce.
+type subtest struct {
+	name string
+	fn   func(t *testing.T)
+}
+
+// runAtOnce runs the subtests of t all at once, each t.Run from a
+// goroutine of its own, and returns when all are done. A long test's runs
+// then start together as soon as the test starts, rather than each waiting
+// (as t.Parallel subtests do) for a -parallel slot behind every other
+// parallel test of the package, which put them at the end of the package's
+// run, one after the other.
+func runAtOnce(t *testing.T, subs []subtest) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for _, s := range subs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t.Run(s.name, s.fn)
+		}()
+	}
+	wg.Wait()
+}
+
 // stop cancels the daemon and returns what Run returned. It may be called
 // more than once.
 func (td *testDaemon) stop() error {

@@ -60,7 +60,7 @@ func stopShared() error {
 }
 
 func TestHTTPContentTypes(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	td := httpDaemon(t)
 	tests := []struct {
 		path, ctype string
@@ -109,7 +109,7 @@ func TestHTTPContentTypes(t *testing.T) {
 }
 
 func TestHTTPConditional(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	td := httpDaemon(t)
 	for _, p := range []string{"/rss.xml", "/category/keji/atom.xml", "/tag/科技新闻/feed.json", "/index.html", "/feeds.opml"} {
 		t.Run(p, func(t *testing.T) {
@@ -160,7 +160,7 @@ func TestHTTPConditional(t *testing.T) {
 }
 
 func TestHTTPGzip(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	td := httpDaemon(t)
 	paths := []string{"/rss.xml", "/atom.xml", "/feed.json", "/index.html", "/tag/农业新闻/rss.xml"}
 	// The first snapshot is served uncompressed; gzip forms follow.
@@ -213,7 +213,7 @@ func TestHTTPGzip(t *testing.T) {
 }
 
 func TestHTTPMethodsAndErrors(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	td := httpDaemon(t)
 
 	get := td.do(t, http.MethodGet, "/atom.xml", nil)
@@ -287,7 +287,7 @@ func TestHTTPMethodsAndErrors(t *testing.T) {
 }
 
 func TestHTTPHealthz(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	td := httpDaemon(t)
 	r := td.do(t, http.MethodGet, "/healthz", nil)
 	if r.code != http.StatusOK {
@@ -330,7 +330,7 @@ func TestHTTPHealthz(t *testing.T) {
 }
 
 func TestHTTPEncodedCJKTag(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	td := httpDaemon(t)
 	f := td.d.Snapshot().Get("/tag/财经新闻/rss.xml")
 	if f == nil {
@@ -359,7 +359,7 @@ func TestHTTPEncodedCJKTag(t *testing.T) {
 }
 
 func TestHTTPServerTimeouts(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	td := httpDaemon(t)
 	srv := td.d.srv
 	if srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout <= 0 || srv.WriteTimeout <= 0 || srv.IdleTimeout <= 0 {

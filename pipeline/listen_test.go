@@ -18,7 +18,7 @@ import (
 // article is read (the invalid one is not reported), and the error is a
 // *ListenError that says which address and that it is in use.
 func TestListenFirst(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 // once the articles stay gone for the hold time, and not at all when they
 // come back before.
 func TestHoldLoss(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	for _, c := range []struct {
 		name      string
 		hold      time.Duration

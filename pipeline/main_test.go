@@ -4,31 +4,40 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
 	"testing"
 
 	"feedgen/internal/s3test"
 )
 
-// TestMain stops the daemon the HTTP tests share and the S3-compatible
-// server of the -publish tests (started by the first of them), and lets
-// more tests run at once than -parallel's default (GOMAXPROCS, two cores
-// in CI): most of
-// these tests wait, on debounce timers, on a daemon's background work, on
-// the network, and overlap well. -parallel, when given, wins.
+// TestMain starts the S3-compatible server of the -publish tests in the
+// background, stops it and the daemon the HTTP tests share at the end, and
+// lets more tests run at once than -parallel's default (GOMAXPROCS, two
+// cores in CI): four at a time, the longest first (admission_test.go).
+// Most of these tests wait, on debounce timers, on a daemon's background
+// work, on the network, and overlap well. -parallel, when given, wins.
 //
-// Tests that count the process's goroutines and file descriptors
-// (TestAbuse, TestSoakShort) do not call t.Parallel, so they run before
-// all others, alone; so does TestArchivePagesInChromium (see there).
+// The tests that count the process's goroutines and file descriptors
+// (TestAbuse, TestSoakShort) run in a test binary of their own
+// (runOwnProcess); TestSoakShort in parallel with the others, TestAbuse,
+// which bounds the answer time of a daemon under abuse, before all others,
+// alone, and so does TestArchivePagesInChromium when screenshots are kept
+// (see there).
 func TestMain(m *testing.M) {
 	flag.Parse()
-	set := false
-	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
-	if !set {
-		if err := flag.Set("test.parallel", "4"); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(2)
+	flag.Visit(func(f *flag.Flag) {
+		if f.Name == "test.parallel" {
+			admission.slots, _ = strconv.Atoi(f.Value.String()) // an int flag: parsed
 		}
+	})
+	// admission admits the top-level tests; the testing package's own limit
+	// would stop some of them before they reach it, in no order.
+	if err := flag.Set("test.parallel", "1000"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
 	}
+	// The -publish tests, admitted late, find the server up.
+	s3test.Prestart("TestBuildPublish", "TestServePublish")
 	code := s3test.Main(m) // runs the tests, then stops the S3 server if one was started
 	if err := stopShared(); err != nil {
 		fmt.Fprintf(os.Stderr, "shared daemon: %v\n", err)

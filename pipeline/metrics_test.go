@@ -20,7 +20,7 @@ import (
 // its own address, counting feed requests, 304s, bytes by coding and
 // regenerations, and the watcher's batches after a change.
 func TestMetricsEndpoint(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	src := t.TempDir()
 	copyDir(t, seedsDir, src)
 	td := startDaemon(t, daemonConfig{src: src, metrics: metrics.New(), watch: watch.Options{Quiet: 20 * time.Millisecond}})
@@ -57,7 +57,7 @@ func TestMetricsEndpoint(t *testing.T) {
 // TestMetricsSeparateAddress proves -metrics-addr: /metrics is served
 // there and no longer on the feeds' address.
 func TestMetricsSeparateAddress(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	src := t.TempDir()
 	copyDir(t, seedsDir, src)
 	td := startDaemon(t, daemonConfig{src: src, metrics: metrics.New(), metricsAddr: "127.0.0.1:0", watch: watch.Options{Poll: time.Hour}})
@@ -85,7 +85,7 @@ func TestMetricsSeparateAddress(t *testing.T) {
 // an external hub and a delivery taken by a subscriber of the built-in hub
 // each count as ok.
 func TestMetricsWebSub(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	src := t.TempDir()
 	copyDir(t, seedsDir, src)
 	rec := newRecorder(t)

@@ -20,7 +20,7 @@ import (
 // file goes; and that a build without -precompress removes them all, so no
 // stale compressed file outlives its source.
 func TestBuildPrecompress(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	src := t.TempDir()
 	copyDir(t, seedsDir, src)
 	extra := article{Title: "只有一个标签的文章", Date: "2024-07-03 09:00:00 +0800", Tags: []string{"独一无二"}, Link: "http://news.example.com/only"}

@@ -105,23 +105,6 @@ func (e *s3env) get(t testing.TB, b, key string) []byte {
 	return body
 }
 
-// warm writes and deletes an object in bucket b, so that the store has
-// made what it makes for a bucket's first write.
-func (e *s3env) warm(t testing.TB, b string) {
-	t.Helper()
-	cl, err := e.srv.Client(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if _, err := cl.PutObject(ctx, b, "warm", bytes.NewReader([]byte("x")), 1, minio.PutObjectOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := cl.RemoveObject(ctx, b, "warm", minio.RemoveObjectOptions{}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func (e *s3env) stat(t testing.TB, b, key string) minio.ObjectInfo {
 	t.Helper()
 	cl, err := e.srv.Client(nil)
@@ -140,7 +123,7 @@ func (e *s3env) stat(t testing.TB, b, key string) minio.ObjectInfo {
 // nothing changed sends no request; an edit uploads what it rewrites on
 // disk; the hook gets the changed URLs; an emptied source deletes nothing.
 func TestBuildPublish(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	e := newS3env(t)
 	src, out, state := t.TempDir(), t.TempDir(), t.TempDir()
 	writeArticles(t, src, 30)
@@ -367,7 +350,7 @@ func waitPublished(t testing.TB, d *Daemon, what string, cond func() bool) {
 // reported by /healthz and one log line naming the flag, and nothing is
 // deleted.
 func TestServePublish(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	e := newS3env(t)
 	src := t.TempDir()
 	posts := filepath.Join(src, "posts") // one rename empties the source at once

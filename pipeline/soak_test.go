@@ -29,6 +29,10 @@ func TestSoakShort(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("counts file descriptors in /proc/self/fd")
 	}
+	parallel(t)
+	if runOwnProcess(t) {
+		return
+	}
 	const (
 		articles = 150
 		nops     = 500

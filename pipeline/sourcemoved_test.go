@@ -14,7 +14,7 @@ import (
 // away, and moves it back: the daemon logs the loss, keeps serving what it
 // had, and once the path names a folder again it reads it and follows it.
 func TestServeSourceMoved(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	parent := filepath.Join(t.TempDir(), "parent")
 	src := filepath.Join(parent, "src")
 	copyDir(t, seedsDir, src)
@@ -53,7 +53,7 @@ func TestServeSourceMoved(t *testing.T) {
 // directory deleted or replaced between builds must not be trusted: the
 // next build writes every file again.
 func TestBuildOutputGoneWithState(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	site := testSite(t, "https://feeds.example.com/", 0)
 	src, out, state := filepath.Join(t.TempDir(), "src"), filepath.Join(t.TempDir(), "out"), t.TempDir()
 	copyDir(t, seedsDir, src)

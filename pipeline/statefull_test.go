@@ -15,7 +15,7 @@ import (
 // succeeds with the same bytes as a build without state, the daemon keeps
 // publishing changes, and the failure is logged.
 func TestStateDiskFull(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	site := testSite(t, "https://feeds.example.com/", 0)
 	src := filepath.Join(t.TempDir(), "src")
 	copyDir(t, seedsDir, src)

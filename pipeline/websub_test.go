@@ -186,7 +186,7 @@ func subscribeTB(t testing.TB, td *testDaemon, mode, topic, callback string, ext
 // unsubscribes; an external stub hub is pinged with exactly the changed
 // topics; the feeds and their responses name both hubs.
 func TestWebSubDaemon(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	src, state := t.TempDir(), t.TempDir()
 	copyDir(t, seedsDir, src)
 	rec := newRecorder(t)
@@ -324,7 +324,7 @@ func TestWebSubDaemon(t *testing.T) {
 // callback answering 500, one that hangs and one that reads a byte a
 // second, an edit is still served at once, and the daemon stops promptly.
 func TestWebSubFaultsDoNotDelayRegeneration(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	src := t.TempDir()
 	copyDir(t, seedsDir, src)
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
@@ -401,7 +401,7 @@ func TestWebSubFaultsDoNotDelayRegeneration(t *testing.T) {
 // archive document, a page or the OPML list is served but never announced,
 // so a subscription to it would be accepted and never delivered.
 func TestWebSubTopics(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	const base = "https://feeds.example.com/"
 	mod := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	var files []*snapshot.File

@@ -3,12 +3,15 @@
 // with a temporary data directory and one identity, once per test binary.
 // Tests ask for it with Need, which skips them when the binary is missing
 // (fails them under FEEDGEN_REQUIRE_WEED=1, as CI sets); the package's
-// TestMain calls Main, which stops the server at the end.
+// TestMain calls Main, which stops the server at the end, and may call
+// Prestart first, to start it in the background at once.
 package s3test
 
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,6 +19,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,12 +50,21 @@ type Server struct {
 	exited   chan struct{}
 	buckets  atomic.Int64
 	sockets  []string
+	stopOnce sync.Once
 }
 
 var (
 	once    sync.Once
 	started *Server
 	failed  error
+	// starting is the server being started, ready or not, so that Main
+	// can stop one that Prestart began and no test went on to need.
+	starting atomic.Pointer[Server]
+	// prestarted is closed when the start Prestart began is over.
+	prestarted chan struct{}
+	// closing is set by Main once the tests are over: a start that
+	// stores starting after Main looked at it stops its own server.
+	closing atomic.Bool
 )
 
 // Binary is the weed binary: $FEEDGEN_WEED, else the one
@@ -92,11 +106,54 @@ func Need(tb testing.TB) *Server {
 	return started
 }
 
-// Main runs the tests and stops the server if one was started.
+// Prestart starts the server in the background when the binary is there
+// and the -test.run and -test.skip flags leave one of the named tests to
+// run: weed takes about ten seconds to answer, which the tests that need
+// it then need not wait for if they start later. It changes nothing else: Need
+// waits for the same start, and without a binary it skips or fails as
+// without Prestart. Call it from TestMain, after flag.Parse.
+func Prestart(tests ...string) {
+	bin := Binary()
+	if bin == "" || !slices.ContainsFunc(tests, willRun) {
+		return
+	}
+	prestarted = make(chan struct{})
+	go func() {
+		defer close(prestarted)
+		once.Do(func() { started, failed = start(bin) })
+	}()
+}
+
+// willRun reports whether the top-level test name matches -test.run (its
+// first level; a pattern with a slash in brackets may be misread, which
+// costs a start early or on first use, nothing else) and not -test.skip.
+func willRun(name string) bool {
+	match := func(flagName string) (matched, set bool) {
+		f := flag.Lookup(flagName)
+		if f == nil || f.Value.String() == "" {
+			return false, false
+		}
+		first, _, _ := strings.Cut(f.Value.String(), "/")
+		ok, err := regexp.MatchString(first, name)
+		return ok || err != nil, true
+	}
+	if ok, set := match("test.run"); set && !ok {
+		return false
+	}
+	skip, _ := match("test.skip")
+	return !skip
+}
+
+// Main runs the tests and stops the server if one was started, or is
+// being started.
 func Main(m *testing.M) int {
 	code := m.Run()
-	if started != nil {
-		started.stop()
+	closing.Store(true)
+	if s := starting.Load(); s != nil {
+		s.stop()
+	}
+	if prestarted != nil {
+		<-prestarted
 	}
 	return code
 }
@@ -125,7 +182,26 @@ func freePorts(n int) ([]int, error) {
 // everything.
 const identities = `{"identities":[{"name":"feedgen","credentials":[{"accessKey":"` + AccessKey + `","secretKey":"` + SecretKey + `"}],"actions":["Admin","Read","Write","List","Tagging"]}]}`
 
+// start starts weed and waits until it answers. Its ports are chosen free
+// a moment before weed binds them, which it does a second or more later,
+// one service after the other: a port the kernel gave meanwhile to another
+// socket (tests bind ports of their own) makes weed exit, and a start on
+// other ports follows.
 func start(bin string) (*Server, error) {
+	var err error
+	for range 3 {
+		var s *Server
+		if s, err = startOnce(bin); !errors.Is(err, errPortTaken) {
+			return s, err
+		}
+	}
+	return nil, err
+}
+
+// errPortTaken is the start failure of a weed that could not bind a port.
+var errPortTaken = errors.New("a port weed was given is taken")
+
+func startOnce(bin string) (*Server, error) {
 	dir, err := os.MkdirTemp("", "feedgen-weed-")
 	if err != nil {
 		return nil, err
@@ -179,6 +255,11 @@ func start(bin string) (*Server, error) {
 		logf.Close()
 		close(s.exited)
 	}()
+	starting.Store(s)
+	if closing.Load() {
+		s.stop()
+		return nil, errors.New("the tests are over")
+	}
 	if err := s.ready(3 * time.Minute); err != nil {
 		s.stop()
 		return nil, err
@@ -199,7 +280,11 @@ func (s *Server) ready(timeout time.Duration) error {
 	for time.Now().Before(deadline) {
 		select {
 		case <-s.exited:
-			return fmt.Errorf("weed exited while starting:\n%s", s.logTail())
+			tail := s.logTail()
+			if strings.Contains(tail, "address already in use") {
+				return fmt.Errorf("%w:\n%s", errPortTaken, tail)
+			}
+			return fmt.Errorf("weed exited while starting:\n%s", tail)
 		default:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -232,12 +317,14 @@ func (s *Server) logTail() string {
 // takes weed about 15 seconds. What it would have cleaned up, its
 // temporary directory and its sockets, is removed here.
 func (s *Server) stop() {
-	_ = s.cmd.Process.Kill()
-	<-s.exited
-	_ = os.RemoveAll(s.dir)
-	for _, p := range s.sockets {
-		_ = os.Remove(p)
-	}
+	s.stopOnce.Do(func() {
+		_ = s.cmd.Process.Kill()
+		<-s.exited
+		_ = os.RemoveAll(s.dir)
+		for _, p := range s.sockets {
+			_ = os.Remove(p)
+		}
+	})
 }
 
 // URL is the endpoint parsed.
@@ -264,8 +351,21 @@ func (s *Server) Bucket(tb testing.TB, prefix string) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := cl.MakeBucket(context.Background(), name, minio.MakeBucketOptions{}); err != nil {
+	ctx := context.Background()
+	if err := cl.MakeBucket(ctx, name, minio.MakeBucketOptions{}); err != nil {
 		tb.Fatalf("making bucket %s: %v", name, err)
+	}
+	// The first write to a bucket makes weed grow a volume for it (a
+	// bucket is a collection of its own), and a write that comes meanwhile
+	// finds none and tries again a second later: a publish, which writes
+	// several objects at once, would wait that second in every test. One
+	// object written and removed here takes the growth out of the tests.
+	const warm = "s3test-warm-up"
+	if _, err := cl.PutObject(ctx, name, warm, bytes.NewReader([]byte("x")), 1, minio.PutObjectOptions{}); err != nil {
+		tb.Fatalf("first write to bucket %s: %v", name, err)
+	}
+	if err := cl.RemoveObject(ctx, name, warm, minio.RemoveObjectOptions{}); err != nil {
+		tb.Fatalf("removing the first object of bucket %s: %v", name, err)
 	}
 	return name
 }
