@@ -33,8 +33,9 @@ import (
 
 // loadBudget is how many bytes of records a Loader holds before it sorts
 // them and spills them to a run file: the memory a first build spends on
-// loading, whatever the number of articles. A variable for tests.
-var loadBudget = 8 << 20
+// loading, whatever the number of articles (a Loader's budget field, which
+// tests lower).
+const loadBudget = 8 << 20
 
 // loadCommit is how many bytes of records are appended per transaction:
 // bbolt keeps every page a transaction writes in memory until it commits.
@@ -61,12 +62,13 @@ var ErrNotEmpty = errors.New("the state already holds files")
 // treats the state as damaged, as a crash during the load is (the bulk
 // marker, Bulk, makes the next run rebuild it).
 type Loader struct {
-	x     *Index
-	dir   string // where run files go: beside the index
-	seq   uint64
-	arena []byte   // the records held, each encoded as in a run file
-	offs  []uint32 // where each record held starts in arena
-	runs  []*run
+	x      *Index
+	dir    string // where run files go: beside the index
+	budget int    // loadBudget
+	seq    uint64
+	arena  []byte   // the records held, each encoded as in a run file
+	offs   []uint32 // where each record held starts in arena
+	runs   []*run
 	// What the inserts would have derived one by one.
 	counts map[layout.FeedKey]int64
 	dirty  map[layout.FeedKey]bool
@@ -115,7 +117,7 @@ func (x *Index) Load() (*Loader, error) {
 		return nil, ErrNotEmpty
 	}
 	return &Loader{
-		x: x, dir: filepath.Dir(x.path),
+		x: x, dir: filepath.Dir(x.path), budget: loadBudget,
 		counts: map[layout.FeedKey]int64{},
 		dirty:  map[layout.FeedKey]bool{},
 		months: map[FeedMonth]bool{},
@@ -151,7 +153,7 @@ func (l *Loader) Put(path string, e Entry) (uint64, error) {
 		}
 		l.add(lIDs, idKey(h.ID, path), nil)
 	}
-	if len(l.arena) >= loadBudget {
+	if len(l.arena) >= l.budget {
 		if err := l.spill(); err != nil {
 			return 0, err
 		}
@@ -163,7 +165,7 @@ func (l *Loader) Put(path string, e Entry) (uint64, error) {
 func (l *Loader) add(tag byte, k, v []byte) {
 	if l.arena == nil {
 		// Once, whole: growing it by appends copied it over and over.
-		l.arena = make([]byte, 0, loadBudget+loadBudget/8)
+		l.arena = make([]byte, 0, l.budget+l.budget/8)
 	}
 	l.offs = append(l.offs, uint32(len(l.arena)))
 	l.arena = append(l.arena, tag)

@@ -86,13 +86,12 @@ func TestLoadEqualsPut(t *testing.T) {
 	wantRecs := dump(t, want)
 	for _, budget := range []int{64 << 20, 4 << 10} {
 		t.Run(fmt.Sprint("budget ", budget), func(t *testing.T) {
-			defer func(b int) { loadBudget = b }(loadBudget)
-			loadBudget = budget
 			x := open(t, t.TempDir())
 			l, err := x.Load()
 			if err != nil {
 				t.Fatal(err)
 			}
+			l.budget = budget
 			for i, p := range paths {
 				seq, err := l.Put(p, entries[i])
 				if err != nil {
