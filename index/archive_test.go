@@ -13,6 +13,7 @@ import (
 // next month's first instant excluded; and each change marks the months
 // of the old and the new header.
 func TestMonthMembers(t *testing.T) {
+	t.Parallel()
 	x := open(t, t.TempDir())
 	at := func(id string, tm time.Time) Entry {
 		return Entry{Header: &Header{ID: id, Published: tm, Updated: tm, Categories: []string{"c"}}}
@@ -59,6 +60,7 @@ func TestMonthMembers(t *testing.T) {
 }
 
 func TestArchiveDocRecord(t *testing.T) {
+	t.Parallel()
 	x := open(t, t.TempDir())
 	k := layout.FeedKey{Kind: layout.KindTag, Name: "财经"}
 	m := layout.Month{Year: 2024, Month: 12}

@@ -67,6 +67,7 @@ var (
 )
 
 func TestTopOrder(t *testing.T) {
+	t.Parallel()
 	x := open(t, t.TempDir())
 	put(t, x, "old.txt", Entry{Header: hdr("id:old", 1, []string{"a"}, nil)})
 	put(t, x, "new.txt", Entry{Header: hdr("id:new", 9, []string{"a"}, []string{"财经"})})
@@ -101,6 +102,7 @@ func TestTopOrder(t *testing.T) {
 }
 
 func TestPutMovesBetweenFeeds(t *testing.T) {
+	t.Parallel()
 	x := open(t, t.TempDir())
 	put(t, x, "a.txt", Entry{Header: hdr("id:1", 1, []string{"a"}, nil)})
 	dirty := put(t, x, "a.txt", Entry{Header: hdr("id:1", 2, nil, []string{"财经"})})
@@ -134,6 +136,7 @@ func TestPutMovesBetweenFeeds(t *testing.T) {
 }
 
 func TestDuplicateIDs(t *testing.T) {
+	t.Parallel()
 	x := open(t, t.TempDir())
 	put(t, x, "b/x.txt", Entry{Header: hdr("id:same", 3, []string{"a"}, nil)})
 	dirty := put(t, x, "a/x.txt", Entry{Header: hdr("id:same", 1, nil, []string{"财经"})})
@@ -162,6 +165,7 @@ func TestDuplicateIDs(t *testing.T) {
 }
 
 func TestRecordsRoundTrip(t *testing.T) {
+	t.Parallel()
 	cases := []Entry{
 		{Seq: 1, Stamp: source.Stamp{Size: 10, MTime: -5, CTime: 7, Ino: 1 << 40}, Sum: 99, Header: hdr("https://x/1", 2, []string{"a", "b"}, []string{"中文"})},
 		{Seq: 2, Link: true, Err: "date: out of range"},
@@ -232,6 +236,7 @@ func FuzzDecodeEntry(f *testing.F) {
 // trust. Each must give an empty, working index and one log line, never
 // an error or a panic.
 func TestStateIsACache(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		damage func(t *testing.T, path string)
@@ -304,6 +309,7 @@ func TestStateIsACache(t *testing.T) {
 }
 
 func TestPersistsAcrossOpen(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	x := open(t, dir)
 	put(t, x, "a.txt", Entry{Stamp: source.Stamp{Size: 42}, Header: hdr("id:a", 1, nil, []string{"财经"})})
@@ -334,6 +340,7 @@ func TestPersistsAcrossOpen(t *testing.T) {
 }
 
 func TestTemporaryStateIsRemoved(t *testing.T) {
+	t.Parallel()
 	x, err := Open(Options{Source: "/src", Scan: "s", Render: "r"})
 	if err != nil {
 		t.Fatal(err)
@@ -351,6 +358,7 @@ func TestTemporaryStateIsRemoved(t *testing.T) {
 // TestStateInUse: a second process on a state another one holds leaves it
 // alone (no deletion, no waiting forever) and runs with a temporary one.
 func TestStateInUse(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	x := open(t, dir)
 	put(t, x, "a.txt", Entry{Header: hdr("id:a", 1, nil, nil)})
@@ -375,6 +383,7 @@ func TestStateInUse(t *testing.T) {
 // crashed: unsynced commits may be torn) is rebuilt, not trusted; one that
 // finished is kept.
 func TestBulkMarker(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	x := open(t, dir)
 	if err := x.Bulk(true); err != nil {
@@ -411,6 +420,7 @@ func TestBulkMarker(t *testing.T) {
 // Going back to the first configuration drops the rendered things again:
 // they were rendered under the second.
 func TestRenderConfigChange(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	x := open(t, dir)
 	if _, err := x.Update(func(tx *Tx) error {

@@ -69,6 +69,7 @@ func dump(t *testing.T, x *Index) map[string]string {
 // exactly the dirty feeds and months, that putting the same files one by
 // one does, whether its runs spill to files or not.
 func TestLoadEqualsPut(t *testing.T) {
+	t.Parallel()
 	paths, entries := loadCorpus(3000)
 	want := open(t, t.TempDir())
 	wantDirty, err := want.Update(func(tx *Tx) error {
@@ -141,6 +142,7 @@ func TestLoadEqualsPut(t *testing.T) {
 // TestLoadRefusesBadInput: a path put twice, or a key the layout cannot
 // hold, is an error, not a silently wrong index.
 func TestLoadRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	x := open(t, t.TempDir())
 	l, err := x.Load()
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 // by a failed transaction) is left as it is, and the index goes on in an
 // empty temporary state, saying so once; other damage is rebuilt in place.
 func TestUnwritableFallsBack(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		cause    error
 		fallBack bool

@@ -11,6 +11,7 @@ import (
 // other, the records not yet flushed included and the forgotten ones not,
 // and what it lists survives reopening the state.
 func TestOutputsEach(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	x := open(t, dir)
 	a, b := x.Outputs("s3://a"), x.Outputs("s3://a/sub")

@@ -9,6 +9,10 @@ import (
 	"testing"
 )
 
+// The tests of this file do not call t.Parallel: they measure the pages
+// the process has mapped, and one lowers trimBudget, which every index
+// reads. They run before the package's other tests, which do.
+
 // TestDropPagesKeepsData: dropping the mapped pages, after every commit of a
 // growing index (bbolt grows the file ahead of its mapping), loses nothing
 // and never touches memory outside the mapping (which would corrupt the
